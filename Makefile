@@ -1,0 +1,77 @@
+# The README's two commands: `make run` (set up and serve the demo) and `make test`
+# (set up everything, including test-only system packages, then lint, type-check and test).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+NODE_STAMP := web/node_modules/.installed
+WEB_STAMP := web/static/dist/.built
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/build.mjs web/package.json
+SYSTEM_PACKAGES := chromium redis-server coturn
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTEST_ARGS ?=
+
+.PHONY: run test setup setup-test system-deps lint typecheck pytest bench clean
+
+run: setup
+	$(BIN)/coview serve
+
+test: setup-test lint typecheck pytest
+
+setup: $(RUN_STAMP) $(WEB_STAMP) demo-media
+
+setup-test: system-deps $(DEV_STAMP) $(WEB_STAMP) demo-media
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(RUN_STAMP)
+
+$(NODE_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+$(WEB_STAMP): $(NODE_STAMP) $(WEB_SOURCES)
+	cd web && npm run build
+	touch $@
+
+.PHONY: demo-media
+demo-media: $(RUN_STAMP)
+	@$(BIN)/python -m media.demo_video --if-missing
+
+# Test-only system packages (Debian's chromium, redis-server, coturn), installed when missing.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v turnserver >/dev/null || missing="$$missing coturn"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
+pytest: setup-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup-test
+	$(BIN)/python -m bench.escalation
+
+clean:
+	rm -rf $(VENV) web/node_modules web/static/dist data tests/artifacts

@@ -1,0 +1,1 @@
+"""DOM co-browsing: WebSocket relay, masking, checkpoints, recording and replay."""

@@ -1,0 +1,1 @@
+"""Escalations: model, state machine, routing, rules, bot, webhooks and KPIs."""

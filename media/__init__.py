@@ -1,0 +1,1 @@
+"""aiortc server peers: recording, demo playback and snapshots."""

@@ -1,0 +1,1 @@
+"""coview server: application factory, configuration, auth and HTTP plumbing."""

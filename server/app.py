@@ -1,0 +1,58 @@
+"""The application factory shared by the CLI, the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+import signaling
+import web as web_pages
+from server import health
+from server.auth import routes as auth_routes
+from server.auth.authenticator import Authenticator
+from server.auth.passwords import Passwords
+from server.auth.tokens import TokenService
+from server.config import Config
+from server.keys import AUTH, CONFIG, PASSWORDS, RATE_LIMITER, STORE, TOKENS
+from server.middleware import cache_middleware, problem_middleware
+from server.ratelimit import RateLimiter
+from server.seed import seed_demo
+from store import open_store
+
+log = logging.getLogger("coview")
+
+
+async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Opens the store (and seeds the demo organisation once); closes it last."""
+    config = app[CONFIG]
+    store = open_store(config)
+    await store.open()
+    app[STORE] = store
+    app[AUTH] = Authenticator(store, app[TOKENS], config.reconnect_window_s)
+    if config.seed_demo:
+        await seed_demo(store, config, app[PASSWORDS])
+    yield
+    await store.close()
+
+
+def create_app(config: Config) -> web.Application:
+    app = web.Application(
+        middlewares=[problem_middleware, cache_middleware],
+        client_max_size=config.max_body_bytes,
+    )
+    app[CONFIG] = config
+    app[TOKENS] = TokenService(
+        config.resolved_secret(), config.access_token_ttl_s, config.session_token_ttl_s
+    )
+    app[PASSWORDS] = Passwords(config.password_memory_kib)
+    app[RATE_LIMITER] = RateLimiter(
+        config.redis_url if config.store == "redis" else None, config.redis_prefix
+    )
+    app.cleanup_ctx.append(store_ctx)
+    health.setup(app)
+    auth_routes.setup(app)
+    signaling.setup(app)
+    web_pages.setup(app)
+    return app

@@ -1,0 +1,74 @@
+"""``coview serve``: run the server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from aiohttp import web
+
+from server.app import create_app
+from server.config import Config, config_from_env
+from server.logsetup import AccessLogger, configure_logging
+from server.seed import credentials_banner
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="coview", description="coview server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP, Socket.IO and WebSocket server")
+    serve.add_argument("--host", help="bind address (COVIEW_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (COVIEW_PORT, default 8080)")
+    serve.add_argument("--store", choices=["sqlite", "redis"], help="COVIEW_STORE")
+    serve.add_argument("--redis-url", help="COVIEW_REDIS_URL")
+    serve.add_argument("--data-dir", type=Path, help="COVIEW_DATA_DIR (default ./data)")
+    serve.add_argument("--secret", help="token signing secret (COVIEW_SECRET)")
+    serve.add_argument("--public-url", help="base URL in join links (COVIEW_PUBLIC_URL)")
+    serve.add_argument("--log-format", choices=["json", "text"], help="COVIEW_LOG_FORMAT")
+    serve.add_argument("--no-demo", action="store_true", help="do not seed the demo organisation")
+    return parser.parse_args(argv)
+
+
+def build_config(args: argparse.Namespace) -> Config:
+    config = config_from_env().with_overrides(
+        host=args.host,
+        port=args.port,
+        store=args.store,
+        redis_url=args.redis_url,
+        data_dir=args.data_dir,
+        secret=args.secret,
+        public_url=args.public_url,
+        log_format=args.log_format,
+    )
+    if args.no_demo:
+        config = config.with_overrides(seed_demo=False)
+    return config
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    config = build_config(args)
+    configure_logging(config.log_format, config.log_level)
+    app = create_app(config)
+
+    async def announce(_: web.Application) -> None:
+        if config.seed_demo:
+            print(credentials_banner(config), flush=True)
+
+    app.on_startup.append(announce)
+    logging.getLogger("coview").info(
+        "starting on %s:%s (%s store)", config.host, config.port, config.store
+    )
+    web.run_app(
+        app,
+        host=config.host,
+        port=config.port,
+        access_log_class=AccessLogger,
+        print=None,
+        shutdown_timeout=5.0,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Configuration from ``COVIEW_*`` environment variables and CLI flags.
+
+Every timeout the product has is here so that tests can shrink it to seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+StoreKind = Literal["sqlite", "redis"]
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""  # base URL used in join links; derived from host/port when empty
+    store: StoreKind = "sqlite"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "coview:"  # every Redis key and channel starts with it
+    data_dir: Path = Path("data")
+    secret: str = ""  # signs tokens; generated and kept in data_dir when empty (SQLite only)
+    log_format: Literal["json", "text"] = "text"
+    log_level: str = "INFO"
+
+    max_body_bytes: int = 1_048_576
+    access_token_ttl_s: int = 900
+    session_token_ttl_s: int = 86_400
+    reconnect_window_s: int = 120
+    invite_ttl_s: int = 900
+    login_rate: str = "10/minute"
+    join_rate: str = "20/minute"
+    password_memory_kib: int = 65_536  # argon2 memory cost; tests lower it
+
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str = ""
+    turn_ttl_s: int = 3_600
+
+    seed_demo: bool = True
+    demo_password: str = "coview-demo"
+    admin_email: str = "admin@demo.coview"
+    admin_password: str = "coview-admin"
+    demo_api_key: str = "cvk_demo_integration_key_change_me"
+    demo_site_key: str = "demo-site-key"
+
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    def with_overrides(self, **changes: Any) -> Config:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def resolved_secret(self) -> str:
+        """The signing secret; a SQLite deployment keeps a generated one on disk."""
+        if self.secret:
+            return self.secret
+        if self.store == "redis":
+            raise ValueError("COVIEW_SECRET must be set when several nodes share Redis")
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value
+
+
+def _coerce(kind: Any, raw: str) -> Any:
+    text = str(kind)
+    if kind is int or text == "int":
+        return int(raw)
+    if kind is bool or text == "bool":
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind is Path or text == "Path":
+        return Path(raw)
+    if text.startswith("tuple"):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def config_from_env(environ: Mapping[str, str] | None = None) -> Config:
+    """Build a Config from ``COVIEW_<FIELD>`` variables, e.g. ``COVIEW_REDIS_URL``."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Config):
+        if f.name == "extra":
+            continue
+        raw = env.get("COVIEW_" + f.name.upper())
+        if raw is not None and raw != "":
+            values[f.name] = _coerce(f.type, raw)
+    config = Config(**values)
+    if config.store not in ("sqlite", "redis"):
+        raise ValueError(f"COVIEW_STORE must be sqlite or redis, not {config.store!r}")
+    return config

@@ -1,0 +1,23 @@
+"""Typed application state keys, all in one place."""
+
+from __future__ import annotations
+
+import jinja2
+import socketio
+from aiohttp import web
+
+from server.auth.authenticator import Authenticator
+from server.auth.passwords import Passwords
+from server.auth.tokens import TokenService
+from server.config import Config
+from server.ratelimit import RateLimiter
+from store.base import Store
+
+CONFIG = web.AppKey("config", Config)
+STORE = web.AppKey("store", Store)
+TOKENS = web.AppKey("tokens", TokenService)
+PASSWORDS = web.AppKey("passwords", Passwords)
+AUTH = web.AppKey("auth", Authenticator)
+RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
+SIO = web.AppKey("sio", socketio.AsyncServer)
+TEMPLATES = web.AppKey("templates", jinja2.Environment)

@@ -1,0 +1,36 @@
+"""Rate limits (the ``limits`` library): per process in memory, or shared in Redis."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from server.errors import RateLimited
+
+
+class RateLimiter:
+    def __init__(self, redis_url: str | None = None, prefix: str = "coview:") -> None:
+        storage: Storage
+        if redis_url:
+            uri = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
+            storage = RedisStorage(uri, implementation="redispy", key_prefix=prefix + "limits")
+        else:
+            storage = MemoryStorage()
+        self._storage = storage
+        self._limiter = MovingWindowRateLimiter(storage)
+
+    async def hit(self, rate: str, scope: str, key: str) -> None:
+        """Count one request; RateLimited (429 with Retry-After) when over ``rate``."""
+        item = parse(rate)
+        if await self._limiter.hit(item, scope, key):
+            return
+        stats = await self._limiter.get_window_stats(item, scope, key)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        raise RateLimited(
+            f"rate limit {rate} exceeded; retry in {retry_after} s",
+            headers={"Retry-After": str(retry_after)},
+        )

@@ -1,0 +1,46 @@
+"""Socket.IO signaling: the ``/session`` call rooms and the ``/agent`` console feed."""
+
+from __future__ import annotations
+
+import socketio
+from aiohttp import web
+
+from server.config import Config
+from server.keys import CONFIG, SIO
+from signaling.agent_ns import AgentNamespace
+from signaling.session_ns import SessionNamespace
+from store.redis_keys import RedisKeys
+
+MAX_SOCKET_MESSAGE_BYTES = 256 * 1024
+
+
+def make_server(config: Config) -> socketio.AsyncServer:
+    manager = None
+    if config.store == "redis":
+        manager = socketio.AsyncRedisManager(
+            config.redis_url, channel=RedisKeys(config.redis_prefix).socketio_channel
+        )
+    # Websocket only, so a load balancer needs no sticky sessions. Clients authenticate
+    # with a bearer token in the connect payload (no cookies), so any origin may connect.
+    return socketio.AsyncServer(
+        async_mode="aiohttp",
+        transports=["websocket"],
+        client_manager=manager,
+        cors_allowed_origins="*",
+        max_http_buffer_size=MAX_SOCKET_MESSAGE_BYTES,
+        logger=False,
+        engineio_logger=False,
+    )
+
+
+async def _shutdown(app: web.Application) -> None:
+    await app[SIO].shutdown()
+
+
+def setup(app: web.Application) -> None:
+    sio = make_server(app[CONFIG])
+    sio.register_namespace(SessionNamespace("/session", app))
+    sio.register_namespace(AgentNamespace("/agent", app))
+    sio.attach(app)
+    app[SIO] = sio
+    app.on_shutdown.append(_shutdown)

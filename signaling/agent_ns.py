@@ -1,0 +1,30 @@
+"""``/agent``: the console's live feed. Agents join their own room and their
+organisation's; supervisors also join the supervisors' room."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.auth.principals import AgentPrincipal
+from server.errors import Unauthorized
+from server.keys import STORE
+from signaling.namespace import ProtocolNamespace, refuse
+from signaling.rooms import agent_room, tenant_agents_room, tenant_supervisors_room
+
+
+class AgentNamespace(ProtocolNamespace):
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        try:
+            principal = await self.authenticate(auth)
+        except Unauthorized as exc:
+            raise refuse(exc) from exc
+        if not isinstance(principal, AgentPrincipal):
+            raise refuse(Unauthorized("the agent feed needs an agent access token"))
+        await self.save_session(sid, {"principal": principal})
+        await self.enter_room(sid, agent_room(principal.agent_id))
+        await self.enter_room(sid, tenant_agents_room(principal.tenant_id))
+        if principal.is_supervisor:
+            await self.enter_room(sid, tenant_supervisors_room(principal.tenant_id))
+        agent = await self.app[STORE].get_agent(principal.agent_id)
+        if agent is not None:
+            await self.emit("presence", {"status": agent.presence}, to=sid)

@@ -1,0 +1,137 @@
+"""``/session``: the call room. Membership lives in the store, so peers on different
+nodes see each other; messages reach other nodes through the Socket.IO manager."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.auth.principals import AgentPrincipal, Principal, SessionPrincipal
+from server.errors import Conflict, Forbidden, NotFound, Unauthorized
+from server.keys import CONFIG, STORE
+from server.validation import parse_model
+from signaling.ice import ice_servers
+from signaling.messages import (
+    ChatMessage,
+    EndMessage,
+    JoinMessage,
+    MediaStateMessage,
+    SignalMessage,
+)
+from signaling.namespace import ProtocolNamespace, refuse
+from signaling.rooms import session_room
+from store.models import Peer, Session, utcnow
+
+
+def is_polite(role: str) -> bool:
+    """Perfect negotiation needs one impolite side per pair: the agent is impolite,
+    everyone else yields; the rule depends on nothing that a reconnect changes."""
+    return role != "agent"
+
+
+class SessionNamespace(ProtocolNamespace):
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        try:
+            principal = await self.authenticate(auth)
+        except Unauthorized as exc:
+            raise refuse(exc) from exc
+        if not isinstance(principal, AgentPrincipal | SessionPrincipal):
+            raise refuse(Unauthorized("join with an agent or a session token"))
+        await self.save_session(sid, {"principal": principal, "session_id": None, "peer": None})
+
+    async def _peer_for(self, sid: str, principal: Principal, session: Session) -> Peer:
+        if isinstance(principal, SessionPrincipal):
+            if principal.session_id != session.id:
+                raise Forbidden("this token is for another session")
+            return Peer(
+                id=principal.participant_id, role=principal.role, name=principal.name, sid=sid
+            )
+        assert isinstance(principal, AgentPrincipal)
+        if principal.tenant_id != session.tenant_id:
+            raise Forbidden("session of another organisation")
+        if principal.agent_id in session.agent_ids:
+            return Peer(id=principal.agent_id, role="agent", name=principal.name, sid=sid)
+        if principal.is_supervisor:
+            return Peer(id=principal.agent_id, role="observer", name=principal.name, sid=sid)
+        raise Forbidden("you are not assigned to this session")
+
+    async def on_join(self, sid: str, data: Any) -> dict[str, Any]:
+        msg = parse_model(JoinMessage, data)
+        state = await self.get_session(sid)
+        if state["session_id"] is not None:
+            raise Conflict("already joined a session on this connection")
+        store = self.app[STORE]
+        session = await store.get_session(msg.session_id)
+        if session is None:
+            raise NotFound("unknown session")
+        if session.ended_at is not None:
+            raise Conflict("the session has ended")
+        peer = await self._peer_for(sid, state["principal"], session)
+        others = [p for p in await store.list_peers(session.id) if p.id != peer.id]
+        await store.add_peer(session.id, peer)
+        await self.enter_room(sid, session_room(session.id))
+        state.update(session_id=session.id, peer=peer)
+        await self.save_session(sid, state)
+        await self.emit(
+            "peer-joined", {"peer": peer.public()}, room=session_room(session.id), skip_sid=sid
+        )
+        return {
+            "self": peer.public(),
+            "peers": [p.public() for p in others],
+            "polite": is_polite(peer.role),
+            "ice_servers": ice_servers(self.app[CONFIG], peer.id),
+        }
+
+    async def _joined(self, sid: str) -> tuple[str, Peer]:
+        state = await self.get_session(sid)
+        if state["session_id"] is None:
+            raise Conflict("join a session first")
+        return state["session_id"], state["peer"]
+
+    async def on_signal(self, sid: str, data: Any) -> dict[str, Any]:
+        msg = parse_model(SignalMessage, data)
+        session_id, me = await self._joined(sid)
+        peers = {p.id: p for p in await self.app[STORE].list_peers(session_id)}
+        target = peers.get(msg.to)
+        if target is None or target.id == me.id:
+            raise NotFound("no such peer in this session")
+        payload = msg.model_dump(exclude_none=True, exclude={"to"})
+        await self.emit("signal", {"from": me.id, **payload}, to=target.sid)
+        return {}
+
+    async def on_media_state(self, sid: str, data: Any) -> dict[str, Any]:
+        msg = parse_model(MediaStateMessage, data)
+        session_id, me = await self._joined(sid)
+        await self.emit(
+            "media-state",
+            {"from": me.id, **msg.model_dump()},
+            room=session_room(session_id),
+            skip_sid=sid,
+        )
+        return {}
+
+    async def on_chat(self, sid: str, data: Any) -> dict[str, Any]:
+        msg = parse_model(ChatMessage, data)
+        session_id, me = await self._joined(sid)
+        message = {"from": me.id, "text": msg.text, "at": utcnow().isoformat()}
+        await self.emit("chat", message, room=session_room(session_id), skip_sid=sid)
+        return {"message": message}
+
+    async def on_end(self, sid: str, data: Any) -> dict[str, Any]:
+        msg = parse_model(EndMessage, data if data is not None else {})
+        session_id, me = await self._joined(sid)
+        await self.emit(
+            "end",
+            {"from": me.id, "reason": msg.reason},
+            room=session_room(session_id),
+            skip_sid=sid,
+        )
+        return {}
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        state = await self.get_session(sid)
+        session_id, peer = state.get("session_id"), state.get("peer")
+        if session_id is None or peer is None:
+            return
+        # A reconnect has already replaced this peer's sid: nobody left.
+        if await self.app[STORE].remove_peer(session_id, peer.id, sid):
+            await self.emit("peer-left", {"peer": peer.public()}, room=session_room(session_id))

@@ -1,0 +1,16 @@
+"""Chooses the Store implementation once, from configuration."""
+
+from __future__ import annotations
+
+from server.config import Config
+from store.base import Store
+
+
+def open_store(config: Config) -> Store:
+    if config.store == "redis":
+        from store.redis import RedisStore
+
+        return RedisStore(config.redis_url, prefix=config.redis_prefix)
+    from store.sqlite import SqliteStore
+
+    return SqliteStore(config.data_dir / "coview.sqlite3")

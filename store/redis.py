@@ -1,0 +1,213 @@
+"""RedisStore: shared state for several nodes. Key layout: ``store/redis_keys.py``.
+
+Rules that span keys (single-use invites, a peer removed only by its own connection)
+run as Lua scripts, so they are atomic across nodes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+
+import redis.asyncio as aioredis
+from pydantic import BaseModel
+
+from store.base import DuplicateError
+from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant, utcnow
+from store.redis_keys import RedisKeys
+
+M = TypeVar("M", bound=BaseModel)
+
+# KEYS[1] invite hash. ARGV[1] used-at timestamp, ARGV[2] invite-code key prefix.
+CONSUME_INVITE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if redis.call('HSETNX', KEYS[1], 'used', ARGV[1]) == 0 then return false end
+local code = redis.call('HGET', KEYS[1], 'code')
+if code then redis.call('DEL', ARGV[2] .. code) end
+return redis.call('HGET', KEYS[1], 'data')
+"""
+
+# KEYS[1] peers hash. ARGV[1] peer id, ARGV[2] the sid that must still own it.
+REMOVE_PEER = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+if cjson.decode(raw)['sid'] ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+"""
+
+
+def _text(value: bytes | str) -> str:
+    """Values are str at run time (decode_responses=True); the stubs allow bytes too."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class RedisStore:
+    def __init__(self, url: str, prefix: str = "coview:") -> None:
+        self._url = url
+        self.keys = RedisKeys(prefix)
+        self._redis: aioredis.Redis | None = None
+
+    async def open(self) -> None:
+        self._redis = aioredis.from_url(self._url, decode_responses=True)
+        self._consume_invite = self.redis.register_script(CONSUME_INVITE)
+        self._remove_peer = self.redis.register_script(REMOVE_PEER)
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+    async def ping(self) -> None:
+        await self.redis.ping()
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            raise RuntimeError("RedisStore is not open")
+        return self._redis
+
+    async def _get(self, model: type[M], key: str) -> M | None:
+        raw = await self.redis.get(key)
+        return None if raw is None else model.model_validate_json(raw)
+
+    async def _get_many(self, model: type[M], keys: list[str]) -> list[M]:
+        if not keys:
+            return []
+        raws = await self.redis.mget(keys)
+        return [model.model_validate_json(r) for r in raws if r is not None]
+
+    # tenants and sites --------------------------------------------------------------
+    async def put_tenant(self, tenant: Tenant) -> None:
+        await self.redis.set(self.keys.tenant(tenant.id), tenant.model_dump_json())
+
+    async def get_tenant(self, tenant_id: str) -> Tenant | None:
+        return await self._get(Tenant, self.keys.tenant(tenant_id))
+
+    async def put_site(self, site: Site) -> None:
+        old = await self.get_site(site.id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if old is not None and old.site_key != site.site_key:
+                pipe.delete(self.keys.site_key(old.site_key))
+            pipe.set(self.keys.site(site.id), site.model_dump_json())
+            pipe.set(self.keys.site_key(site.site_key), site.id)
+            pipe.sadd(self.keys.tenant_sites(site.tenant_id), site.id)
+            await pipe.execute()
+
+    async def get_site(self, site_id: str) -> Site | None:
+        return await self._get(Site, self.keys.site(site_id))
+
+    async def get_site_by_key(self, site_key: str) -> Site | None:
+        site_id = await self.redis.get(self.keys.site_key(site_key))
+        return None if site_id is None else await self.get_site(_text(site_id))
+
+    async def list_sites(self, tenant_id: str) -> list[Site]:
+        ids = sorted(map(_text, await self.redis.smembers(self.keys.tenant_sites(tenant_id))))
+        return await self._get_many(Site, [self.keys.site(i) for i in ids])
+
+    # agents -------------------------------------------------------------------------
+    async def create_agent(self, agent: Agent) -> None:
+        if not await self.redis.set(self.keys.agent_email(agent.email), agent.id, nx=True):
+            raise DuplicateError(f"e-mail {agent.email} is taken")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.keys.agent(agent.id), agent.model_dump_json())
+            pipe.sadd(self.keys.tenant_agents(agent.tenant_id), agent.id)
+            await pipe.execute()
+
+    async def update_agent(self, agent: Agent) -> None:
+        old = await self.get_agent(agent.id)
+        if old is not None and old.email.lower() != agent.email.lower():
+            if not await self.redis.set(self.keys.agent_email(agent.email), agent.id, nx=True):
+                raise DuplicateError(f"e-mail {agent.email} is taken")
+            await self.redis.delete(self.keys.agent_email(old.email))
+        await self.redis.set(self.keys.agent(agent.id), agent.model_dump_json())
+
+    async def get_agent(self, agent_id: str) -> Agent | None:
+        return await self._get(Agent, self.keys.agent(agent_id))
+
+    async def get_agent_by_email(self, email: str) -> Agent | None:
+        agent_id = await self.redis.get(self.keys.agent_email(email))
+        return None if agent_id is None else await self.get_agent(_text(agent_id))
+
+    async def list_agents(self, tenant_id: str) -> list[Agent]:
+        ids = sorted(map(_text, await self.redis.smembers(self.keys.tenant_agents(tenant_id))))
+        return await self._get_many(Agent, [self.keys.agent(i) for i in ids])
+
+    async def set_presence(self, agent_id: str, presence: Presence, at: datetime) -> Agent | None:
+        agent = await self.get_agent(agent_id)
+        if agent is None:
+            return None
+        updated = agent.model_copy(update={"presence": presence, "presence_changed_at": at})
+        await self.redis.set(self.keys.agent(agent_id), updated.model_dump_json())
+        return updated
+
+    # API keys and revoked tokens ----------------------------------------------------
+    async def put_api_key(self, key: ApiKey) -> None:
+        await self.redis.set(self.keys.api_key(key.key_hash), key.model_dump_json())
+
+    async def get_api_key(self, key_hash: str) -> ApiKey | None:
+        return await self._get(ApiKey, self.keys.api_key(key_hash))
+
+    async def revoke_token(self, jti: str, expires_at: datetime) -> None:
+        ttl_ms = max(1, int((expires_at - utcnow()).total_seconds() * 1000))
+        await self.redis.set(self.keys.revoked(jti), "1", px=ttl_ms)
+
+    async def is_token_revoked(self, jti: str) -> bool:
+        return bool(await self.redis.exists(self.keys.revoked(jti)))
+
+    # sessions, invites, peers -------------------------------------------------------
+    async def create_session(self, session: Session) -> None:
+        if not await self.redis.set(
+            self.keys.session(session.id), session.model_dump_json(), nx=True
+        ):
+            raise DuplicateError(f"session {session.id} exists")
+
+    async def get_session(self, session_id: str) -> Session | None:
+        return await self._get(Session, self.keys.session(session_id))
+
+    async def update_session(self, session: Session) -> None:
+        await self.redis.set(self.keys.session(session.id), session.model_dump_json(), xx=True)
+
+    async def create_invite(self, invite: Invite) -> None:
+        expires_ms = int(invite.expires_at.timestamp() * 1000)
+        code_key = self.keys.invite_code(invite.short_code)
+        if not await self.redis.set(code_key, invite.id, nx=True, pxat=expires_ms):
+            raise DuplicateError(f"short code {invite.short_code} is live")
+        key = self.keys.invite(invite.id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"data": invite.model_dump_json(), "code": invite.short_code})
+            pipe.pexpireat(key, expires_ms)
+            await pipe.execute()
+
+    async def consume_invite(
+        self, *, invite_id: str | None = None, short_code: str | None = None, now: datetime
+    ) -> Invite | None:
+        if invite_id is None and short_code is not None:
+            found = await self.redis.get(self.keys.invite_code(short_code))
+            invite_id = None if found is None else _text(found)
+        if invite_id is None:
+            return None
+        raw = await self._consume_invite(
+            keys=[self.keys.invite(invite_id)],
+            args=[str(now.timestamp()), self.keys.invite_code("")],
+        )
+        if not raw:
+            return None
+        invite = Invite.model_validate_json(raw)
+        if invite.expires_at <= now:
+            return None
+        return invite.model_copy(update={"used_at": now})
+
+    async def add_peer(self, session_id: str, peer: Peer) -> None:
+        await self.redis.hset(self.keys.session_peers(session_id), peer.id, peer.model_dump_json())
+
+    async def remove_peer(self, session_id: str, peer_id: str, sid: str) -> bool:
+        removed = await self._remove_peer(
+            keys=[self.keys.session_peers(session_id)], args=[peer_id, sid]
+        )
+        return bool(removed)
+
+    async def list_peers(self, session_id: str) -> list[Peer]:
+        raws = await self.redis.hvals(self.keys.session_peers(session_id))
+        peers = [Peer.model_validate_json(r) for r in raws]
+        return sorted(peers, key=lambda p: p.joined_at)

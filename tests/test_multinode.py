@@ -1,0 +1,68 @@
+"""Two app instances sharing one real redis-server, as behind a load balancer."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from server.keys import STORE
+from tests.api import customer_token, login, open_session
+from tests.harness import RunningServer, make_config, running_server
+from tests.sio import SioPeer
+
+
+@pytest.fixture
+async def two_nodes(
+    tmp_path: Path, redis_url: str
+) -> AsyncIterator[tuple[RunningServer, RunningServer]]:
+    prefix = f"coview-test-{secrets.token_hex(4)}:"
+    common = {"store": "redis", "redis_url": redis_url, "redis_prefix": prefix}
+    async with contextlib.AsyncExitStack() as stack:
+        a = await stack.enter_async_context(running_server(make_config(tmp_path / "a", **common)))
+        b = await stack.enter_async_context(
+            running_server(make_config(tmp_path / "b", **common, seed_demo=False))
+        )
+        yield a, b
+
+
+async def test_peer_on_node_a_sees_peer_that_joined_on_node_b(
+    two_nodes: tuple[RunningServer, RunningServer],
+) -> None:
+    a, b = two_nodes
+    async with aiohttp.ClientSession() as http:
+        session = await open_session(a)
+        customer = await SioPeer().connect(a.url, await customer_token(http, a, session))
+        agent = await SioPeer().connect(b.url, await login(http, b))  # logs in on node B
+        try:
+            me = (await customer.call("join", {"session_id": session.id}))["self"]
+            ack = await agent.call("join", {"session_id": session.id})
+            assert ack["peers"] == [me]  # B read A's membership from Redis
+            assert (await customer.next("peer-joined"))["peer"]["id"] == "ag_ana"
+            offer = {"type": "offer", "sdp": "v=0\r\n"}
+            await agent.call("signal", {"to": me["id"], "description": offer})
+            assert (await customer.next("signal")) == {"from": "ag_ana", "description": offer}
+            await agent.close()
+            assert (await customer.next("peer-left"))["peer"]["id"] == "ag_ana"
+        finally:
+            await customer.close()
+            await agent.close()
+
+
+async def test_token_revoked_on_one_node_is_refused_on_the_other(
+    two_nodes: tuple[RunningServer, RunningServer],
+) -> None:
+    a, b = two_nodes
+    async with aiohttp.ClientSession() as http:
+        token = await login(http, a)
+        async with http.post(
+            f"{a.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}
+        ) as r:
+            assert r.status == 200
+        async with http.get(f"{b.url}/api/me", headers={"Authorization": f"Bearer {token}"}) as r:
+            assert r.status == 401
+    assert await b.app[STORE].get_agent("ag_ana") is not None

@@ -1,0 +1,15 @@
+"""Pages, static assets and translations."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.keys import TEMPLATES
+from web.pages import landing
+from web.render import STATIC_DIR, make_environment
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_static("/static/", STATIC_DIR, name="static")
+    app.router.add_get("/", landing, name="landing")
+    app[TEMPLATES] = make_environment(app)

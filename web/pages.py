@@ -1,0 +1,11 @@
+"""Public pages."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from web.render import render
+
+
+async def landing(request: web.Request) -> web.Response:
+    return render(request, "landing.html")
