@@ -9,7 +9,7 @@ from server.config import Config
 from server.keys import CONFIG, SIO
 from signaling.agent_ns import AgentNamespace
 from signaling.session_ns import SessionNamespace
-from store.redis_keys import RedisKeys
+from store.redis.keys import RedisKeys
 
 MAX_SOCKET_MESSAGE_BYTES = 256 * 1024
 

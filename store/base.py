@@ -1,7 +1,9 @@
 """The Store protocol: every piece of shared state goes through it.
 
-Both implementations (``SqliteStore`` for one node, ``RedisStore`` for several) pass
-the same contract tests in ``tests/test_store_contract.py``.
+``Store`` is the union of one protocol per domain (``CoreStore`` here; escalations,
+co-browse, media... each in its own module). Both implementations (``SqliteStore``
+for one node, ``RedisStore`` for several) are built the same way, from one mixin per
+domain, and pass the same contract tests (``tests/test_store_*.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ class DuplicateError(Exception):
     """A record with the same unique field already exists."""
 
 
-class Store(Protocol):
+class CoreStore(Protocol):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     async def ping(self) -> None:
@@ -73,3 +75,7 @@ class Store(Protocol):
         ...
 
     async def list_peers(self, session_id: str) -> list[Peer]: ...
+
+
+class Store(CoreStore, Protocol):
+    """Everything the application keeps; add a domain's protocol to the bases."""

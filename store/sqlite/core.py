@@ -1,99 +1,38 @@
-"""SqliteStore: the embedded store for one node (a file under the data dir, WAL mode).
+"""Tenants, sites, agents, API keys, revoked tokens, sessions, invites and peers.
 
-Records are kept as JSON documents with the fields that need an index or a
-compare-and-set next to them as columns. Every multi-row rule (single-use invites,
-unique live short codes) is one SQL statement, so no two coroutines can interleave.
+Records are JSON documents with the fields that need an index or a compare-and-set
+next to them as columns.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
-from typing import Any, TypeVar
-
-import aiosqlite
-from pydantic import BaseModel
 
 from store.base import DuplicateError
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant, utcnow
-
-M = TypeVar("M", bound=BaseModel)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sites (
-    id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, site_key TEXT NOT NULL UNIQUE,
-    data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS agents (
-    id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, email TEXT NOT NULL UNIQUE,
-    data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS api_keys (key_hash TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, expires_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS invites (
-    id TEXT PRIMARY KEY, short_code TEXT NOT NULL, expires_at REAL NOT NULL,
-    used_at REAL, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS invites_code ON invites (short_code);
-CREATE TABLE IF NOT EXISTS peers (
-    session_id TEXT NOT NULL, peer_id TEXT NOT NULL, sid TEXT NOT NULL, data TEXT NOT NULL,
-    PRIMARY KEY (session_id, peer_id));
-"""
+from store.sqlite.base import SqliteBase
 
 
-class SqliteStore:
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._db: aiosqlite.Connection | None = None
-
-    # life cycle -----------------------------------------------------------------
-    async def open(self) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self._path)
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        await self._db.execute("PRAGMA busy_timeout=5000")
-        await self._db.executescript(SCHEMA)
-        await self._db.commit()
-
-    async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
-
-    async def ping(self) -> None:
-        await self._fetchone("SELECT 1")
-
-    @property
-    def db(self) -> aiosqlite.Connection:
-        if self._db is None:
-            raise RuntimeError("SqliteStore is not open")
-        return self._db
-
-    # helpers ----------------------------------------------------------------------
-    async def _write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
-        try:
-            cursor = await self.db.execute(sql, params)
-        except aiosqlite.IntegrityError as exc:
-            raise DuplicateError(str(exc)) from exc
-        await self.db.commit()
-        return cursor.rowcount
-
-    async def _fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
-        async with self.db.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else tuple(row)
-
-    async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        async with self.db.execute(sql, params) as cursor:
-            rows = await cursor.fetchall()
-        return [tuple(r) for r in rows]
-
-    async def _get(self, model: type[M], sql: str, params: tuple[Any, ...]) -> M | None:
-        row = await self._fetchone(sql, params)
-        return None if row is None else model.model_validate_json(row[0])
-
-    async def _list(self, model: type[M], sql: str, params: tuple[Any, ...]) -> list[M]:
-        return [model.model_validate_json(r[0]) for r in await self._fetchall(sql, params)]
+class SqliteCore(SqliteBase):
+    SCHEMA = """
+    CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS sites (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, site_key TEXT NOT NULL UNIQUE,
+        data TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS agents (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, email TEXT NOT NULL UNIQUE,
+        data TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS api_keys (key_hash TEXT PRIMARY KEY, data TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, expires_at REAL NOT NULL);
+    CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS invites (
+        id TEXT PRIMARY KEY, short_code TEXT NOT NULL, expires_at REAL NOT NULL,
+        used_at REAL, data TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS invites_code ON invites (short_code);
+    CREATE TABLE IF NOT EXISTS peers (
+        session_id TEXT NOT NULL, peer_id TEXT NOT NULL, sid TEXT NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (session_id, peer_id));
+    """
 
     # tenants and sites --------------------------------------------------------------
     async def put_tenant(self, tenant: Tenant) -> None:

@@ -1,22 +1,12 @@
-"""RedisStore: shared state for several nodes. Key layout: ``store/redis_keys.py``.
-
-Rules that span keys (single-use invites, a peer removed only by its own connection)
-run as Lua scripts, so they are atomic across nodes.
-"""
+"""Tenants, sites, agents, API keys, revoked tokens, sessions, invites and peers."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVar
-
-import redis.asyncio as aioredis
-from pydantic import BaseModel
 
 from store.base import DuplicateError
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant, utcnow
-from store.redis_keys import RedisKeys
-
-M = TypeVar("M", bound=BaseModel)
+from store.redis.base import RedisBase, _text
 
 # KEYS[1] invite hash. ARGV[1] used-at timestamp, ARGV[2] invite-code key prefix.
 CONSUME_INVITE = """
@@ -37,45 +27,10 @@ return 1
 """
 
 
-def _text(value: bytes | str) -> str:
-    """Values are str at run time (decode_responses=True); the stubs allow bytes too."""
-    return value.decode() if isinstance(value, bytes) else value
-
-
-class RedisStore:
-    def __init__(self, url: str, prefix: str = "coview:") -> None:
-        self._url = url
-        self.keys = RedisKeys(prefix)
-        self._redis: aioredis.Redis | None = None
-
-    async def open(self) -> None:
-        self._redis = aioredis.from_url(self._url, decode_responses=True)
+class RedisCore(RedisBase):
+    def _register_scripts(self) -> None:
         self._consume_invite = self.redis.register_script(CONSUME_INVITE)
         self._remove_peer = self.redis.register_script(REMOVE_PEER)
-
-    async def close(self) -> None:
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
-
-    async def ping(self) -> None:
-        await self.redis.ping()
-
-    @property
-    def redis(self) -> aioredis.Redis:
-        if self._redis is None:
-            raise RuntimeError("RedisStore is not open")
-        return self._redis
-
-    async def _get(self, model: type[M], key: str) -> M | None:
-        raw = await self.redis.get(key)
-        return None if raw is None else model.model_validate_json(raw)
-
-    async def _get_many(self, model: type[M], keys: list[str]) -> list[M]:
-        if not keys:
-            return []
-        raws = await self.redis.mget(keys)
-        return [model.model_validate_json(r) for r in raws if r is not None]
 
     # tenants and sites --------------------------------------------------------------
     async def put_tenant(self, tenant: Tenant) -> None:

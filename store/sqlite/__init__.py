@@ -1,0 +1,12 @@
+"""SqliteStore: the embedded store for one node (a file under the data dir, WAL mode)."""
+
+from __future__ import annotations
+
+from store.sqlite.core import SqliteCore
+
+
+class SqliteStore(SqliteCore):
+    """Every part of the store on one SQLite file; domain parts are added as bases."""
+
+
+__all__ = ["SqliteStore"]
