@@ -15,10 +15,11 @@ from server.auth.authenticator import Authenticator
 from server.auth.passwords import Passwords
 from server.auth.tokens import TokenService
 from server.config import Config
-from server.keys import AUTH, CONFIG, PASSWORDS, RATE_LIMITER, STORE, TOKENS
+from server.keys import AUTH, CONFIG, PASSWORDS, RATE_LIMITER, SESSION_EVENTS, STORE, TOKENS
 from server.middleware import cache_middleware, problem_middleware
 from server.ratelimit import RateLimiter
 from server.seed import seed_demo
+from server.session_events import LoggingSink
 from store import open_store
 
 log = logging.getLogger("coview")
@@ -50,6 +51,7 @@ def create_app(config: Config) -> web.Application:
     app[RATE_LIMITER] = RateLimiter(
         config.redis_url if config.store == "redis" else None, config.redis_prefix
     )
+    app[SESSION_EVENTS] = LoggingSink()  # the escalation package replaces it
     app.cleanup_ctx.append(store_ctx)
     health.setup(app)
     auth_routes.setup(app)

@@ -11,6 +11,7 @@ from server.auth.passwords import Passwords
 from server.auth.tokens import TokenService
 from server.config import Config
 from server.ratelimit import RateLimiter
+from server.session_events import SessionEventSink
 from store.base import Store
 
 CONFIG = web.AppKey("config", Config)
@@ -21,3 +22,4 @@ AUTH = web.AppKey("auth", Authenticator)
 RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
 SIO = web.AppKey("sio", socketio.AsyncServer)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
+SESSION_EVENTS = web.AppKey("session_events", SessionEventSink)

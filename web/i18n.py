@@ -1,6 +1,7 @@
 """Customer-facing text in Spanish, English and Portuguese.
 
-The language comes from ``?lang=``, else the ``coview_lang`` cookie, else the best
+Each feature keeps its own ``web/translations/<feature>.<lang>.json`` (keys prefixed
+with the feature name) next to the shared ``<lang>.json``. The language comes from ``?lang=``, else the ``coview_lang`` cookie, else the best
 match in ``Accept-Language``, else English.
 """
 
@@ -20,7 +21,12 @@ TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    data: dict[str, str] = json.loads((TRANSLATIONS_DIR / f"{lang}.json").read_text("utf-8"))
+    """``{lang}.json`` plus every feature's ``<feature>.{lang}.json`` beside it."""
+    data: dict[str, str] = {}
+    for path in sorted(TRANSLATIONS_DIR.glob(f"*.{lang}.json")) + [
+        TRANSLATIONS_DIR / f"{lang}.json"
+    ]:
+        data.update(json.loads(path.read_text("utf-8")))
     return data
 
 
