@@ -1,8 +1,9 @@
 """Customer-facing text in Spanish, English and Portuguese.
 
 Each feature keeps its own ``web/translations/<feature>.<lang>.json`` (keys prefixed
-with the feature name) next to the shared ``<lang>.json``. The language comes from ``?lang=``, else the ``coview_lang`` cookie, else the best
-match in ``Accept-Language``, else English.
+with the feature name) next to the shared ``<lang>.json``. The language comes from
+``?lang=``, else the ``coview_lang`` cookie, else the best match in
+``Accept-Language``, else English.
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 def catalog(lang: str) -> dict[str, str]:
     """``{lang}.json`` plus every feature's ``<feature>.{lang}.json`` beside it."""
     data: dict[str, str] = {}
-    for path in sorted(TRANSLATIONS_DIR.glob(f"*.{lang}.json")) + [
-        TRANSLATIONS_DIR / f"{lang}.json"
-    ]:
+    feature_files = sorted(TRANSLATIONS_DIR.glob(f"*.{lang}.json"))
+    for path in [*feature_files, TRANSLATIONS_DIR / f"{lang}.json"]:
         data.update(json.loads(path.read_text("utf-8")))
     return data
 
