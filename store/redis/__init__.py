@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from store.redis.chat import RedisChat
 from store.redis.core import RedisCore
 
 
-class RedisStore(RedisCore):
+class RedisStore(RedisCore, RedisChat):
     """Every part of the store on one Redis; domain parts are added as bases."""
 
 

@@ -17,6 +17,9 @@ Every key starts with the configured prefix (default ``coview:``).
 | invite:{id}                      | string | Invite JSON, expires with the invite         |
 | invite-code:{code}               | string | invite id while the code is live (SET NX)    |
 | session:{id}:peers               | hash   | peer id -> Peer JSON                         |
+| conversation:{id}                | string | Conversation JSON                            |
+| conversation:{id}:messages       | list   | ChatMessage JSON, index = seq - 1            |
+| conversation:{id}:client-ids     | hash   | sender's client id -> seq (dedupe)           |
 | socketio                         | pubsub | python-socketio's AsyncRedisManager channel  |
 """
 
@@ -65,6 +68,15 @@ class RedisKeys:
 
     def session_peers(self, session_id: str) -> str:
         return f"{self.prefix}session:{session_id}:peers"
+
+    def conversation(self, conversation_id: str) -> str:
+        return f"{self.prefix}conversation:{conversation_id}"
+
+    def conversation_messages(self, conversation_id: str) -> str:
+        return f"{self.prefix}conversation:{conversation_id}:messages"
+
+    def conversation_client_ids(self, conversation_id: str) -> str:
+        return f"{self.prefix}conversation:{conversation_id}:client-ids"
 
     @property
     def socketio_channel(self) -> str:
