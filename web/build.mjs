@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 
 const entryPoints = {
   landing: "src/landing.ts",
+  chat: "src/chat/page.ts",
 };
 
 const options = {

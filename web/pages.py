@@ -9,3 +9,7 @@ from web.render import render
 
 async def landing(request: web.Request) -> web.Response:
     return render(request, "landing.html")
+
+
+async def chat_page(request: web.Request) -> web.Response:
+    return render(request, "chat.html", conversation_id=request.match_info["id"])
