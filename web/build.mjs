@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 const entryPoints = {
   landing: "src/landing.ts",
   chat: "src/chat/page.ts",
+  join: "src/join.ts",
 };
 
 const options = {

@@ -13,3 +13,8 @@ async def landing(request: web.Request) -> web.Response:
 
 async def chat_page(request: web.Request) -> web.Response:
     return render(request, "chat.html", conversation_id=request.match_info["id"])
+
+
+async def join_page(request: web.Request) -> web.Response:
+    """Where a customer types the code an agent read out, or lands from an invite link."""
+    return render(request, "join.html", invite=request.query.get("invite", ""))
