@@ -63,3 +63,11 @@ async def test_attachment_round_trips(store: Store) -> None:
     )
     stored = await store.append_message(message("see").model_copy(update={"attachment": pic}))
     assert (await store.list_messages("c1"))[0].attachment == pic == stored.attachment
+
+
+async def test_concurrent_retries_of_one_message_store_it_once(store: Store) -> None:
+    results = await asyncio.gather(
+        *(store.append_message(message("same", client_id="k")) for _ in range(10))
+    )
+    assert {m.seq for m in results} == {1}
+    assert len(await store.list_messages("c1")) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from store.base import DuplicateError
 from store.chat_models import ChatMessage, Conversation
 from store.sqlite.base import SqliteBase
 
@@ -41,20 +42,26 @@ class SqliteChat(SqliteBase):
             )
             if existing:
                 return existing[0]
-        # One statement: the seq is read and written atomically on the shared connection.
-        row = await self._fetchone(
-            "INSERT INTO chat_messages (conversation_id, seq, client_id, data) "
-            "SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ? FROM chat_messages "
-            "WHERE conversation_id = ? RETURNING seq",
-            (
-                message.conversation_id,
-                message.client_id,
-                message.model_dump_json(),
-                message.conversation_id,
-            ),
-        )
-        await self.db.commit()
-        assert row is not None
+        # One statement: the next seq is read and written atomically.
+        try:
+            rows = await self._returning(
+                "INSERT INTO chat_messages (conversation_id, seq, client_id, data) "
+                "SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ? FROM chat_messages "
+                "WHERE conversation_id = ? RETURNING seq",
+                (
+                    message.conversation_id,
+                    message.client_id,
+                    message.model_dump_json(),
+                    message.conversation_id,
+                ),
+            )
+        except DuplicateError:  # the same client id raced in: the first one stands
+            stored = await self._messages(
+                "WHERE conversation_id = ? AND client_id = ?",
+                (message.conversation_id, message.client_id),
+            )
+            return stored[0]
+        row = rows[0]
         return message.model_copy(update={"seq": int(row[0])})
 
     async def _messages(self, where: str, params: tuple[object, ...]) -> list[ChatMessage]:
