@@ -9,7 +9,7 @@ from aiohttp import web
 
 import signaling
 import web as web_pages
-from server import health
+from server import admin, health
 from server.auth import routes as auth_routes
 from server.auth.authenticator import Authenticator
 from server.auth.passwords import Passwords
@@ -55,6 +55,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(store_ctx)
     health.setup(app)
     auth_routes.setup(app)
+    admin.setup(app)
     signaling.setup(app)
     web_pages.setup(app)
     return app

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from store.redis.audit import RedisAudit
 from store.redis.core import RedisCore
 
 
-class RedisStore(RedisCore):
+class RedisStore(RedisCore, RedisAudit):
     """Every part of the store on one Redis; domain parts are added as bases."""
 
 

@@ -17,6 +17,7 @@ Every key starts with the configured prefix (default ``coview:``).
 | invite:{id}                      | string | Invite JSON, expires with the invite         |
 | invite-code:{code}               | string | invite id while the code is live (SET NX)    |
 | session:{id}:peers               | hash   | peer id -> Peer JSON                         |
+| audit:{tenant id}                | list   | AuditEvent JSON, newest first, capped        |
 | socketio                         | pubsub | python-socketio's AsyncRedisManager channel  |
 """
 
@@ -65,6 +66,9 @@ class RedisKeys:
 
     def session_peers(self, session_id: str) -> str:
         return f"{self.prefix}session:{session_id}:peers"
+
+    def audit(self, tenant_id: str) -> str:
+        return f"{self.prefix}audit:{tenant_id}"
 
     @property
     def socketio_channel(self) -> str:
