@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 
 const entryPoints = {
   landing: "src/landing.ts",
+  admin: "src/admin/index.ts",
 };
 
 const options = {
