@@ -10,7 +10,7 @@ from aiohttp import web
 import signaling
 import web as web_pages
 from escalation import conversations
-from server import health
+from server import admin, health
 from server.auth import routes as auth_routes
 from server.auth.authenticator import Authenticator
 from server.auth.passwords import Passwords
@@ -57,6 +57,7 @@ def create_app(config: Config) -> web.Application:
     health.setup(app)
     auth_routes.setup(app)
     conversations.setup(app)
+    admin.setup(app)
     signaling.setup(app)
     web_pages.setup(app)
     return app

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from store.audit import AuditStore
 from store.chat import ChatStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
 
@@ -78,5 +79,10 @@ class CoreStore(Protocol):
     async def list_peers(self, session_id: str) -> list[Peer]: ...
 
 
-class Store(CoreStore, ChatStore, Protocol):
+class Store(
+    CoreStore,
+    ChatStore,
+    AuditStore,
+    Protocol,
+):
     """Everything the application keeps; add a domain's protocol to the bases."""

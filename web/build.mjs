@@ -6,6 +6,7 @@ const entryPoints = {
   landing: "src/landing.ts",
   chat: "src/chat/page.ts",
   join: "src/join.ts",
+  admin: "src/admin/index.ts",
 };
 
 const options = {

@@ -18,3 +18,8 @@ async def chat_page(request: web.Request) -> web.Response:
 async def join_page(request: web.Request) -> web.Response:
     """Where a customer types the code an agent read out, or lands from an invite link."""
     return render(request, "join.html", invite=request.query.get("invite", ""))
+
+
+async def admin_page(request: web.Request) -> web.Response:
+    """The admin app; its data comes from the admin API, which checks the role."""
+    return render(request, "admin.html")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from store.redis.audit import RedisAudit
 from store.redis.chat import RedisChat
 from store.redis.core import RedisCore
 
 
-class RedisStore(RedisCore, RedisChat):
+class RedisStore(
+    RedisCore,
+    RedisChat,
+    RedisAudit,
+):
     """Every part of the store on one Redis; domain parts are added as bases."""
 
 

@@ -20,6 +20,7 @@ Every key starts with the configured prefix (default ``coview:``).
 | conversation:{id}                | string | Conversation JSON                            |
 | conversation:{id}:messages       | list   | ChatMessage JSON, index = seq - 1            |
 | conversation:{id}:client-ids     | hash   | sender's client id -> seq (dedupe)           |
+| audit:{tenant id}                | list   | AuditEvent JSON, newest first, capped        |
 | socketio                         | pubsub | python-socketio's AsyncRedisManager channel  |
 """
 
@@ -77,6 +78,9 @@ class RedisKeys:
 
     def conversation_client_ids(self, conversation_id: str) -> str:
         return f"{self.prefix}conversation:{conversation_id}:client-ids"
+
+    def audit(self, tenant_id: str) -> str:
+        return f"{self.prefix}audit:{tenant_id}"
 
     @property
     def socketio_channel(self) -> str:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from store.sqlite.audit import SqliteAudit
 from store.sqlite.chat import SqliteChat
 from store.sqlite.core import SqliteCore
 
 
-class SqliteStore(SqliteCore, SqliteChat):
+class SqliteStore(
+    SqliteCore,
+    SqliteChat,
+    SqliteAudit,
+):
     """Every part of the store on one SQLite file; domain parts are added as bases."""
 
 
