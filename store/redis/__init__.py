@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from store.redis.core import RedisCore
+from store.redis.escalations import RedisEscalations
 
 
-class RedisStore(RedisCore):
+class RedisStore(RedisCore, RedisEscalations):
     """Every part of the store on one Redis; domain parts are added as bases."""
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from store.sqlite.core import SqliteCore
+from store.sqlite.escalations import SqliteEscalations
 
 
-class SqliteStore(SqliteCore):
+class SqliteStore(SqliteCore, SqliteEscalations):
     """Every part of the store on one SQLite file; domain parts are added as bases."""
 
 
