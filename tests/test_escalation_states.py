@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import get_args
 
 import pytest
@@ -26,7 +27,7 @@ def test_every_state_has_a_row() -> None:
     assert set(TRANSITIONS) == set(ALL_STATES)
 
 
-@pytest.mark.parametrize("current, target", zip(HAPPY_PATH, HAPPY_PATH[1:], strict=False))
+@pytest.mark.parametrize("current, target", list(itertools.pairwise(HAPPY_PATH)))
 def test_happy_path_steps_are_legal(current: State, target: State) -> None:
     assert can_transition(current, target)
 
