@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+import escalation
 import signaling
 import web as web_pages
 from escalation import conversations
@@ -59,5 +60,6 @@ def create_app(config: Config) -> web.Application:
     conversations.setup(app)
     admin.setup(app)
     signaling.setup(app)
+    escalation.setup(app)
     web_pages.setup(app)
     return app

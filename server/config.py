@@ -46,6 +46,19 @@ class Config:
     turn_secret: str = ""
     turn_ttl_s: int = 3_600
 
+    # escalations (docs/protocol.md): every timeout in seconds, shrunk by tests
+    offer_timeout_s: float = 20.0  # an unanswered offer goes to the next agent
+    skill_relax_s: float = 60.0  # then required skills are dropped
+    queue_timeout_s: float = 600.0  # then a queued escalation expires
+    deadline_poll_s: float = 0.25  # how often each node looks for due deadlines
+    deadline_lease_s: float = 15.0  # a claimed deadline is retried after this
+    agent_cache_s: float = 1.0  # how stale a node's view of agents' presence may be
+    sse_poll_s: float = 1.0  # SSE streams re-read the store at least this often
+    queue_broadcast_s: float = 0.5  # queue counts go to consoles at most this often
+    escalation_rate: str = "30/minute"  # public (site key) creates per client address
+    idempotency_ttl_s: int = 86_400
+    max_context_bytes: int = 32_768
+
     seed_demo: bool = True
     demo_password: str = "coview-demo"
     admin_email: str = "admin@demo.coview"
@@ -82,6 +95,8 @@ def _coerce(kind: Any, raw: str) -> Any:
     text = str(kind)
     if kind is int or text == "int":
         return int(raw)
+    if kind is float or text == "float":
+        return float(raw)
     if kind is bool or text == "bool":
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if kind is Path or text == "Path":

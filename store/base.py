@@ -13,6 +13,7 @@ from typing import Protocol
 
 from store.audit import AuditStore
 from store.chat import ChatStore
+from store.escalation_base import EscalationStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
 
 
@@ -83,6 +84,7 @@ class Store(
     CoreStore,
     ChatStore,
     AuditStore,
+    EscalationStore,
     Protocol,
 ):
     """Everything the application keeps; add a domain's protocol to the bases."""

@@ -21,6 +21,15 @@ Every key starts with the configured prefix (default ``coview:``).
 | conversation:{id}:messages       | list   | ChatMessage JSON, index = seq - 1            |
 | conversation:{id}:client-ids     | hash   | sender's client id -> seq (dedupe)           |
 | audit:{tenant id}                | list   | AuditEvent JSON, newest first, capped        |
+| escalation:{id}                  | string | Escalation JSON                              |
+| escalation:{id}:seq              | string | seq of its last event (the CAS version)      |
+| escalation:{id}:events           | list   | EscalationEvent JSON, index = seq - 1        |
+| tenant:{id}:escalations          | zset   | escalation ids by created_at                 |
+| tenant:{id}:state:{state}        | zset   | ids in a state; queued: by routing order     |
+| tenant:{id}:customer:{cid}       | zset   | a customer's escalation ids by created_at    |
+| agent-loads                      | hash   | agent id -> {chat, video, cobrowse, idle_since} |
+| escalation-deadlines             | zset   | "{kind}|{escalation id}" by due time (s)     |
+| idempotency:{key}                | hash   | body hash, done, status, response; expires   |
 | socketio                         | pubsub | python-socketio's AsyncRedisManager channel  |
 """
 
@@ -81,6 +90,35 @@ class RedisKeys:
 
     def audit(self, tenant_id: str) -> str:
         return f"{self.prefix}audit:{tenant_id}"
+
+    def escalation(self, escalation_id: str) -> str:
+        return f"{self.prefix}escalation:{escalation_id}"
+
+    def escalation_seq(self, escalation_id: str) -> str:
+        return f"{self.prefix}escalation:{escalation_id}:seq"
+
+    def escalation_events(self, escalation_id: str) -> str:
+        return f"{self.prefix}escalation:{escalation_id}:events"
+
+    def tenant_escalations(self, tenant_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:escalations"
+
+    def tenant_state(self, tenant_id: str, state: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:state:{state}"
+
+    def tenant_customer(self, tenant_id: str, customer_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:customer:{customer_id}"
+
+    @property
+    def agent_loads(self) -> str:
+        return f"{self.prefix}agent-loads"
+
+    @property
+    def escalation_deadlines(self) -> str:
+        return f"{self.prefix}escalation-deadlines"
+
+    def idempotency(self, key: str) -> str:
+        return f"{self.prefix}idempotency:{key}"
 
     @property
     def socketio_channel(self) -> str:

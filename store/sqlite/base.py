@@ -74,13 +74,14 @@ class SqliteBase:
             yield
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """Several statements that commit together or not at all."""
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Several statements that commit together or not at all: use the helpers, or
+        the connection it yields, inside the block."""
         async with self._lock:
             marker = _IN_TRANSACTION.set(True)
             try:
                 await self.db.execute("BEGIN IMMEDIATE")
-                yield
+                yield self.db
                 await self.db.commit()
             except BaseException:
                 await self.db.rollback()
