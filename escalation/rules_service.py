@@ -44,7 +44,7 @@ async def availability(
     store: Store, tenant_id: str, request: HelpRequest, at: datetime
 ) -> Availability:
     rules = await load_rules(store, tenant_id)
-    staffing = await staffing_now(store, tenant_id, request.language)
+    staffing = await staffing_now(store, tenant_id, request.language, request.modalities)
     decision = decide(rules, request, at, staffing.modalities)
     wait = None
     if decision.available:

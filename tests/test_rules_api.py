@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
 
+from server.keys import STORE
+from store.escalation_models import Escalation, EscalationEvent, EscalationWrite, State
+from store.models import utcnow
 from tests.api import bearer, login, problem
 from tests.harness import RunningServer
 
@@ -156,3 +160,42 @@ async def test_only_admins_may_read_or_change_rules(
         await problem(r, 403)
     async with http.get(f"{server.url}/api/admin/rules") as r:
         await problem(r, 401)
+
+
+async def put_escalation(
+    server: RunningServer, esc_id: str, state: State, **timestamps: datetime
+) -> None:
+    esc = Escalation(
+        id=esc_id,
+        tenant_id="demo",
+        channel="web",
+        trigger="customer",
+        modalities=["video"],
+        session_id="s_" + esc_id,
+        state=state,
+        seq=1,
+        timestamps=timestamps,
+    )
+    event = EscalationEvent(id=esc_id + "-1", escalation_id=esc_id, seq=1, type=state, actor="test")
+    write = EscalationWrite(escalation=esc, expected_seq=0, events=(event,))
+    assert await server.app[STORE].write_escalation(write) == "ok"
+
+
+async def test_estimated_wait_comes_from_the_queue_and_recent_handle_times(
+    server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    await set_available(http, server, "ana@demo.coview")
+    start = utcnow() - timedelta(hours=1)
+    for i, minutes in enumerate((2, 4)):  # recent handle times: mean 180 s
+        await put_escalation(
+            server,
+            f"done{i}",
+            "completed",
+            accepted=start,
+            wrap_up=start + timedelta(minutes=minutes),
+        )
+    for i in range(3):
+        await put_escalation(server, f"waiting{i}", "queued")
+    body = await availability(http, server, page="/demo/")
+    # One free agent takes the first of 3 queued; 2 ahead + this one at 180 s each.
+    assert body["available"] and body["estimated_wait_s"] == 540
