@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from escalation.eligibility import HelpRequest
 from escalation.openapi import api
+from escalation.rules import HelpRequest
 from escalation.rules_models import RulesConfig, VisualModality, demo_rules
 from escalation.rules_service import availability, load_rules, save_rules
 from server.auth.principals import AgentPrincipal, ApiKeyPrincipal, SitePrincipal

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from escalation.eligibility import Decision, HelpRequest, decide, estimate_wait_s
+from escalation.rules import Decision, HelpRequest, decide, estimate_wait_s
 from escalation.rules_models import RulesConfig
 from escalation.staffing import Staffing, staffing_now
 from store.base import Store
