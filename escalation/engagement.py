@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from escalation import docs_routes, kpi_routes, rules_routes, webhook_routes
-from escalation.openapi_catalog import describe_foundation
+from escalation.openapi_catalog import describe_escalations, describe_foundation
 from escalation.webhooks import webhooks_ctx
 
 
@@ -16,4 +16,5 @@ def setup(app: web.Application) -> None:
     kpi_routes.setup(app)
     app.cleanup_ctx.append(webhooks_ctx)
     describe_foundation()
+    describe_escalations()
     docs_routes.setup(app)  # last: its spec is built from every route registered before
