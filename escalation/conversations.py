@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from escalation.chat_service import ChatService, conversation_view, message_view
+from escalation.openapi import api
 from server.auth.principals import AgentPrincipal, SessionPrincipal, SitePrincipal
 from server.auth.request import require
 from server.keys import CONFIG, RATE_LIMITER
 from server.validation import ApiModel, parse_model, read_json
+from store.chat_models import ChatMessage, Conversation
 
 CHAT_SERVICE = web.AppKey("chat_service", ChatService)
 
@@ -32,6 +34,27 @@ class PostMessage(ApiModel):
     client_id: str | None = Field(default=None, max_length=64)
 
 
+class ConversationCreated(BaseModel):
+    conversation_id: str
+    session_id: str
+    token: str
+    conversation: Conversation
+
+
+class History(BaseModel):
+    conversation: Conversation
+    messages: list[ChatMessage]
+
+
+@api(
+    summary="Start a web chat (the widget): the customer gets a session token for it",
+    tag="chat",
+    auth=("site_key",),
+    body=NewConversation,
+    response=ConversationCreated,
+    status=201,
+    errors=(422,),
+)
 async def create_conversation(request: web.Request) -> web.Response:
     site = await require(request, SitePrincipal)
     await request.app[RATE_LIMITER].hit(
@@ -57,6 +80,14 @@ class HistoryQuery(ApiModel):
     limit: int = Field(default=500, ge=1, le=500)
 
 
+@api(
+    summary="A conversation and its messages after a sequence number",
+    tag="chat",
+    auth=("session", "agent"),
+    query=HistoryQuery,
+    response=History,
+    errors=(404, 422),
+)
 async def list_messages(request: web.Request) -> web.Response:
     principal: AgentPrincipal | SessionPrincipal = await require(
         request, AgentPrincipal, SessionPrincipal
@@ -74,6 +105,15 @@ async def list_messages(request: web.Request) -> web.Response:
     )
 
 
+@api(
+    summary="Post a message (text and/or an image) to a conversation",
+    tag="chat",
+    auth=("session", "agent"),
+    body=PostMessage,
+    response=ChatMessage,
+    status=201,
+    errors=(404, 409, 413, 422),
+)
 async def post_message(request: web.Request) -> web.Response:
     principal: AgentPrincipal | SessionPrincipal = await require(
         request, AgentPrincipal, SessionPrincipal

@@ -59,6 +59,19 @@ class Config:
     idempotency_ttl_s: int = 86_400
     max_context_bytes: int = 32_768
 
+    # webhooks: retries back off exponentially from webhook_backoff_s up to the cap
+    webhook_max_attempts: int = 8
+    webhook_backoff_s: float = 5.0
+    webhook_backoff_max_s: float = 3_600.0
+    webhook_timeout_s: float = 10.0
+    webhook_poll_s: float = 1.0  # how often a node looks for due deliveries
+    webhook_lease_s: float = 60.0  # a claimed delivery is retried elsewhere after this
+
+    # the built-in bot hands over after this many messages it could not understand
+    bot_max_failures: int = 2
+    # KPIs: an answer within this many seconds counts toward the service level
+    service_level_s: int = 20
+
     seed_demo: bool = True
     demo_password: str = "coview-demo"
     admin_email: str = "admin@demo.coview"

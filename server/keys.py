@@ -29,6 +29,7 @@ SIO = web.AppKey("sio", socketio.AsyncServer)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 SESSION_EVENTS = web.AppKey("session_events", SessionEventSink)
 CHAT_BOT = web.AppKey("chat_bot", ChatBot)  # absent: conversations wait for an agent
+OPENAPI_SPEC: web.AppKey[dict[str, Any]] = web.AppKey("openapi_spec")
 
 # Called after an agent changes their presence (the escalation package routes on it).
 PresenceObserver = Callable[[Agent], Awaitable[None]]

@@ -13,8 +13,10 @@ from typing import Protocol
 
 from store.audit import AuditStore
 from store.chat import ChatStore
+from store.engagement import EngagementStore
 from store.escalation_base import EscalationStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
+from store.webhooks import WebhookStore
 
 
 class DuplicateError(Exception):
@@ -85,6 +87,8 @@ class Store(
     ChatStore,
     AuditStore,
     EscalationStore,
+    EngagementStore,
+    WebhookStore,
     Protocol,
 ):
     """Everything the application keeps; add a domain's protocol to the bases."""
