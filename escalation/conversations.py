@@ -7,15 +7,18 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from escalation.chat_bridge import ChatBridge
 from escalation.chat_service import ChatService, conversation_view, message_view
+from escalation.keys import ESCALATION_EVENTS
 from escalation.openapi import api
 from server.auth.principals import AgentPrincipal, SessionPrincipal, SitePrincipal
 from server.auth.request import require
-from server.keys import CONFIG, RATE_LIMITER
+from server.keys import CHAT_BOT, CONFIG, RATE_LIMITER
 from server.validation import ApiModel, parse_model, read_json
 from store.chat_models import ChatMessage, Conversation
 
 CHAT_SERVICE = web.AppKey("chat_service", ChatService)
+CHAT_BRIDGE = web.AppKey("chat_bridge", ChatBridge)
 
 
 class NewConversation(ApiModel):
@@ -130,7 +133,13 @@ async def post_message(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app[CHAT_SERVICE] = ChatService(app)
+    """After ``escalation.setup``: the bot and the hand-off ride on escalations."""
+    service = ChatService(app)
+    bridge = ChatBridge(app, service)
+    app[CHAT_SERVICE] = service
+    app[CHAT_BRIDGE] = bridge
+    app[CHAT_BOT] = bridge
+    app[ESCALATION_EVENTS].subscribe(bridge.observe)
     app.router.add_post("/api/conversations", create_conversation)
     app.router.add_get("/api/conversations/{id}/messages", list_messages)
     app.router.add_post("/api/conversations/{id}/messages", post_message)

@@ -217,9 +217,12 @@ class EscalationService:
         await self.store.create_session(session)
         return session
 
-    async def create(self, principal: Principal, body: CreateEscalation) -> Created:
+    async def create(
+        self, principal: Principal, body: CreateEscalation, session: Session | None = None
+    ) -> Created:
         """A bot's, a site's or a customer's request: eligible → queued and routed at
-        once; otherwise ineligible with the reason and an alternative."""
+        once; otherwise ineligible with the reason and an alternative. A chat hands over
+        its own ``session``, so the customer's token keeps working for the call."""
         if isinstance(principal, AgentPrincipal):
             raise Forbidden("agents start sessions with POST /api/sessions")
         trigger = body.trigger or ("bot" if isinstance(principal, ApiKeyPrincipal) else "customer")
@@ -228,7 +231,12 @@ class EscalationService:
         tenant_id = principal.tenant_id
         eligibility = await self.app[ELIGIBILITY](self.store, tenant_id, body)
         esc_id = new_id("esc_")
-        session = await self._new_session(tenant_id, esc_id, [])
+        own_session = session is None
+        if session is None:
+            session = await self._new_session(tenant_id, esc_id, [])
+        else:
+            session = session.model_copy(update={"escalation_id": esc_id})
+            await self.store.update_session(session)
         customer = body.context.customer
         now = utcnow()
         esc = Escalation(
@@ -266,7 +274,7 @@ class EscalationService:
             raise Conflict("could not create the escalation")
         if created.state == "queued":
             created = await self.route(created.id) or created
-        else:
+        elif own_session:  # a chat's session outlives an ineligible request
             await self._end_session(created)
         token = self.app[TOKENS].issue_session(
             session_id=session.id,

@@ -57,10 +57,10 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(store_ctx)
     health.setup(app)
     auth_routes.setup(app)
-    conversations.setup(app)
     admin.setup(app)
     signaling.setup(app)
     escalation.setup(app)
+    conversations.setup(app)
     web_pages.setup(app)
     engagement.setup(app)
     return app
