@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from escalation.bot import detect_language, respond
 from escalation.chat_service import ChatService
+from escalation.external_bot import EXTERNAL_BOT, load_config
 from escalation.keys import ESCALATIONS
 from escalation.schemas import CreateEscalation, UpgradeBody
 from server.auth.principals import AgentPrincipal, SitePrincipal
@@ -80,6 +81,16 @@ class ChatBridge:
     async def on_customer_message(self, conversation: Conversation, message: ChatMessage) -> None:
         if not message.text:
             return
+        external = await load_config(self.app[STORE], conversation.tenant_id)
+        if external is not None:
+            cid = conversation.id
+            name = external.name
+
+            async def silence(reason: str) -> None:
+                await self.bot_silent(cid, name, reason)
+
+            self.app[EXTERNAL_BOT].send(external, conversation, message, silence)
+            return
         # The page's language, unless the customer clearly writes in another one.
         detected, certainty = detect_language(message.text, conversation.language or "en")
         language = detected if certainty >= 0.6 else conversation.language
@@ -112,6 +123,43 @@ class ChatBridge:
             )
             modalities = ["chat", *(m for m in turn.modalities if m in VISUAL_MODALITIES)]
             await self.handoff(conversation, "bot", modalities, bot, reason=turn.reason)
+
+    async def bot_silent(self, conversation_id: str, bot_name: str, reason: str) -> None:
+        """The tenant's bot failed or did not answer in time: a person takes over."""
+        conversation = await self.app[STORE].get_conversation(conversation_id)
+        if conversation is None or conversation.state != "bot":
+            return
+        await self.handoff(conversation, "bot", ["chat"], BotInfo(name=bot_name), reason=reason)
+
+    async def bot_reply(
+        self,
+        conversation: Conversation,
+        *,
+        text: str,
+        handoff: bool,
+        bot: BotInfo,
+        modalities: list[str],
+    ) -> ChatMessage | None:
+        """What the tenant's bot answered through the reply API."""
+        if conversation.state != "bot":
+            raise Conflict("a person has this conversation now")
+        self.app[EXTERNAL_BOT].answered(conversation.id)
+        message = None
+        if text:
+            message = await self.chat.publish(
+                ChatMessage(
+                    id="m_" + secrets.token_urlsafe(9),
+                    conversation_id=conversation.id,
+                    seq=0,
+                    sender="bot",
+                    sender_id="bot",
+                    sender_name=bot.name or "Bot",
+                    text=text,
+                )
+            )
+        if handoff:
+            await self.handoff(conversation, "bot", ["chat", *modalities], bot, reason="bot")
+        return message
 
     # hand-off -------------------------------------------------------------------------
     async def handoff(

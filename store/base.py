@@ -16,6 +16,7 @@ from store.chat import ChatStore
 from store.engagement import EngagementStore
 from store.escalation_base import EscalationStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
+from store.settings import SettingsStore
 from store.webhooks import WebhookStore
 
 
@@ -86,6 +87,7 @@ class Store(
     CoreStore,
     ChatStore,
     AuditStore,
+    SettingsStore,
     EscalationStore,
     EngagementStore,
     WebhookStore,

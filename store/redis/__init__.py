@@ -7,6 +7,7 @@ from store.redis.chat import RedisChat
 from store.redis.core import RedisCore
 from store.redis.engagement import RedisEngagement
 from store.redis.escalations import RedisEscalations
+from store.redis.settings import RedisSettings
 from store.redis.webhooks import RedisWebhooks
 
 
@@ -14,6 +15,7 @@ class RedisStore(
     RedisCore,
     RedisChat,
     RedisAudit,
+    RedisSettings,
     RedisEscalations,
     RedisEngagement,
     RedisWebhooks,

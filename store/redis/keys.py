@@ -40,6 +40,7 @@ Every key starts with the configured prefix (default ``coview:``).
 | agent-loads                      | hash   | agent id -> {chat, video, cobrowse, idle_since} |
 | escalation-deadlines             | zset   | "{kind}|{escalation id}" by due time (s)     |
 | idempotency:{key}                | hash   | body hash, done, status, response; expires   |
+| setting:{tenant id}:{name}       | string | a settings document (JSON)                   |
 | socketio                         | pubsub | python-socketio's AsyncRedisManager channel  |
 """
 
@@ -160,6 +161,9 @@ class RedisKeys:
 
     def idempotency(self, key: str) -> str:
         return f"{self.prefix}idempotency:{key}"
+
+    def setting(self, tenant_id: str, name: str) -> str:
+        return f"{self.prefix}setting:{tenant_id}:{name}"
 
     @property
     def socketio_channel(self) -> str:

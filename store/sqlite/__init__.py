@@ -7,6 +7,7 @@ from store.sqlite.chat import SqliteChat
 from store.sqlite.core import SqliteCore
 from store.sqlite.engagement import SqliteEngagement
 from store.sqlite.escalations import SqliteEscalations
+from store.sqlite.settings import SqliteSettings
 from store.sqlite.webhooks import SqliteWebhooks
 
 
@@ -14,6 +15,7 @@ class SqliteStore(
     SqliteCore,
     SqliteChat,
     SqliteAudit,
+    SqliteSettings,
     SqliteEscalations,
     SqliteEngagement,
     SqliteWebhooks,
