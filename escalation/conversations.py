@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import BaseModel, Field, ValidationError
 
+from escalation.chat_bridge import ChatBridge
 from escalation.chat_service import ChatService, conversation_view, message_view
-from server.auth.principals import AgentPrincipal, SessionPrincipal, SitePrincipal
-from server.auth.request import require
-from server.keys import CONFIG, RATE_LIMITER
-from server.validation import ApiModel, parse_model, read_json
+from escalation.external_bot import (
+    EXTERNAL_BOT,
+    SETTING,
+    ExternalBot,
+    ExternalBotConfig,
+    external_bot_ctx,
+    load_config,
+)
+from escalation.keys import ESCALATION_EVENTS
+from escalation.openapi import api
+from server.audit import record_audit
+from server.auth.principals import AgentPrincipal, ApiKeyPrincipal, SessionPrincipal, SitePrincipal
+from server.auth.request import require, require_agent
+from server.errors import NotFound, Unprocessable
+from server.keys import CHAT_BOT, CONFIG, RATE_LIMITER, STORE
+from server.validation import ApiModel, field_errors, parse_model, read_json
+from store.chat_models import ChatMessage, Conversation
+from store.escalation_models import BotInfo
 
 CHAT_SERVICE = web.AppKey("chat_service", ChatService)
+CHAT_BRIDGE = web.AppKey("chat_bridge", ChatBridge)
 
 
 class NewConversation(ApiModel):
@@ -32,6 +48,27 @@ class PostMessage(ApiModel):
     client_id: str | None = Field(default=None, max_length=64)
 
 
+class ConversationCreated(BaseModel):
+    conversation_id: str
+    session_id: str
+    token: str
+    conversation: Conversation
+
+
+class History(BaseModel):
+    conversation: Conversation
+    messages: list[ChatMessage]
+
+
+@api(
+    summary="Start a web chat (the widget): the customer gets a session token for it",
+    tag="chat",
+    auth=("site_key",),
+    body=NewConversation,
+    response=ConversationCreated,
+    status=201,
+    errors=(422,),
+)
 async def create_conversation(request: web.Request) -> web.Response:
     site = await require(request, SitePrincipal)
     await request.app[RATE_LIMITER].hit(
@@ -57,6 +94,14 @@ class HistoryQuery(ApiModel):
     limit: int = Field(default=500, ge=1, le=500)
 
 
+@api(
+    summary="A conversation and its messages after a sequence number",
+    tag="chat",
+    auth=("session", "agent"),
+    query=HistoryQuery,
+    response=History,
+    errors=(404, 422),
+)
 async def list_messages(request: web.Request) -> web.Response:
     principal: AgentPrincipal | SessionPrincipal = await require(
         request, AgentPrincipal, SessionPrincipal
@@ -74,6 +119,15 @@ async def list_messages(request: web.Request) -> web.Response:
     )
 
 
+@api(
+    summary="Post a message (text and/or an image) to a conversation",
+    tag="chat",
+    auth=("session", "agent"),
+    body=PostMessage,
+    response=ChatMessage,
+    status=201,
+    errors=(404, 409, 413, 422),
+)
 async def post_message(request: web.Request) -> web.Response:
     principal: AgentPrincipal | SessionPrincipal = await require(
         request, AgentPrincipal, SessionPrincipal
@@ -89,8 +143,120 @@ async def post_message(request: web.Request) -> web.Response:
     return web.json_response(message_view(message), status=201)
 
 
+class BotReply(ApiModel):
+    text: str = Field(default="", max_length=2_000)
+    handoff: bool = False
+    intent: str | None = Field(default=None, max_length=200)
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    modalities: list[Literal["video", "screen", "cobrowse"]] = Field(default_factory=list)
+
+
+class BotReplied(BaseModel):
+    message: ChatMessage | None
+    conversation: Conversation
+
+
+@api(
+    summary="A tenant's own bot answers a customer message (and may hand off to a person)",
+    tag="chat",
+    auth=("api_key",),
+    body=BotReply,
+    response=BotReplied,
+    errors=(404, 409, 422),
+)
+async def bot_reply(request: web.Request) -> web.Response:
+    key = await require(request, ApiKeyPrincipal)
+    service = request.app[CHAT_SERVICE]
+    conversation = await service.get(request.match_info["id"])
+    if conversation.tenant_id != key.tenant_id:
+        raise NotFound("unknown conversation")
+    body = await read_json(request, BotReply)
+    if not body.text and not body.handoff:
+        raise Unprocessable("send text, handoff, or both")
+    config = await load_config(request.app[STORE], key.tenant_id)
+    bot = BotInfo(
+        intent=body.intent, confidence=body.confidence, name=config.name if config else "Bot"
+    )
+    message = await request.app[CHAT_BRIDGE].bot_reply(
+        conversation,
+        text=body.text,
+        handoff=body.handoff,
+        bot=bot,
+        modalities=list(body.modalities),
+    )
+    updated = await service.get(conversation.id)
+    return web.json_response(
+        {
+            "message": message_view(message) if message else None,
+            "conversation": conversation_view(updated),
+        }
+    )
+
+
+class ExternalBotUpdate(ApiModel):
+    enabled: bool
+    url: str = Field(min_length=8, max_length=2_000)
+    timeout_s: float = Field(default=8.0, ge=0.2, le=60)
+    name: str = Field(default="Bot", min_length=1, max_length=80)
+    rotate_secret: bool = False
+
+
+@api(
+    summary="The tenant's external bot (URL, timeout, signing secret)",
+    tag="admin",
+    auth=("admin",),
+    response=ExternalBotConfig,
+    errors=(404,),
+)
+async def get_external_bot(request: web.Request) -> web.Response:
+    admin = await require_agent(request, "admin")
+    raw = await request.app[STORE].get_setting(admin.tenant_id, SETTING)
+    if raw is None:
+        raise NotFound("no external bot is configured")
+    return web.json_response(ExternalBotConfig.model_validate(raw).public())
+
+
+@api(
+    summary="Configure the tenant's external bot; the built-in bot answers when disabled",
+    tag="admin",
+    auth=("admin",),
+    body=ExternalBotUpdate,
+    response=ExternalBotConfig,
+    errors=(422,),
+)
+async def put_external_bot(request: web.Request) -> web.Response:
+    admin = await require_agent(request, "admin")
+    body = await read_json(request, ExternalBotUpdate)
+    store = request.app[STORE]
+    current = await store.get_setting(admin.tenant_id, SETTING)
+    values = body.model_dump(exclude={"rotate_secret"})
+    if current and not body.rotate_secret:
+        values["secret"] = current["secret"]
+    try:
+        config = ExternalBotConfig.model_validate(values)
+    except ValidationError as exc:
+        raise Unprocessable("the external bot is not valid", errors=field_errors(exc)) from exc
+    await store.put_setting(admin.tenant_id, SETTING, config.model_dump())
+    changes = body.model_dump(exclude={"rotate_secret"})
+    if body.rotate_secret or current is None:
+        changes["secret"] = True
+    await record_audit(request.app, admin, "external_bot.updated", "setting", SETTING, changes)
+    return web.json_response(config.public())
+
+
 def setup(app: web.Application) -> None:
-    app[CHAT_SERVICE] = ChatService(app)
+    """After ``escalation.setup``: the bot and the hand-off ride on escalations."""
+    service = ChatService(app)
+    bridge = ChatBridge(app, service)
+    app[CHAT_SERVICE] = service
+    app[CHAT_BRIDGE] = bridge
+    app[CHAT_BOT] = bridge
+    app[ESCALATION_EVENTS].subscribe(bridge.observe)
     app.router.add_post("/api/conversations", create_conversation)
     app.router.add_get("/api/conversations/{id}/messages", list_messages)
     app.router.add_post("/api/conversations/{id}/messages", post_message)
+    app.router.add_post("/api/conversations/{id}/bot-reply", bot_reply)
+    app.router.add_get("/api/admin/external-bot", get_external_bot)
+    app.router.add_put("/api/admin/external-bot", put_external_bot)
+    app[EXTERNAL_BOT] = ExternalBot(app[CONFIG].base_url)
+    app.cleanup_ctx.append(external_bot_ctx)

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+import escalation
 import signaling
 import web as web_pages
-from escalation import conversations
+from escalation import conversations, engagement
 from server import admin, health
 from server.auth import routes as auth_routes
 from server.auth.authenticator import Authenticator
@@ -56,8 +57,10 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(store_ctx)
     health.setup(app)
     auth_routes.setup(app)
-    conversations.setup(app)
     admin.setup(app)
     signaling.setup(app)
+    escalation.setup(app)
+    conversations.setup(app)
     web_pages.setup(app)
+    engagement.setup(app)
     return app

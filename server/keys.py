@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import jinja2
 import socketio
 from aiohttp import web
@@ -14,6 +17,7 @@ from server.config import Config
 from server.ratelimit import RateLimiter
 from server.session_events import SessionEventSink
 from store.base import Store
+from store.models import Agent
 
 CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", Store)
@@ -25,3 +29,11 @@ SIO = web.AppKey("sio", socketio.AsyncServer)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 SESSION_EVENTS = web.AppKey("session_events", SessionEventSink)
 CHAT_BOT = web.AppKey("chat_bot", ChatBot)  # absent: conversations wait for an agent
+OPENAPI_SPEC: web.AppKey[dict[str, Any]] = web.AppKey("openapi_spec")
+
+# Called after an agent changes their presence (the escalation package routes on it).
+PresenceObserver = Callable[[Agent], Awaitable[None]]
+PRESENCE_OBSERVERS: web.AppKey[list[PresenceObserver]] = web.AppKey("presence_observers")
+# What a console gets on connecting to /agent: (event, payload) pairs for that agent.
+AgentSnapshot = Callable[[str], Awaitable[list[tuple[str, dict[str, Any]]]]]
+AGENT_SNAPSHOT: web.AppKey[AgentSnapshot] = web.AppKey("agent_snapshot")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socketio
 from aiohttp import web
 
-from escalation.conversations import CHAT_SERVICE
 from server.config import Config
 from server.keys import CONFIG, SIO
 from signaling.agent_ns import AgentNamespace
@@ -43,7 +42,7 @@ def setup(app: web.Application) -> None:
     sio = make_server(app[CONFIG])
     sio.register_namespace(SessionNamespace("/session", app))
     sio.register_namespace(AgentNamespace("/agent", app))
-    sio.register_namespace(ChatNamespace("/chat", app, app[CHAT_SERVICE]))
+    sio.register_namespace(ChatNamespace("/chat", app))
     sio.attach(app)
     app[SIO] = sio
     app.on_shutdown.append(_shutdown)

@@ -3,10 +3,11 @@ the ack, so a reconnect misses nothing), send messages, show typing."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
+from escalation.chat_bridge import ChatBridge
 from escalation.chat_service import (
     ChatService,
     Participant,
@@ -14,8 +15,9 @@ from escalation.chat_service import (
     conversation_view,
     message_view,
 )
+from escalation.conversations import CHAT_BRIDGE, CHAT_SERVICE
 from server.auth.principals import AgentPrincipal, SessionPrincipal
-from server.errors import Conflict, Unauthorized
+from server.errors import Conflict, Forbidden, Unauthorized
 from server.validation import ApiModel, parse_model
 from signaling.namespace import ProtocolNamespace, refuse
 
@@ -40,10 +42,26 @@ class Typing(ApiModel):
     typing: bool
 
 
+class UpgradeRequest(ApiModel):
+    modality: Literal["video", "screen", "cobrowse"]
+
+
+class UpgradeAnswer(ApiModel):
+    offer_id: str = Field(min_length=1, max_length=64)
+    accept: bool
+
+
 class ChatNamespace(ProtocolNamespace):
-    def __init__(self, namespace: str, app: Any, service: ChatService) -> None:
+    def __init__(self, namespace: str, app: Any) -> None:
         super().__init__(namespace, app)
-        self.service = service
+
+    @property
+    def service(self) -> ChatService:
+        return self.app[CHAT_SERVICE]
+
+    @property
+    def bridge(self) -> ChatBridge:
+        return self.app[CHAT_BRIDGE]
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         try:
@@ -102,4 +120,44 @@ class ChatNamespace(ProtocolNamespace):
             room=conversation_room(conversation_id),
             skip_sid=sid,
         )
+        return {}
+
+    def _payload(self, data: Any) -> dict[str, Any]:
+        assert isinstance(data, dict)
+        return {k: v for k, v in data.items() if k != "conversation_id"}
+
+    async def _customer(self, sid: str, data: Any) -> Any:
+        conversation_id, who = await self._member(sid, data)
+        if who.kind != "customer":
+            raise Forbidden("only the customer can do this")
+        return await self.service.get(conversation_id)
+
+    async def on_request_agent(self, sid: str, data: Any) -> dict[str, Any]:
+        """The customer asks for a person."""
+        conversation = await self._customer(sid, data)
+        esc = await self.bridge.request_agent(conversation)
+        return {"escalation_id": esc.id if esc else conversation.escalation_id}
+
+    async def on_upgrade_request(self, sid: str, data: Any) -> dict[str, Any]:
+        """The customer asks to be shown ("can you show me?")."""
+        conversation = await self._customer(sid, data)
+        msg = parse_model(UpgradeRequest, self._payload(data))
+        await self.bridge.request_upgrade(conversation, msg.modality)
+        return {}
+
+    async def on_offer_upgrade(self, sid: str, data: Any) -> dict[str, Any]:
+        """The agent offers video, screen share or co-browse; the customer must consent."""
+        conversation_id, who = await self._member(sid, data)
+        principal = (await self.get_session(sid))["principal"]
+        if who.kind != "agent" or not isinstance(principal, AgentPrincipal):
+            raise Forbidden("only the agent can offer an upgrade")
+        msg = parse_model(UpgradeRequest, self._payload(data))
+        conversation = await self.service.get(conversation_id)
+        offer = await self.bridge.offer_upgrade(conversation, principal, msg.modality)
+        return {"offer_id": offer.id}
+
+    async def on_upgrade_response(self, sid: str, data: Any) -> dict[str, Any]:
+        conversation = await self._customer(sid, data)
+        msg = parse_model(UpgradeAnswer, self._payload(data))
+        await self.bridge.answer_upgrade(conversation, msg.offer_id, msg.accept)
         return {}

@@ -13,7 +13,11 @@ from typing import Protocol
 
 from store.audit import AuditStore
 from store.chat import ChatStore
+from store.engagement import EngagementStore
+from store.escalation_base import EscalationStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
+from store.settings import SettingsStore
+from store.webhooks import WebhookStore
 
 
 class DuplicateError(Exception):
@@ -83,6 +87,10 @@ class Store(
     CoreStore,
     ChatStore,
     AuditStore,
+    SettingsStore,
+    EscalationStore,
+    EngagementStore,
+    WebhookStore,
     Protocol,
 ):
     """Everything the application keeps; add a domain's protocol to the bases."""

@@ -22,6 +22,14 @@ class Attachment(Record):
     size: int
 
 
+class UpgradeOffer(Record):
+    id: str
+    modality: str
+    agent_id: str
+    agent_name: str
+    trigger: Literal["agent", "customer"] = "agent"  # customer: it answers their request
+
+
 class Conversation(Record):
     id: str
     tenant_id: str
@@ -33,6 +41,9 @@ class Conversation(Record):
     agent_name: str | None = None
     language: str | None = None
     context: dict[str, Any] = Field(default_factory=dict)
+    bot_failures: int = 0  # answers the bot could not give, for its hand-off rule
+    pending_offer: UpgradeOffer | None = None  # an agent's upgrade the customer must answer
+    requested_modality: str | None = None  # the customer asked to be shown (trigger)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -11,11 +11,14 @@ from tests.harness import RunningServer
 
 
 async def start_conversation(
-    http: aiohttp.ClientSession, server: RunningServer, context: dict[str, Any] | None = None
+    http: aiohttp.ClientSession,
+    server: RunningServer,
+    context: dict[str, Any] | None = None,
+    language: str = "es",
 ) -> dict[str, Any]:
     async with http.post(
         f"{server.url}/api/conversations",
-        json={"context": context or {}, "language": "es"},
+        json={"context": context or {}, "language": language},
         headers={"X-Coview-Site-Key": server.config.demo_site_key, "Origin": server.url},
     ) as r:
         assert r.status == 201, await r.text()

@@ -200,7 +200,9 @@ async def test_rest_history_and_post(server: RunningServer, http: aiohttp.Client
         assert (await r.json())["seq"] == first["seq"]  # a retry is not a duplicate
     async with http.get(f"{url}/messages?after_seq=0", headers=bearer(conv["token"])) as r:
         body = await r.json()
-    assert [m["text"] for m in body["messages"]] == ["hola"]
+    first = body["messages"][0]
+    assert (first["sender"], first["text"]) == ("customer", "hola")
+    assert body["messages"][1]["sender"] == "bot"  # the bot answers a new conversation
     assert body["conversation"]["id"] == cid and body["conversation"]["context"] == {
         "cart": {"total": 10}
     }

@@ -27,3 +27,15 @@ async def test_audit_is_listed_newest_first_per_tenant(store: Store) -> None:
     assert [e.id for e in await store.list_audit("t1", limit=2)] == ["e4", "e3"]
     assert [e.changes for e in await store.list_audit("t2")] == [{"n": 99}]
     assert await store.list_audit("t3") == []
+
+
+async def test_settings_documents_round_trip_per_tenant(store: Store) -> None:
+    assert await store.get_setting("t1", "external_bot") is None
+    await store.put_setting("t1", "external_bot", {"url": "http://127.0.0.1:1", "timeout_s": 5})
+    await store.put_setting("t2", "external_bot", {"url": "other"})
+    assert await store.get_setting("t1", "external_bot") == {
+        "url": "http://127.0.0.1:1",
+        "timeout_s": 5,
+    }
+    await store.put_setting("t1", "external_bot", {"url": "new"})
+    assert await store.get_setting("t1", "external_bot") == {"url": "new"}

@@ -5,12 +5,20 @@ from __future__ import annotations
 from store.redis.audit import RedisAudit
 from store.redis.chat import RedisChat
 from store.redis.core import RedisCore
+from store.redis.engagement import RedisEngagement
+from store.redis.escalations import RedisEscalations
+from store.redis.settings import RedisSettings
+from store.redis.webhooks import RedisWebhooks
 
 
 class RedisStore(
     RedisCore,
     RedisChat,
     RedisAudit,
+    RedisSettings,
+    RedisEscalations,
+    RedisEngagement,
+    RedisWebhooks,
 ):
     """Every part of the store on one Redis; domain parts are added as bases."""
 

@@ -21,6 +21,26 @@ Every key starts with the configured prefix (default ``coview:``).
 | conversation:{id}:messages       | list   | ChatMessage JSON, index = seq - 1            |
 | conversation:{id}:client-ids     | hash   | sender's client id -> seq (dedupe)           |
 | audit:{tenant id}                | list   | AuditEvent JSON, newest first, capped        |
+| rules:{tenant}                   | string | availability/display rules JSON of a tenant  |
+| bot-conversation:{id}            | string | BotConversation JSON (expires after a week)  |
+| csat:{escalation}                | string | CsatAnswer JSON (SET NX: one per escalation) |
+| tenant:{id}:csat                 | zset   | escalation ids by answer time                |
+| webhook:{id}                     | string | WebhookEndpoint JSON                         |
+| tenant:{id}:webhooks             | set    | webhook endpoint ids of a tenant             |
+| webhook-delivery:{id}            | string | WebhookDelivery JSON                         |
+| webhook-deliveries:due           | zset   | pending delivery ids by due time (or lease)  |
+| tenant:{id}:webhook-deliveries   | zset   | delivery ids by creation time                |
+| webhook:{id}:deliveries          | zset   | delivery ids of an endpoint by creation time |
+| escalation:{id}                  | string | Escalation JSON                              |
+| escalation:{id}:seq              | string | seq of its last event (the CAS version)      |
+| escalation:{id}:events           | list   | EscalationEvent JSON, index = seq - 1        |
+| tenant:{id}:escalations          | zset   | escalation ids by created_at                 |
+| tenant:{id}:state:{state}        | zset   | ids in a state; queued: by routing order     |
+| tenant:{id}:customer:{cid}       | zset   | a customer's escalation ids by created_at    |
+| agent-loads                      | hash   | agent id -> {chat, video, cobrowse, idle_since} |
+| escalation-deadlines             | zset   | "{kind}|{escalation id}" by due time (s)     |
+| idempotency:{key}                | hash   | body hash, done, status, response; expires   |
+| setting:{tenant id}:{name}       | string | a settings document (JSON)                   |
 | socketio                         | pubsub | python-socketio's AsyncRedisManager channel  |
 """
 
@@ -81,6 +101,69 @@ class RedisKeys:
 
     def audit(self, tenant_id: str) -> str:
         return f"{self.prefix}audit:{tenant_id}"
+
+    def rules(self, tenant_id: str) -> str:
+        return f"{self.prefix}rules:{tenant_id}"
+
+    def bot_conversation(self, conversation_id: str) -> str:
+        return f"{self.prefix}bot-conversation:{conversation_id}"
+
+    def csat(self, escalation_id: str) -> str:
+        return f"{self.prefix}csat:{escalation_id}"
+
+    def tenant_csat(self, tenant_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:csat"
+
+    def webhook(self, endpoint_id: str) -> str:
+        return f"{self.prefix}webhook:{endpoint_id}"
+
+    def tenant_webhooks(self, tenant_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:webhooks"
+
+    def webhook_delivery(self, delivery_id: str) -> str:
+        return f"{self.prefix}webhook-delivery:{delivery_id}"
+
+    @property
+    def deliveries_due(self) -> str:
+        return f"{self.prefix}webhook-deliveries:due"
+
+    def tenant_deliveries(self, tenant_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:webhook-deliveries"
+
+    def endpoint_deliveries(self, endpoint_id: str) -> str:
+        return f"{self.prefix}webhook:{endpoint_id}:deliveries"
+
+    def escalation(self, escalation_id: str) -> str:
+        return f"{self.prefix}escalation:{escalation_id}"
+
+    def escalation_seq(self, escalation_id: str) -> str:
+        return f"{self.prefix}escalation:{escalation_id}:seq"
+
+    def escalation_events(self, escalation_id: str) -> str:
+        return f"{self.prefix}escalation:{escalation_id}:events"
+
+    def tenant_escalations(self, tenant_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:escalations"
+
+    def tenant_state(self, tenant_id: str, state: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:state:{state}"
+
+    def tenant_customer(self, tenant_id: str, customer_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:customer:{customer_id}"
+
+    @property
+    def agent_loads(self) -> str:
+        return f"{self.prefix}agent-loads"
+
+    @property
+    def escalation_deadlines(self) -> str:
+        return f"{self.prefix}escalation-deadlines"
+
+    def idempotency(self, key: str) -> str:
+        return f"{self.prefix}idempotency:{key}"
+
+    def setting(self, tenant_id: str, name: str) -> str:
+        return f"{self.prefix}setting:{tenant_id}:{name}"
 
     @property
     def socketio_channel(self) -> str:

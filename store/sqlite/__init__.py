@@ -5,12 +5,20 @@ from __future__ import annotations
 from store.sqlite.audit import SqliteAudit
 from store.sqlite.chat import SqliteChat
 from store.sqlite.core import SqliteCore
+from store.sqlite.engagement import SqliteEngagement
+from store.sqlite.escalations import SqliteEscalations
+from store.sqlite.settings import SqliteSettings
+from store.sqlite.webhooks import SqliteWebhooks
 
 
 class SqliteStore(
     SqliteCore,
     SqliteChat,
     SqliteAudit,
+    SqliteSettings,
+    SqliteEscalations,
+    SqliteEngagement,
+    SqliteWebhooks,
 ):
     """Every part of the store on one SQLite file; domain parts are added as bases."""
 

@@ -1,10 +1,6 @@
 // /join: exchange a 6-digit code (read over the phone) or an invite link once for a
-// session token, then open the session. The token is kept per session in sessionStorage.
+// session token, then open the session's call page, which keeps the token for reloads.
 const form = document.getElementById("join-form") as HTMLFormElement | null;
-
-export function sessionTokenKey(sessionId: string): string {
-  return `coview.session.${sessionId}`;
-}
 
 async function join(body: Record<string, string>): Promise<void> {
   if (!form) return;
@@ -24,8 +20,7 @@ async function join(body: Record<string, string>): Promise<void> {
       return;
     }
     const joined = (await response.json()) as { token: string; session_id: string };
-    sessionStorage.setItem(sessionTokenKey(joined.session_id), joined.token);
-    location.assign(`/s/${encodeURIComponent(joined.session_id)}`);
+    location.assign(`/call/${encodeURIComponent(joined.session_id)}#token=${encodeURIComponent(joined.token)}`);
   } catch {
     error.textContent = msg.msgNetwork ?? "";
   } finally {

@@ -1,0 +1,359 @@
+"""OpenAPI descriptions of handlers that other packages define (their request models
+are reused; the response shapes are declared here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, RootModel
+
+from escalation import routes as esc
+from escalation.openapi import describe
+from escalation.schemas import (
+    CreateEscalation,
+    CreateSession,
+    EmptyBody,
+    InviteBody,
+    MediaConnectedBody,
+    ReasonBody,
+    TransferBody,
+    UpgradeBody,
+    WrapUpBody,
+)
+from server.admin import routes as admin
+from server.admin.schemas import AgentIn, AgentUpdate, SiteIn, SiteUpdate
+from server.auth import routes as auth
+from server.validation import ApiModel
+from store.audit_models import AuditEvent
+from store.escalation_models import Escalation, EscalationEvent
+from store.models import Presence, Role, Site
+
+
+class AgentSummary(BaseModel):
+    id: str
+    name: str
+    role: Role
+
+
+class LoginResponse(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+    agent: AgentSummary
+
+
+class OkResponse(BaseModel):
+    ok: bool
+
+
+class AgentView(BaseModel):
+    id: str
+    tenant_id: str
+    email: str
+    name: str
+    role: Role
+    skills: list[str]
+    languages: list[str]
+    capacity: dict[str, int]
+    presence: Presence
+    presence_changed_at: datetime
+    created_at: datetime
+
+
+class JoinResponse(BaseModel):
+    token: str
+    session_id: str
+    role: Literal["customer", "participant", "observer"]
+
+
+def describe_foundation() -> None:
+    describe(
+        auth.login,
+        summary="Log in with e-mail and password; get an access token",
+        tag="auth",
+        body=auth.LoginRequest,
+        response=LoginResponse,
+        errors=(401, 422),
+    )
+    describe(
+        auth.logout,
+        summary="Revoke the access token",
+        tag="auth",
+        auth=("agent",),
+        response=OkResponse,
+    )
+    describe(
+        auth.me,
+        summary="The agent behind the token",
+        tag="agents",
+        auth=("agent",),
+        response=AgentView,
+        errors=(404,),
+    )
+    describe(
+        auth.set_presence,
+        summary="Set one's presence (busy is derived, never set)",
+        tag="agents",
+        auth=("agent",),
+        body=auth.PresenceRequest,
+        response=AgentView,
+        errors=(404, 422),
+    )
+    describe(
+        auth.join,
+        summary="Exchange an invite (link token or 6-digit code) once for a session token",
+        tag="auth",
+        body=auth.JoinRequest,
+        response=JoinResponse,
+        errors=(401, 422),
+    )
+
+
+class CustomerCredentials(BaseModel):
+    token: str
+    join_url: str
+    short_code: str
+    expires_at: datetime
+
+
+class CreatedEscalation(BaseModel):
+    escalation: Escalation
+    customer: CustomerCredentials
+
+
+class InviteView(BaseModel):
+    join_url: str
+    short_code: str
+    expires_at: datetime
+
+
+class RoleInviteView(InviteView):
+    role: Literal["customer", "participant", "observer"]
+
+
+class CreatedSession(BaseModel):
+    escalation: Escalation
+    invite: InviteView
+
+
+class EscalationList(BaseModel):
+    escalations: list[Escalation]
+
+
+class EventList(BaseModel):
+    events: list[EscalationEvent]
+
+
+class QueueCounts(BaseModel):
+    offers: list[Escalation]
+    queued: list[Escalation]
+    counts: dict[str, int]
+    longest_wait_s: float
+
+
+class ListEscalationsQuery(ApiModel):
+    state: str | None = Field(default=None, max_length=200, description="states, comma-separated")
+    limit: str | None = Field(default=None, max_length=4, description="1 to 500, default 50")
+    customer_id: str | None = Field(default=None, max_length=200)
+
+
+class EventsQuery(ApiModel):
+    after: str | None = Field(default=None, max_length=12, description="only events after seq")
+    token: str | None = Field(
+        default=None, max_length=4096, description="session token (EventSource sends no headers)"
+    )
+
+
+class TokenQuery(ApiModel):
+    token: str | None = Field(default=None, max_length=4096, description="session token")
+
+
+IDEMPOTENCY = ("Idempotency-Key",)
+ACTION_ERRORS = (404, 409, 422)
+
+
+def describe_escalations() -> None:
+    """The core escalation API (escalation/routes.py)."""
+    describe(
+        esc.create_escalation,
+        summary="Request visual help: a bot, the site (API key), the widget (site key) or "
+        "the customer's session token",
+        tag="escalations",
+        auth=("api_key", "site_key", "session"),
+        body=CreateEscalation,
+        response=CreatedEscalation,
+        status=201,
+        errors=(409, 422),
+        headers=IDEMPOTENCY,
+    )
+    describe(
+        esc.list_escalations,
+        summary="Escalations of the organisation, newest first",
+        tag="escalations",
+        auth=("agent", "api_key"),
+        query=ListEscalationsQuery,
+        response=EscalationList,
+        errors=(422,),
+    )
+    describe(
+        esc.get_escalation,
+        summary="One escalation (customers see fewer fields)",
+        tag="escalations",
+        auth=("agent", "api_key", "session"),
+        query=TokenQuery,
+        response=Escalation,
+        errors=(404,),
+    )
+    describe(
+        esc.list_events,
+        summary="The escalation's events; with Accept: text/event-stream, live as SSE",
+        tag="escalations",
+        auth=("agent", "api_key", "session"),
+        query=EventsQuery,
+        response=EventList,
+        errors=(404, 422),
+    )
+    actions = {
+        esc.accept: ("Accept an offer or take a queued escalation", EmptyBody, ("agent",)),
+        esc.decline: ("Decline an offer (it goes back to the queue)", ReasonBody, ("agent",)),
+        esc.cancel: (
+            "Cancel (agent, integration, or the customer while waiting)",
+            ReasonBody,
+            ("agent", "session", "api_key"),
+        ),
+        esc.transfer: ("Transfer to another agent or back to the queue", TransferBody, ("agent",)),
+        esc.upgrade: ("Add visual modalities in the same session", UpgradeBody, ("agent",)),
+        esc.wrap_up: ("End the session and write notes and disposition", WrapUpBody, ("agent",)),
+        esc.complete: ("Complete after wrap-up", EmptyBody, ("agent",)),
+        esc.media_connected: (
+            "A session page reports that media flows",
+            MediaConnectedBody,
+            ("agent", "session"),
+        ),
+    }
+    for handler, (summary, body, kinds) in actions.items():
+        describe(
+            handler,
+            summary=summary,
+            tag="escalations",
+            auth=kinds,
+            body=body,
+            response=Escalation,
+            errors=ACTION_ERRORS,
+        )
+    describe(
+        esc.abandon,
+        summary="The customer left while waiting (sendBeacon: token may be in ?token=)",
+        tag="escalations",
+        auth=("session",),
+        query=TokenQuery,
+        response=Escalation,
+        errors=ACTION_ERRORS,
+    )
+    describe(
+        esc.create_invite,
+        summary="Invite someone into the escalation's session",
+        tag="escalations",
+        auth=("agent",),
+        body=InviteBody,
+        response=RoleInviteView,
+        status=201,
+        errors=ACTION_ERRORS,
+        headers=IDEMPOTENCY,
+    )
+    describe(
+        esc.create_session,
+        summary="An agent's ad-hoc session (e.g. a phone call turned visual), already accepted",
+        tag="escalations",
+        auth=("agent",),
+        body=CreateSession,
+        response=CreatedSession,
+        status=201,
+        errors=(409, 422),
+        headers=IDEMPOTENCY,
+    )
+    describe(
+        esc.queue,
+        summary="Offers for me, queued escalations I could take, and the queue summary",
+        tag="agents",
+        auth=("agent",),
+        response=QueueCounts,
+        errors=(404,),
+    )
+
+
+class SiteList(RootModel[list[Site]]):
+    pass
+
+
+class AgentViewList(RootModel[list[AgentView]]):
+    pass
+
+
+class AuditList(RootModel[list[AuditEvent]]):
+    pass
+
+
+def describe_admin() -> None:
+    """The admin API (server/admin): sites, agents and the audit log."""
+    describe(
+        admin.list_sites,
+        summary="The organisation's sites",
+        tag="admin",
+        auth=("admin",),
+        response=SiteList,
+    )
+    describe(
+        admin.create_site,
+        summary="Add a site; its site key is generated",
+        tag="admin",
+        auth=("admin",),
+        body=SiteIn,
+        response=Site,
+        status=201,
+        errors=(422,),
+    )
+    describe(
+        admin.update_site,
+        summary="Rename a site, change its origins or rotate its key",
+        tag="admin",
+        auth=("admin",),
+        body=SiteUpdate,
+        response=Site,
+        errors=(404, 422),
+    )
+    describe(
+        admin.list_agents,
+        summary="Every agent with skills, languages, capacity and presence",
+        tag="admin",
+        auth=("admin", "supervisor"),
+        response=AgentViewList,
+    )
+    describe(
+        admin.create_agent,
+        summary="Add an agent, supervisor or admin",
+        tag="admin",
+        auth=("admin",),
+        body=AgentIn,
+        response=AgentView,
+        status=201,
+        errors=(409, 422),
+    )
+    describe(
+        admin.update_agent,
+        summary="Change an agent's name, role, skills, languages, capacity or password",
+        tag="admin",
+        auth=("admin",),
+        body=AgentUpdate,
+        response=AgentView,
+        errors=(404, 409, 422),
+    )
+    describe(
+        admin.list_audit,
+        summary="Admin changes, newest first",
+        tag="admin",
+        auth=("admin",),
+        query=admin.AuditQuery,
+        response=AuditList,
+    )
