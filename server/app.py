@@ -10,7 +10,7 @@ from aiohttp import web
 import escalation
 import signaling
 import web as web_pages
-from escalation import conversations, engagement
+from escalation import conversations, engagement, supervisor
 from server import admin, health
 from server.auth import routes as auth_routes
 from server.auth.authenticator import Authenticator
@@ -61,6 +61,7 @@ def create_app(config: Config) -> web.Application:
     signaling.setup(app)
     escalation.setup(app)
     conversations.setup(app)
+    supervisor.setup(app)
     web_pages.setup(app)
     engagement.setup(app)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.keys import TEMPLATES
-from web.pages import admin_page, chat_page, join_page, landing
+from web.pages import admin_page, chat_page, dashboard_page, join_page, landing
 from web.render import STATIC_DIR, make_environment
 
 
@@ -15,4 +15,5 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/chat/{id}", chat_page, name="chat")
     app.router.add_get("/join", join_page, name="join")
     app.router.add_get("/admin", admin_page, name="admin")
+    app.router.add_get("/dashboard", dashboard_page, name="dashboard")
     app[TEMPLATES] = make_environment(app)

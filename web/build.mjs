@@ -7,6 +7,7 @@ const entryPoints = {
   chat: "src/chat/page.ts",
   join: "src/join.ts",
   admin: "src/admin/index.ts",
+  dashboard: "src/dashboard/index.ts",
 };
 
 const options = {

@@ -23,3 +23,8 @@ async def join_page(request: web.Request) -> web.Response:
 async def admin_page(request: web.Request) -> web.Response:
     """The admin app; its data comes from the admin API, which checks the role."""
     return render(request, "admin.html")
+
+
+async def dashboard_page(request: web.Request) -> web.Response:
+    """The supervisor dashboard; its data comes from APIs that check the role."""
+    return render(request, "dashboard.html")

@@ -22,8 +22,9 @@ export interface Metrics {
   upgrades: { count: number; by_trigger: Record<string, number>; rate_by_trigger: Record<string, number | null> };
   accept_to_media_s: { count: number; average: number | null; p50: number | null; p90: number | null };
 }
-interface AgentRow { id: string; name: string; presence: string; busy?: boolean; skills: string[]; languages: string[]; load?: Record<string, number> }
-interface Escalation { id: string; state: string; trigger: string; modalities: string[]; agent_id: string | null; session_id: string; updated_at: string; context: { customer?: { name?: string; tier?: string } } }
+interface AgentRow { id: string; name: string; status: string; skills: string[]; languages: string[]; load: Record<string, number> }
+interface Escalation { id: string; state: string; trigger: string; modalities: string[]; agent_id: string | null; session_id: string; updated_at: string; context: { customer?: { name?: string; tier?: string } | null } }
+interface InProgress { escalation: Escalation; agent_name: string | null }
 
 function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -105,16 +106,16 @@ class Dashboard {
 
   async refreshLive(): Promise<void> {
     const [agents, queue, sessions] = await Promise.all([
-      api<AgentRow[]>("/api/supervisor/agents", { token: this.token }).catch(() => api<AgentRow[]>("/api/admin/agents", { token: this.token })),
-      api<{ counts: Record<string, number>; longest_wait_s: number }>("/api/queue", { token: this.token }).catch(() => null),
-      api<{ escalations: Escalation[] }>("/api/escalations?state=accepted,connecting,in_session,wrap_up", { token: this.token }).catch(() => null),
+      api<AgentRow[]>("/api/supervisor/agents", { token: this.token }),
+      api<{ counts: Record<string, number>; longest_wait_s: number | null }>("/api/queue", { token: this.token }),
+      api<InProgress[]>("/api/supervisor/sessions", { token: this.token }),
     ]);
     const queueCard = document.getElementById("queue-card")!;
-    const waiting = queue ? Object.values(queue.counts ?? {}).reduce((a, b) => a + b, 0) : null;
+    const waiting = queue.counts.queued ?? 0;
     queueCard.replaceChildren(h("h3", {}, t("dashboard.queue")),
-      h("p", { class: "big", "data-testid": "queue-waiting" }, waiting == null ? "—" : String(waiting)), h("p", { class: "muted" }, t("dashboard.queue.waiting")),
-      h("p", { class: "big" }, seconds(queue?.longest_wait_s ?? null)), h("p", { class: "muted" }, t("dashboard.queue.longest")));
-    const state = (a: AgentRow) => (a.busy ? "busy" : a.presence);
+      h("p", { class: "big", "data-testid": "queue-waiting" }, String(waiting)), h("p", { class: "muted" }, t("dashboard.queue.waiting")),
+      h("p", { class: "big" }, seconds(queue.longest_wait_s)), h("p", { class: "muted" }, t("dashboard.queue.longest")));
+    const state = (a: AgentRow) => a.status;
     document.getElementById("agents-card")!.replaceChildren(h("h3", {}, t("dashboard.agents")),
       h("table", { class: "dash-table" },
         h("thead", {}, h("tr", {}, ...["name", "state", "skills", "languages"].map((k) => h("th", { scope: "col" }, t(`dashboard.agent.${k}`))))),
@@ -122,14 +123,13 @@ class Dashboard {
           h("td", {}, h("span", { class: `state state-${state(a)}` }, t(`dashboard.state.${state(a)}`))),
           h("td", {}, a.skills.join(", ")), h("td", {}, a.languages.join(", ")))))));
     const sessionsCard = document.getElementById("sessions-card")!;
-    const rows = sessions?.escalations ?? [];
-    const names = new Map(agents.map((a) => [a.id, a.name]));
+    const rows = sessions.filter((s) => s.escalation.state !== "offered");
     sessionsCard.replaceChildren(h("h3", {}, t("dashboard.sessions")),
       rows.length === 0 ? h("p", { class: "muted" }, t("dashboard.sessions.none")) :
         h("table", { class: "dash-table" },
           h("thead", {}, h("tr", {}, ...["customer", "agent", "modalities", "since"].map((k) => h("th", { scope: "col" }, t(`dashboard.sessions.${k}`))), h("th", {}, ""))),
-          h("tbody", {}, ...rows.map((e) => h("tr", {},
-            h("td", {}, e.context.customer?.name ?? "—"), h("td", {}, names.get(e.agent_id ?? "") ?? "—"),
+          h("tbody", {}, ...rows.map(({ escalation: e, agent_name }) => h("tr", {},
+            h("td", {}, e.context.customer?.name ?? "—"), h("td", {}, agent_name ?? "—"),
             h("td", {}, e.modalities.join(", ")), h("td", {}, new Date(e.updated_at).toLocaleTimeString(lang)),
             h("td", {}, h("a", { class: "button", href: `/observe/${encodeURIComponent(e.session_id)}?escalation=${encodeURIComponent(e.id)}` }, t("dashboard.sessions.observe"))))))));
   }
