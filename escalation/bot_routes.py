@@ -23,7 +23,7 @@ from server.auth.principals import ApiKeyPrincipal, SitePrincipal
 from server.auth.request import require
 from server.errors import NotFound, PayloadTooLarge
 from server.keys import CONFIG, RATE_LIMITER, STORE
-from server.validation import ApiModel, read_json
+from server.validation import ApiModel, parse_model, read_json
 from store.engagement_models import BotConversation, BotMessage
 from store.escalation_models import BotInfo, Context, CustomerInfo, Escalation, TranscriptEntry
 from store.models import Modality, utcnow
@@ -259,15 +259,19 @@ async def post_handoff(request: web.Request) -> web.Response:
     size = len(json.dumps(context.model_dump(mode="json"), separators=(",", ":")).encode())
     if size > limit:
         raise PayloadTooLarge(f"context is {size} bytes; the limit is {limit}")
-    create = CreateEscalation(
-        trigger="bot",
-        channel=body.channel,
-        modalities=body.modalities,
-        context=context,
-        conversation_id=body.conversation_id,
-        language=body.language,
-        skills=body.skills,
-        priority=body.priority,
+    # Validated like a direct POST /api/escalations: bad skills or language are a 422.
+    create = parse_model(
+        CreateEscalation,
+        {
+            "trigger": "bot",
+            "channel": body.channel,
+            "modalities": body.modalities,
+            "context": context,
+            "conversation_id": body.conversation_id,
+            "language": body.language,
+            "skills": body.skills,
+            "priority": body.priority,
+        },
     )
 
     async def handler() -> tuple[int, dict[str, Any]]:

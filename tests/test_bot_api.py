@@ -184,3 +184,13 @@ async def test_handoff_errors(server: RunningServer, http: aiohttp.ClientSession
     huge = {"transcript": [{"role": "customer", "text": "x" * 8000}] * 5}
     async with http.post(url, json=huge, headers=API_KEY) as r:
         await problem(r, 413)
+
+
+async def test_handoff_with_invalid_skills_is_a_validation_error(
+    server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    async with http.post(
+        f"{server.url}/api/bot/handoff", json={"skills": [""]}, headers=API_KEY
+    ) as r:
+        body = await problem(r, 422)
+    assert body["errors"][0]["field"] == "skills"
