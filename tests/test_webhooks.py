@@ -10,6 +10,7 @@ import hmac
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from aiohttp import web
 
 from escalation.webhook_signing import verify
 from escalation.webhooks import WEBHOOKS
+from server.keys import STORE
+from store.engagement_models import WebhookDelivery
+from store.models import utcnow
 from tests.api import bearer, login, problem
 from tests.harness import RunningServer, free_port, make_config, running_server
 
@@ -230,3 +234,49 @@ async def test_test_message_reaches_the_endpoint(
         assert r.status == 202
     await receiver.wait_for(1)
     assert json.loads(receiver.received[0][1])["type"] == "webhook.test"
+
+
+async def test_escalation_events_are_delivered_as_they_happen(
+    fast_server: RunningServer, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    await subscribe(http, fast_server, receiver.url, event_types=["escalation.*"])
+    async with http.post(
+        f"{fast_server.url}/api/escalations",
+        json={"modalities": ["video"], "context": {"page": {"url": "/demo/"}}},
+        headers=bearer(fast_server.config.demo_api_key),
+    ) as r:
+        assert r.status == 201, await r.text()
+        esc_id = (await r.json())["escalation"]["id"]
+    await receiver.wait_for(2)
+    messages = sorted(
+        (json.loads(body) for _, body in receiver.received), key=lambda m: m["data"]["event"]["seq"]
+    )
+    assert [m["type"] for m in messages] == ["escalation.requested", "escalation.queued"]
+    assert {m["data"]["escalation"]["id"] for m in messages} == {esc_id}
+
+
+async def test_a_delivery_claimed_by_a_node_that_died_is_sent_by_another(
+    fast_server: RunningServer, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    endpoint = await subscribe(http, fast_server, receiver.url)
+    store = fast_server.app[STORE]
+    now = utcnow()
+    await store.save_delivery(
+        WebhookDelivery(
+            id="msg_orphan",
+            tenant_id="demo",
+            endpoint_id=endpoint["id"],
+            event_type="escalation.queued",
+            body="{}",
+            next_attempt_at=now + timedelta(seconds=0.3),
+            created_at=now,
+        )
+    )
+    # A dead node claimed it (lease 0.5 s) and never sent it.
+    claimed = await store.claim_due_deliveries(
+        now + timedelta(seconds=1), utcnow() + timedelta(seconds=0.5), 10
+    )
+    assert [d.id for d in claimed] == ["msg_orphan"]
+    await receiver.wait_for(1)
+    assert receiver.received[0][0]["webhook-id"] == "msg_orphan"
+    assert (await settled(http, fast_server, endpoint["id"]))["status"] == "delivered"
