@@ -9,14 +9,12 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from escalation.webhook_signing import verify
 from escalation.webhooks import WEBHOOKS
@@ -25,41 +23,13 @@ from store.engagement_models import WebhookDelivery
 from store.models import utcnow
 from tests.api import bearer, login, problem
 from tests.harness import RunningServer, free_port, make_config, running_server
-
-
-@dataclass
-class Receiver:
-    """A loopback endpoint answering with the next status of ``statuses`` (then 200)."""
-
-    statuses: list[int] = field(default_factory=list)
-    received: list[tuple[dict[str, str], str]] = field(default_factory=list)
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-    url: str = ""
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.received.append((dict(request.headers), await request.text()))
-        self.arrived.set()
-        status = self.statuses.pop(0) if self.statuses else 200
-        return web.Response(status=status, text="ok")
-
-    async def wait_for(self, count: int) -> None:
-        while len(self.received) < count:
-            self.arrived.clear()
-            await asyncio.wait_for(self.arrived.wait(), 10)
+from tests.receivers import Receiver, receiving
 
 
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
-    recv = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", recv.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    recv.url = f"http://127.0.0.1:{port}/hook"
-    yield recv
-    await runner.cleanup()
+    async with receiving() as recv:
+        yield recv
 
 
 @pytest.fixture
