@@ -182,14 +182,17 @@ async def post_message(request: web.Request) -> web.Response:
                 said,
                 BotMessage(role="bot", text=reply, at=now),
             ]
-            created = await _escalate(request, caller, body, conversation, transcript, turn)
-            result["escalation"] = created.escalation.public()
-            result["customer"] = _credentials(request, created)
-            if created.escalation.state == "ineligible":
-                reply = bot.unavailable_reply(u.language, created.escalation.alternative)
+            created = await _escalate_once(request, caller, body, conversation, transcript, turn)
+            if created is None:  # a concurrent message of this conversation escalated it
+                reply = bot.already_escalated_reply(u.language)
             else:
-                escalation_id = created.escalation.id
-            failed = 0
+                result["escalation"] = created.escalation.public()
+                result["customer"] = _credentials(request, created)
+                if created.escalation.state == "ineligible":
+                    reply = bot.unavailable_reply(u.language, created.escalation.alternative)
+                else:
+                    escalation_id = created.escalation.id
+                failed = 0
         messages = [*conversation.transcript, said, BotMessage(role="bot", text=reply, at=now)]
         await request.app[STORE].put_bot_conversation(
             conversation.model_copy(
@@ -205,6 +208,34 @@ async def post_message(request: web.Request) -> web.Response:
         return 200, {"reply": reply, **result}
 
     return await idempotent(request, caller, "bot-messages", handler)
+
+
+async def _escalate_once(
+    request: web.Request,
+    caller: ApiKeyPrincipal | SitePrincipal,
+    body: BotMessageBody,
+    conversation: BotConversation,
+    transcript: list[BotMessage],
+    turn: bot.BotTurn,
+) -> Created | None:
+    """Escalate unless another message of the conversation already did (on any node):
+    the conversation's escalation is reserved atomically in the store first. None when
+    someone else holds the reservation; an ineligible result frees it for a later try."""
+    store = request.app[STORE]
+    key = f"{caller.tenant_id}:bot-escalation:{conversation.id}"
+    ttl = float(request.app[CONFIG].idempotency_ttl_s)
+    if await store.begin_idempotent(key, "bot", ttl) is not None:
+        return None
+    try:
+        created = await _escalate(request, caller, body, conversation, transcript, turn)
+    except BaseException:
+        await store.release_idempotent(key)
+        raise
+    if created.escalation.state == "ineligible":
+        await store.release_idempotent(key)
+    else:
+        await store.finish_idempotent(key, 201, created.escalation.id, ttl)
+    return created
 
 
 async def _escalate(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -194,3 +195,20 @@ async def test_handoff_with_invalid_skills_is_a_validation_error(
     ) as r:
         body = await problem(r, 422)
     assert body["errors"][0]["field"] == "skills"
+
+
+async def test_concurrent_messages_of_one_conversation_escalate_it_once(
+    server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    replies = await asyncio.gather(
+        *(say(http, server, "conv-race", text) for text in ("video call please",) * 5)
+    )
+    escalated = [r for r in replies if "escalation" in r]
+    assert len(escalated) == 1
+    assert all(
+        r["reply"] == "A person from our team will be with you shortly."
+        for r in replies
+        if "escalation" not in r
+    )
+    waiting = await server.app[STORE].list_escalations("demo", states=["queued"])
+    assert [e.conversation_id for e in waiting].count("conv-race") == 1
