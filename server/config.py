@@ -69,6 +69,7 @@ class Config:
 
     # the built-in bot hands over after this many messages it could not understand
     bot_max_failures: int = 2
+    bot_rate: str = "60/minute"  # public (site key) bot messages per client address
     # KPIs: an answer within this many seconds counts toward the service level
     service_level_s: int = 20
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.fuzzing import fuzz
 from tests.harness import RunningServer
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 15
 
 
 async def test_fuzzed_requests_never_get_5xx_and_errors_are_problem_json(
