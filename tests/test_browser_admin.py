@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from server.keys import STORE
+from tests.api import bearer, login
 from tests.harness import RunningServer
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -73,5 +75,84 @@ async def test_a_non_admin_is_turned_away(server: RunningServer, browser: Any) -
         await page.get_by_role("button", name="Sign in").click()
         await page.get_by_text("This account is not an administrator.").wait_for()
         assert await page.get_by_role("tab").count() == 0
+    finally:
+        await context.close()
+
+
+async def sign_in_as_admin(page: Any, server: RunningServer) -> None:
+    await page.goto(f"{server.url}/admin?lang=en")
+    await page.get_by_label("E-mail").fill(server.config.admin_email)
+    await page.get_by_label("Password").fill(server.config.admin_password)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("tab", name="Sites").wait_for()
+
+
+async def test_admin_sets_hours_holidays_and_a_display_rule(
+    server: RunningServer, browser: Any
+) -> None:
+    context = await browser.new_context(locale="en", viewport={"width": 1280, "height": 900})
+    try:
+        page = await context.new_page()
+        await sign_in_as_admin(page, server)
+        await page.get_by_role("tab", name="Hours and holidays").click()
+        await page.get_by_label("Time zone").fill("America/Atlantis")
+        await page.get_by_role("button", name="Save").click()
+        await (
+            page.locator('[data-error-for="calendar.timezone"]')
+            .filter(has_text="unknown")
+            .wait_for()
+        )
+        await page.get_by_label("Time zone").fill("America/Sao_Paulo")
+        await page.get_by_label("Monday").fill("09:00-18:00")
+        await page.get_by_label("Sunday").fill("")
+        await page.get_by_role("textbox", name="Holidays, one per line").fill(
+            "2026-12-25 Natal\n2026-12-24 Véspera 09:00-13:00"
+        )
+        await page.get_by_role("button", name="Save").click()
+        await page.get_by_text("Saved.").wait_for()
+        await page.get_by_role("tab", name="Display rules").click()
+        await page.get_by_role("button", name="Add a rule").click()
+        rule = page.get_by_role("group", name="Rule 3")
+        await rule.get_by_label("Page pattern").fill("/demo/vip*")
+        await rule.get_by_label("Only these customer tiers").fill("gold")
+        await page.get_by_role("button", name="Save").click()
+        await page.get_by_text("Saved.").wait_for()
+        await page.screenshot(path=str(ARTIFACTS / "admin-rules-desktop.png"), full_page=True)
+    finally:
+        await context.close()
+    async with aiohttp.ClientSession() as http:
+        token = await login(http, server, server.config.admin_email, server.config.admin_password)
+        async with http.get(f"{server.url}/api/admin/rules", headers=bearer(token)) as r:
+            rules = await r.json()
+    calendar = rules["calendar"]
+    assert calendar["timezone"] == "America/Sao_Paulo"
+    assert calendar["weekly"]["mon"] == [{"start": "09:00", "end": "18:00"}]
+    assert calendar["weekly"]["sun"] == []
+    assert calendar["holidays"][1] == {
+        "date": "2026-12-24",
+        "name": "Véspera",
+        "hours": [{"start": "09:00", "end": "13:00"}],
+    }
+    assert rules["rules"][-1]["page"] == "/demo/vip*" and rules["rules"][-1]["tiers"] == ["gold"]
+
+
+async def test_admin_adds_a_webhook_and_sees_its_delivery_log(
+    server: RunningServer, browser: Any
+) -> None:
+    context = await browser.new_context(locale="en", viewport={"width": 1280, "height": 900})
+    try:
+        page = await context.new_page()
+        await sign_in_as_admin(page, server)
+        await page.get_by_role("tab", name="Webhooks").click()
+        await page.get_by_label("URL").fill("not a url")
+        await page.get_by_role("button", name="Add").click()
+        await page.locator('[data-error-for="url"]').filter(has_text="URL").wait_for()
+        await page.get_by_label("URL").fill("http://127.0.0.1:9/hook")
+        await page.get_by_role("button", name="Add").click()
+        await page.get_by_text("Signing secret (shown once)").wait_for()
+        card = page.get_by_role("region", name="http://127.0.0.1:9/hook")
+        await card.get_by_role("button", name="Send a test event").click()
+        await card.locator(".delivery-log tr").first.wait_for()
+        await page.screenshot(path=str(ARTIFACTS / "admin-webhooks-desktop.png"), full_page=True)
     finally:
         await context.close()

@@ -1,16 +1,9 @@
 // /admin: sites, agents and the audit log. Every save shows the server's field errors
 // next to the fields they name.
-import en from "../../translations/admin.en.json";
-import es from "../../translations/admin.es.json";
-import pt from "../../translations/admin.pt.json";
 import { api, ApiError } from "../shared/api";
 import { currentSession, signIn, signOut, type AgentSession } from "../shared/agent-session";
-
-type Lang = "es" | "en" | "pt";
-const catalogs: Record<Lang, Record<string, string>> = { en, es, pt };
-const lang = ((document.documentElement.lang as Lang) in catalogs ? document.documentElement.lang : "en") as Lang;
-const t = (key: string, vars: Record<string, string> = {}) =>
-  (catalogs[lang][key] ?? catalogs.en[key] ?? key).replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? "");
+import { field, form, h, input, lang, list, t } from "./ui";
+import { botTab, hoursTab, rulesTab, webhooksTab } from "./settings-tabs";
 
 interface Site { id: string; name: string; site_key: string; allowed_origins: string[] }
 interface Agent {
@@ -18,69 +11,6 @@ interface Agent {
   capacity: Record<string, number>; presence: string;
 }
 interface AuditEvent { at: string; actor_name: string; action: string; target_type: string; target_id: string; changes: Record<string, unknown> }
-
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
-
-let uid = 0;
-function field(label: string, name: string, input: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement): HTMLElement {
-  const id = `f${++uid}`;
-  input.id = id;
-  input.name = name;
-  const error = h("span", { class: "field-error", "data-error-for": name, id: `${id}-err`, role: "alert" });
-  input.setAttribute("aria-describedby", error.id);
-  return h("div", { class: "form-field" }, h("label", { for: id }, label), input, error);
-}
-
-function input(value = "", type = "text"): HTMLInputElement {
-  const node = h("input", { type });
-  node.value = value;
-  return node;
-}
-
-function showErrors(form: HTMLElement, exc: unknown): void {
-  form.querySelectorAll<HTMLElement>("[data-error-for]").forEach((el) => (el.textContent = ""));
-  const status = form.querySelector<HTMLElement>(".form-status")!;
-  if (!(exc instanceof ApiError)) {
-    status.textContent = t("admin.error.generic", { detail: String(exc) });
-    return;
-  }
-  let unplaced = exc.errors.length === 0;
-  for (const error of exc.errors) {
-    const name = error.field.split(".")[0];
-    const slot = form.querySelector<HTMLElement>(`[data-error-for="${name}"]`);
-    if (slot) slot.textContent = error.message;
-    else unplaced = true;
-  }
-  status.textContent = unplaced ? t("admin.error.generic", { detail: exc.detail }) : "";
-}
-
-function list(value: string, sep: RegExp): string[] {
-  return value.split(sep).map((s) => s.trim()).filter(Boolean);
-}
-
-function form(children: HTMLElement[], onSave: () => Promise<void>, label = t("admin.save")): HTMLFormElement {
-  const status = h("p", { class: "form-status", role: "status" });
-  const node = h("form", { class: "admin-form", novalidate: "" }, ...children, h("div", { class: "form-actions" }, h("button", { class: "button primary", type: "submit" }, label), status));
-  node.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      await onSave();
-      showErrors(node, new ApiError(0, "", [{ field: "__none__", message: "" }]));
-      status.textContent = t("admin.saved");
-    } catch (exc) {
-      showErrors(node, exc);
-    }
-  });
-  return node;
-}
 
 async function sitesTab(session: AgentSession, panel: HTMLElement): Promise<void> {
   const token = session.access_token;
@@ -194,6 +124,10 @@ async function auditTab(session: AgentSession, panel: HTMLElement): Promise<void
 export const TABS: Record<string, (session: AgentSession, panel: HTMLElement) => Promise<void>> = {
   sites: sitesTab,
   agents: agentsTab,
+  hours: hoursTab,
+  rules: rulesTab,
+  webhooks: webhooksTab,
+  bot: botTab,
   audit: auditTab,
 };
 
