@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from store.cobrowse import CobrowseStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
 
 
@@ -77,5 +78,5 @@ class CoreStore(Protocol):
     async def list_peers(self, session_id: str) -> list[Peer]: ...
 
 
-class Store(CoreStore, Protocol):
+class Store(CobrowseStore, CoreStore, Protocol):
     """Everything the application keeps; add a domain's protocol to the bases."""

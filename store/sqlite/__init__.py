@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from store.sqlite.cobrowse import SqliteCobrowse
 from store.sqlite.core import SqliteCore
 
 
-class SqliteStore(SqliteCore):
+class SqliteStore(SqliteCobrowse, SqliteCore):
     """Every part of the store on one SQLite file; domain parts are added as bases."""
 
 
