@@ -152,6 +152,8 @@ class Socket:
             await self.grant(checked(ControlGrantHeader, header))
         elif kind == "control-revoke":
             await self.revoke(self.conn.peer_id)
+        elif kind == "control-decline":
+            await self.decline()
         else:
             raise Forbidden(f'a customer cannot send "{kind}"')
 
@@ -207,6 +209,15 @@ class Socket:
             self.conn.session_id, "control_granted", self.conn.peer_id, {"agent_id": agent_id}
         )
 
+    async def decline(self) -> None:
+        state = await self.store.cobrowse_control(self.conn.session_id)
+        if state.requested_by is None:
+            raise Conflict("no agent has asked for control")
+        await self.store.cobrowse_set_control(
+            self.conn.session_id, ControlState(None, state.granted_to)
+        )
+        await self.publish(TO_VIEWERS, {"t": "control-decline", "agent_id": state.requested_by})
+
     async def revoke(self, actor: str) -> None:
         state = await self.store.cobrowse_control(self.conn.session_id)
         if state.granted_to is None:
@@ -225,7 +236,7 @@ class Socket:
             raise Forbidden(f'an {conn.role} only watches; "{kind}" is for the agent')
         if kind in AGENT_TOOLS:
             out = checked(AGENT_TOOLS[kind], header)
-            await self.publish(TO_CUSTOMER, {**out, "from": conn.peer_id})
+            await self.publish(TO_CUSTOMER, {**out, "from": conn.peer_id, "name": conn.name})
         elif kind == "control-request":
             state = await self.store.cobrowse_control(conn.session_id)
             await self.store.cobrowse_set_control(

@@ -4,12 +4,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 
 const entryPoints = {
   landing: "src/landing.ts",
+  "cobrowse-customer": "src/cobrowse/customer.ts",
+  "cobrowse-viewer": "src/cobrowse/viewer.ts",
 };
 
 const options = {
   entryPoints,
   outdir: "static/dist",
   bundle: true,
+  splitting: true, // lazy import() (e.g. rrweb's recorder) becomes its own chunk
+  chunkNames: "chunks/[name]-[hash]",
   format: "esm",
   target: ["chrome110", "firefox110", "safari16"],
   minify: true,

@@ -1,0 +1,22 @@
+"""Co-browse test and demo pages: a customer page with masked and unmasked fields, and
+a bare agent viewer. Tokens travel in the URL fragment (never sent to the server)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from web.render import render
+
+
+async def demo_customer(request: web.Request) -> web.Response:
+    page = request.query.get("page", "1")
+    return render(request, "cobrowse/demo_customer.html", page=page if page == "2" else "1")
+
+
+async def viewer(request: web.Request) -> web.Response:
+    return render(request, "cobrowse/viewer.html", session_id=request.query.get("session_id", ""))
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/cobrowse/demo-customer", demo_customer, name="cobrowse_demo_customer")
+    app.router.add_get("/cobrowse/viewer", viewer, name="cobrowse_viewer")
