@@ -185,6 +185,7 @@ async def test_agent_tools_reach_the_customer(cb: Setup) -> None:
         "x": 10,
         "y": 20.5,
         "from": "ag_ana",
+        "name": "Ana Souza",
     }
     await agent.send({"t": "highlight", "node_id": 5})
     assert (await customer.next("highlight"))[0]["node_id"] == 5
