@@ -194,3 +194,42 @@ async def test_late_joiner_sees_the_current_page_after_navigation(pair: Pair) ->
     agent = await pair.open_viewer()
     await replay(agent).get_by_role("heading", name="Co-browse test page · 2").wait_for()
     assert await replay(agent).locator("input[name=q]").input_value() == "late"
+
+
+async def test_supervisor_replays_a_consented_recording(
+    server: RunningServer, browser: Any
+) -> None:
+    context = await browser.new_context(locale="en", viewport={"width": 1100, "height": 800})
+    async with aiohttp.ClientSession() as http:
+        session = await open_session(server)
+        token = await customer_token(http, server, session)
+        try:
+            customer = await context.new_page()
+            await customer.goto(f"{server.url}/cobrowse/demo-customer?record=1#token={token}")
+            await customer.wait_for_selector("body[data-cobrowse=sharing]")
+            await customer.get_by_label("Search products").press_sequentially("recorded words")
+            await customer.get_by_label("Card number").press_sequentially(CARD)
+            await asyncio.sleep(0.3)  # the last batch leaves within 50 ms
+            await customer.close()
+
+            sofia = await login(http, server, "sofia@demo.coview")
+            page = await context.new_page()
+            await page.goto(f"{server.url}/cobrowse/replay/{session.id}?lang=en#token={sofia}")
+            await page.wait_for_selector("body[data-replay=ready]")
+            await page.get_by_role("combobox", name="Speed").select_option("8")
+            await page.get_by_role("button", name="Play").click()
+            frame = page.frame_locator(".cv-replay-frame iframe")
+            await frame.get_by_role("heading", name="Co-browse test page").wait_for()
+            await page.wait_for_function(
+                """() => document.querySelector('.cv-replay-frame iframe').contentDocument
+                      .querySelector('input[name=q]').value === 'recorded words'"""
+            )
+            assert float(await page.get_by_role("slider", name="Timeline").input_value()) > 0
+            html = await page.evaluate(
+                "() => document.querySelector('.cv-replay-frame iframe')"
+                ".contentDocument.documentElement.outerHTML"
+            )
+            assert not CARD_DIGITS.search(html) and "4539" not in html
+            await shot(page, "replay")
+        finally:
+            await context.close()

@@ -6,6 +6,7 @@ const entryPoints = {
   landing: "src/landing.ts",
   "cobrowse-customer": "src/cobrowse/customer.ts",
   "cobrowse-viewer": "src/cobrowse/viewer.ts",
+  "cobrowse-replay": "src/cobrowse/replay.ts",
 };
 
 const options = {

@@ -17,6 +17,11 @@ async def viewer(request: web.Request) -> web.Response:
     return render(request, "cobrowse/viewer.html", session_id=request.query.get("session_id", ""))
 
 
+async def replay(request: web.Request) -> web.Response:
+    return render(request, "cobrowse/replay.html", session_id=request.match_info["session_id"])
+
+
 def setup(app: web.Application) -> None:
+    app.router.add_get("/cobrowse/replay/{session_id}", replay, name="cobrowse_replay")
     app.router.add_get("/cobrowse/demo-customer", demo_customer, name="cobrowse_demo_customer")
     app.router.add_get("/cobrowse/viewer", viewer, name="cobrowse_viewer")

@@ -9,7 +9,8 @@
  * Options: `token` (the customer's session token; keep it in sessionStorage so the
  * next page resumes the same session), `lang` (es|en|pt, default the page's),
  * `server` (coview's base URL when it is not this origin), `maskSelectors` (extra CSS
- * selectors whose text and inputs are hidden), `onStatus(status, detail)` with
+ * selectors whose text and inputs are hidden), `recordingConsent` (true once the
+ * customer agreed to record the session; also `handle.setRecordingConsent(bool)`), `onStatus(status, detail)` with
  * status "sharing" | "unsupported" | "control" | "control-ended" | "error" | "stopped".
  *
  * What the agent never sees: every input's value unless the field (or an ancestor) has
@@ -34,12 +35,14 @@ export type CobrowseOptions = {
   lang?: string;
   server?: string;
   maskSelectors?: string[];
+  recordingConsent?: boolean;
   flushMs?: number;
   onStatus?: (status: CobrowseStatus, detail?: string) => void;
 };
 
 export type CobrowseHandle = {
   stop(): void;
+  setRecordingConsent(granted: boolean): void;
   revokeControl(): void;
   readonly controlledBy: string | null;
 };
@@ -64,7 +67,10 @@ function unsupported(message: string): CobrowseHandle {
     "font:14px/1.4 system-ui,sans-serif";
   box.textContent = message;
   document.body.append(box);
-  return { stop: () => box.remove(), revokeControl: () => {}, controlledBy: null };
+  return {
+    stop: () => box.remove(), setRecordingConsent: () => {}, revokeControl: () => {},
+    controlledBy: null,
+  };
 }
 
 export async function startCobrowse(options: CobrowseOptions): Promise<CobrowseHandle> {
@@ -188,6 +194,9 @@ export async function startCobrowse(options: CobrowseOptions): Promise<CobrowseH
           record.takeFullSnapshot(true); // events may have been lost while offline
         }
         if (typeof header.control === "string") beginControl(header.control);
+        if (options.recordingConsent !== undefined && options.recordingConsent !== header.recording) {
+          socket.send({ t: "recording-consent", granted: options.recordingConsent });
+        }
         break;
       }
       case "snapshot-request":
@@ -252,6 +261,10 @@ export async function startCobrowse(options: CobrowseOptions): Promise<CobrowseH
       status("stopped");
     },
     revokeControl: () => endControl(true),
+    setRecordingConsent(granted: boolean) {
+      options.recordingConsent = granted;
+      socket.send({ t: "recording-consent", granted });
+    },
     get controlledBy() { return controlledBy; },
   };
 }
