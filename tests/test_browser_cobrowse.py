@@ -233,3 +233,77 @@ async def test_supervisor_replays_a_consented_recording(
             await shot(page, "replay")
         finally:
             await context.close()
+
+
+async def test_same_origin_iframe_shadow_dom_and_canvas_reach_the_agent(
+    server: RunningServer, browser: Any
+) -> None:
+    context = await browser.new_context(locale="en", viewport={"width": 1000, "height": 800})
+    async with aiohttp.ClientSession() as http:
+        session = await open_session(server)
+        token = await customer_token(http, server, session)
+        try:
+            customer = await context.new_page()
+            await customer.goto(f"{server.url}/cobrowse/demo-customer?edge=1#token={token}")
+            await customer.wait_for_selector("body[data-cobrowse=sharing]")
+            pair = Pair(server, http, session, customer, context, token)
+            agent = await pair.open_viewer()
+            page = replay(agent)
+            await (
+                page.frame_locator("iframe#frame")
+                .get_by_text("Inside the same-origin frame")
+                .wait_for()
+            )
+            await page.get_by_text("Inside the shadow root").wait_for()
+            await agent.wait_for_function(
+                """() => {
+                  const doc = document.querySelector('.cv-frame iframe').contentDocument;
+                  const canvas = doc.querySelector('canvas#canvas');
+                  if (!canvas) return false;
+                  const pixel = canvas.getContext('2d').getImageData(10, 10, 1, 1).data;
+                  return pixel[0] > 150 && pixel[1] < 80;
+                }""",
+                timeout=10_000,
+            )
+            await shot(agent, "edge-cases")
+        finally:
+            await context.close()
+
+
+async def test_page_of_over_five_thousand_nodes_is_shared(
+    server: RunningServer, browser: Any
+) -> None:
+    context = await browser.new_context(locale="en")
+    async with aiohttp.ClientSession() as http:
+        session = await open_session(server)
+        token = await customer_token(http, server, session)
+        try:
+            customer = await context.new_page()
+            await customer.goto(f"{server.url}/cobrowse/demo-customer?big=1#token={token}")
+            await customer.wait_for_selector("body[data-cobrowse=sharing]")
+            nodes = await customer.evaluate("() => document.querySelectorAll('*').length")
+            assert nodes > 5_000
+            agent = await Pair(server, http, session, customer, context, token).open_viewer()
+            await replay(agent).get_by_text("Row 5999", exact=True).wait_for()
+            await customer.get_by_label("Search products").fill("still live")
+            await agent.wait_for_function(
+                """() => document.querySelector('.cv-frame iframe').contentDocument
+                      .querySelector('input[name=q]').value === 'still live'"""
+            )
+        finally:
+            await context.close()
+
+
+async def test_customer_sees_a_clear_message_when_the_recorder_cannot_run(
+    server: RunningServer, browser: Any
+) -> None:
+    context = await browser.new_context(locale="es")
+    try:
+        await context.add_init_script("window.__coviewNoRecorder = true")
+        customer = await context.new_page()
+        await customer.goto(f"{server.url}/cobrowse/demo-customer?lang=es#token=x.y.z")
+        alert = customer.get_by_role("alert")
+        await alert.get_by_text("Tu navegador no puede compartir esta página").wait_for()
+        assert await customer.evaluate("document.body.dataset.cobrowse") == "unsupported"
+    finally:
+        await context.close()
