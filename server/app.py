@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+import cobrowse
 import escalation
 import signaling
 import web as web_pages
@@ -62,6 +63,7 @@ def create_app(config: Config) -> web.Application:
     escalation.setup(app)
     conversations.setup(app)
     supervisor.setup(app)
+    cobrowse.setup(app)
     web_pages.setup(app)
     engagement.setup(app)
     return app

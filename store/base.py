@@ -13,6 +13,7 @@ from typing import Protocol
 
 from store.audit import AuditStore
 from store.chat import ChatStore
+from store.cobrowse import CobrowseStore
 from store.engagement import EngagementStore
 from store.escalation_base import EscalationStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
@@ -91,6 +92,7 @@ class Store(
     EscalationStore,
     EngagementStore,
     WebhookStore,
+    CobrowseStore,
     Protocol,
 ):
     """Everything the application keeps; add a domain's protocol to the bases."""

@@ -8,12 +8,17 @@ const entryPoints = {
   join: "src/join.ts",
   admin: "src/admin/index.ts",
   dashboard: "src/dashboard/index.ts",
+  "cobrowse-customer": "src/cobrowse/customer.ts",
+  "cobrowse-viewer": "src/cobrowse/viewer.ts",
+  "cobrowse-replay": "src/cobrowse/replay.ts",
 };
 
 const options = {
   entryPoints,
   outdir: "static/dist",
   bundle: true,
+  splitting: true, // lazy import() (e.g. rrweb's recorder) becomes its own chunk
+  chunkNames: "chunks/[name]-[hash]",
   format: "esm",
   target: ["chrome110", "firefox110", "safari16"],
   minify: true,

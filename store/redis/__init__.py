@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from store.redis.audit import RedisAudit
 from store.redis.chat import RedisChat
+from store.redis.cobrowse import RedisCobrowse
 from store.redis.core import RedisCore
 from store.redis.engagement import RedisEngagement
 from store.redis.escalations import RedisEscalations
@@ -19,6 +20,7 @@ class RedisStore(
     RedisEscalations,
     RedisEngagement,
     RedisWebhooks,
+    RedisCobrowse,
 ):
     """Every part of the store on one Redis; domain parts are added as bases."""
 

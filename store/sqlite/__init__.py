@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from store.sqlite.audit import SqliteAudit
 from store.sqlite.chat import SqliteChat
+from store.sqlite.cobrowse import SqliteCobrowse
 from store.sqlite.core import SqliteCore
 from store.sqlite.engagement import SqliteEngagement
 from store.sqlite.escalations import SqliteEscalations
@@ -19,6 +20,7 @@ class SqliteStore(
     SqliteEscalations,
     SqliteEngagement,
     SqliteWebhooks,
+    SqliteCobrowse,
 ):
     """Every part of the store on one SQLite file; domain parts are added as bases."""
 
