@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 
 const entryPoints = {
   landing: "src/landing.ts",
+  call: "src/call-page.ts",
 };
 
 const options = {
