@@ -7,8 +7,10 @@ from aiohttp import web
 
 from server.config import Config
 from server.keys import CONFIG, SIO
+from signaling import media_routes
 from signaling.agent_ns import AgentNamespace
 from signaling.chat_ns import ChatNamespace
+from signaling.keys import SESSION_NS
 from signaling.session_ns import SessionNamespace
 from store.redis.keys import RedisKeys
 
@@ -35,14 +37,17 @@ def make_server(config: Config) -> socketio.AsyncServer:
 
 
 async def _shutdown(app: web.Application) -> None:
+    await app[SESSION_NS].close()
     await app[SIO].shutdown()
 
 
 def setup(app: web.Application) -> None:
     sio = make_server(app[CONFIG])
-    sio.register_namespace(SessionNamespace("/session", app))
+    app[SESSION_NS] = SessionNamespace("/session", app)
+    sio.register_namespace(app[SESSION_NS])
     sio.register_namespace(AgentNamespace("/agent", app))
     sio.register_namespace(ChatNamespace("/chat", app))
     sio.attach(app)
+    media_routes.setup(app)
     app[SIO] = sio
     app.on_shutdown.append(_shutdown)

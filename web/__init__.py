@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.keys import TEMPLATES
-from web import cobrowse_pages
+from web import call_pages, cobrowse_pages
 from web.pages import admin_page, chat_page, dashboard_page, join_page, landing
 from web.render import STATIC_DIR, make_environment
 
@@ -18,4 +18,5 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/admin", admin_page, name="admin")
     app.router.add_get("/dashboard", dashboard_page, name="dashboard")
     cobrowse_pages.setup(app)
+    call_pages.setup(app)
     app[TEMPLATES] = make_environment(app)

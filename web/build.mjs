@@ -11,6 +11,7 @@ const entryPoints = {
   "cobrowse-customer": "src/cobrowse/customer.ts",
   "cobrowse-viewer": "src/cobrowse/viewer.ts",
   "cobrowse-replay": "src/cobrowse/replay.ts",
+  call: "src/call-page.ts",
 };
 
 const options = {
