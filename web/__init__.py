@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.keys import TEMPLATES
+from web import console, demo, widget_assets
 from web.pages import landing
 from web.render import STATIC_DIR, make_environment
 
@@ -12,4 +13,7 @@ from web.render import STATIC_DIR, make_environment
 def setup(app: web.Application) -> None:
     app.router.add_static("/static/", STATIC_DIR, name="static")
     app.router.add_get("/", landing, name="landing")
+    demo.setup(app)
+    console.setup(app)
+    widget_assets.setup(app)
     app[TEMPLATES] = make_environment(app)

@@ -1,16 +1,13 @@
 // Bundles web/src/*.ts entry points into web/static/dist/ (gitignored).
+// Pages load ES modules (shared chunks split out); the embeddable widget is a classic
+// script (IIFE) so a plain <script src> tag works on any site, and it imports its
+// heavier parts (call UI, rrweb capture) lazily as ES modules from the same directory.
 import * as esbuild from "esbuild";
 import { mkdirSync, writeFileSync } from "node:fs";
 
-const entryPoints = {
-  landing: "src/landing.ts",
-};
-
-const options = {
-  entryPoints,
+const common = {
   outdir: "static/dist",
   bundle: true,
-  format: "esm",
   target: ["chrome110", "firefox110", "safari16"],
   minify: true,
   sourcemap: true,
@@ -18,11 +15,35 @@ const options = {
   logLevel: "info",
 };
 
+// ES module entries for pages (and modules the widget imports on demand).
+const moduleEntries = {
+  landing: "src/landing.ts",
+  demo: "src/demo.ts",
+  console: "src/console/index.ts",
+};
+
+// Classic-script entries.
+const scriptEntries = {
+  widget: "src/widget/index.ts",
+};
+
+const builds = [
+  { ...common, entryPoints: moduleEntries, format: "esm", splitting: true, chunkNames: "chunks/[name]-[hash]" },
+  { ...common, entryPoints: scriptEntries, format: "iife" },
+];
+
 mkdirSync("static/dist", { recursive: true });
 if (process.argv.includes("--watch")) {
-  const ctx = await esbuild.context(options);
-  await ctx.watch();
+  for (const options of builds) {
+    const ctx = await esbuild.context(options);
+    await ctx.watch();
+  }
 } else {
-  const result = await esbuild.build(options);
-  writeFileSync("static/dist/meta.json", JSON.stringify(result.metafile));
+  const metas = await Promise.all(builds.map((options) => esbuild.build(options)));
+  const merged = { inputs: {}, outputs: {} };
+  for (const { metafile } of metas) {
+    Object.assign(merged.inputs, metafile.inputs);
+    Object.assign(merged.outputs, metafile.outputs);
+  }
+  writeFileSync("static/dist/meta.json", JSON.stringify(merged));
 }
