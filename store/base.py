@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from store.engagement import EngagementStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
+from store.webhooks import WebhookStore
 
 
 class DuplicateError(Exception):
@@ -77,5 +79,5 @@ class CoreStore(Protocol):
     async def list_peers(self, session_id: str) -> list[Peer]: ...
 
 
-class Store(CoreStore, Protocol):
+class Store(EngagementStore, WebhookStore, CoreStore, Protocol):
     """Everything the application keeps; add a domain's protocol to the bases."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from store.redis.core import RedisCore
+from store.redis.engagement import RedisEngagement
+from store.redis.webhooks import RedisWebhooks
 
 
-class RedisStore(RedisCore):
+class RedisStore(RedisEngagement, RedisWebhooks, RedisCore):
     """Every part of the store on one Redis; domain parts are added as bases."""
 
 

@@ -17,6 +17,16 @@ Every key starts with the configured prefix (default ``coview:``).
 | invite:{id}                      | string | Invite JSON, expires with the invite         |
 | invite-code:{code}               | string | invite id while the code is live (SET NX)    |
 | session:{id}:peers               | hash   | peer id -> Peer JSON                         |
+| rules:{tenant}                   | string | availability/display rules JSON of a tenant  |
+| bot-conversation:{id}            | string | BotConversation JSON (expires after a week)  |
+| csat:{escalation}                | string | CsatAnswer JSON (SET NX: one per escalation) |
+| tenant:{id}:csat                 | zset   | escalation ids by answer time                |
+| webhook:{id}                     | string | WebhookEndpoint JSON                         |
+| tenant:{id}:webhooks             | set    | webhook endpoint ids of a tenant             |
+| webhook-delivery:{id}            | string | WebhookDelivery JSON                         |
+| webhook-deliveries:due           | zset   | pending delivery ids by due time (or lease)  |
+| tenant:{id}:webhook-deliveries   | zset   | delivery ids by creation time                |
+| webhook:{id}:deliveries          | zset   | delivery ids of an endpoint by creation time |
 | socketio                         | pubsub | python-socketio's AsyncRedisManager channel  |
 """
 
@@ -65,6 +75,37 @@ class RedisKeys:
 
     def session_peers(self, session_id: str) -> str:
         return f"{self.prefix}session:{session_id}:peers"
+
+    def rules(self, tenant_id: str) -> str:
+        return f"{self.prefix}rules:{tenant_id}"
+
+    def bot_conversation(self, conversation_id: str) -> str:
+        return f"{self.prefix}bot-conversation:{conversation_id}"
+
+    def csat(self, escalation_id: str) -> str:
+        return f"{self.prefix}csat:{escalation_id}"
+
+    def tenant_csat(self, tenant_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:csat"
+
+    def webhook(self, endpoint_id: str) -> str:
+        return f"{self.prefix}webhook:{endpoint_id}"
+
+    def tenant_webhooks(self, tenant_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:webhooks"
+
+    def webhook_delivery(self, delivery_id: str) -> str:
+        return f"{self.prefix}webhook-delivery:{delivery_id}"
+
+    @property
+    def deliveries_due(self) -> str:
+        return f"{self.prefix}webhook-deliveries:due"
+
+    def tenant_deliveries(self, tenant_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:webhook-deliveries"
+
+    def endpoint_deliveries(self, endpoint_id: str) -> str:
+        return f"{self.prefix}webhook:{endpoint_id}:deliveries"
 
     @property
     def socketio_channel(self) -> str:

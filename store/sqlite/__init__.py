@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from store.sqlite.core import SqliteCore
+from store.sqlite.engagement import SqliteEngagement
+from store.sqlite.webhooks import SqliteWebhooks
 
 
-class SqliteStore(SqliteCore):
+class SqliteStore(SqliteEngagement, SqliteWebhooks, SqliteCore):
     """Every part of the store on one SQLite file; domain parts are added as bases."""
 
 
