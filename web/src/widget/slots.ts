@@ -35,11 +35,11 @@ async function importModule<T>(baseUrl: string, name: string): Promise<T | null>
 }
 
 export async function mountCallSlot(container: HTMLElement, options: SlotOptions): Promise<Mounted | null> {
-  const module = await importModule<CallModule>(options.baseUrl, "widget-call");
+  const module = await importModule<CallModule>(options.baseUrl, "call");
   return module?.mountCall ? await module.mountCall(container, options) : null;
 }
 
 export async function startCobrowse(options: SlotOptions): Promise<Mounted | null> {
-  const module = await importModule<CaptureModule>(options.baseUrl, "widget-cobrowse");
+  const module = await importModule<CaptureModule>(options.baseUrl, "cobrowse-capture");
   return module?.startCapture ? await module.startCapture(options) : null;
 }

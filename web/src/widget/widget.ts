@@ -7,7 +7,7 @@ import pt from "../../translations/widget.pt.json";
 import { formatWait, pickLang, translator, type Lang } from "../shared/i18n";
 import type { CartInput, CoviewApi, Identity } from "./api";
 import { ApiError, WidgetClient, type Availability, type Escalation, type Modality } from "./client";
-import { h, ICONS, svg } from "./dom";
+import { h, ICONS, svg } from "../shared/dom";
 import { clear, load, save, trackInSiteNavigation, type Saved } from "./persist";
 import { mountCallSlot, startCobrowse, type ConsentKind, type Mounted, type SlotOptions } from "./slots";
 import { CSS, HOST_STYLE } from "./styles";
