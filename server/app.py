@@ -9,6 +9,7 @@ from aiohttp import web
 
 import signaling
 import web as web_pages
+from escalation import engagement
 from server import health
 from server.auth import routes as auth_routes
 from server.auth.authenticator import Authenticator
@@ -57,4 +58,5 @@ def create_app(config: Config) -> web.Application:
     auth_routes.setup(app)
     signaling.setup(app)
     web_pages.setup(app)
+    engagement.setup(app)
     return app

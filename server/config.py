@@ -42,6 +42,19 @@ class Config:
     turn_secret: str = ""
     turn_ttl_s: int = 3_600
 
+    # webhooks: retries back off exponentially from webhook_backoff_s up to the cap
+    webhook_max_attempts: int = 8
+    webhook_backoff_s: float = 5.0
+    webhook_backoff_max_s: float = 3_600.0
+    webhook_timeout_s: float = 10.0
+    webhook_poll_s: float = 1.0  # how often a node looks for due deliveries
+    webhook_lease_s: float = 60.0  # a claimed delivery is retried elsewhere after this
+
+    # the built-in bot hands over after this many messages it could not understand
+    bot_max_failures: int = 2
+    # KPIs: an answer within this many seconds counts toward the service level
+    service_level_s: int = 20
+
     seed_demo: bool = True
     demo_password: str = "coview-demo"
     admin_email: str = "admin@demo.coview"
@@ -78,6 +91,8 @@ def _coerce(kind: Any, raw: str) -> Any:
     text = str(kind)
     if kind is int or text == "int":
         return int(raw)
+    if kind is float or text == "float":
+        return float(raw)
     if kind is bool or text == "bool":
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if kind is Path or text == "Path":

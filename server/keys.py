@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jinja2
 import socketio
 from aiohttp import web
@@ -23,3 +25,4 @@ RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
 SIO = web.AppKey("sio", socketio.AsyncServer)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 SESSION_EVENTS = web.AppKey("session_events", SessionEventSink)
+OPENAPI_SPEC: web.AppKey[dict[str, Any]] = web.AppKey("openapi_spec")

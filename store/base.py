@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from store.engagement import EngagementStore
+from store.escalation_base import EscalationStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
 from store.webhooks import WebhookStore
 
@@ -79,5 +80,5 @@ class CoreStore(Protocol):
     async def list_peers(self, session_id: str) -> list[Peer]: ...
 
 
-class Store(EngagementStore, WebhookStore, CoreStore, Protocol):
+class Store(CoreStore, EscalationStore, EngagementStore, WebhookStore, Protocol):
     """Everything the application keeps; add a domain's protocol to the bases."""

@@ -27,6 +27,15 @@ Every key starts with the configured prefix (default ``coview:``).
 | webhook-deliveries:due           | zset   | pending delivery ids by due time (or lease)  |
 | tenant:{id}:webhook-deliveries   | zset   | delivery ids by creation time                |
 | webhook:{id}:deliveries          | zset   | delivery ids of an endpoint by creation time |
+| escalation:{id}                  | string | Escalation JSON                              |
+| escalation:{id}:seq              | string | seq of its last event (the CAS version)      |
+| escalation:{id}:events           | list   | EscalationEvent JSON, index = seq - 1        |
+| tenant:{id}:escalations          | zset   | escalation ids by created_at                 |
+| tenant:{id}:state:{state}        | zset   | ids in a state; queued: by routing order     |
+| tenant:{id}:customer:{cid}       | zset   | a customer's escalation ids by created_at    |
+| agent-loads                      | hash   | agent id -> {chat, video, cobrowse, idle_since} |
+| escalation-deadlines             | zset   | "{kind}|{escalation id}" by due time (s)     |
+| idempotency:{key}                | hash   | body hash, done, status, response; expires   |
 | socketio                         | pubsub | python-socketio's AsyncRedisManager channel  |
 """
 
@@ -106,6 +115,35 @@ class RedisKeys:
 
     def endpoint_deliveries(self, endpoint_id: str) -> str:
         return f"{self.prefix}webhook:{endpoint_id}:deliveries"
+
+    def escalation(self, escalation_id: str) -> str:
+        return f"{self.prefix}escalation:{escalation_id}"
+
+    def escalation_seq(self, escalation_id: str) -> str:
+        return f"{self.prefix}escalation:{escalation_id}:seq"
+
+    def escalation_events(self, escalation_id: str) -> str:
+        return f"{self.prefix}escalation:{escalation_id}:events"
+
+    def tenant_escalations(self, tenant_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:escalations"
+
+    def tenant_state(self, tenant_id: str, state: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:state:{state}"
+
+    def tenant_customer(self, tenant_id: str, customer_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:customer:{customer_id}"
+
+    @property
+    def agent_loads(self) -> str:
+        return f"{self.prefix}agent-loads"
+
+    @property
+    def escalation_deadlines(self) -> str:
+        return f"{self.prefix}escalation-deadlines"
+
+    def idempotency(self, key: str) -> str:
+        return f"{self.prefix}idempotency:{key}"
 
     @property
     def socketio_channel(self) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from store.sqlite.core import SqliteCore
 from store.sqlite.engagement import SqliteEngagement
+from store.sqlite.escalations import SqliteEscalations
 from store.sqlite.webhooks import SqliteWebhooks
 
 
-class SqliteStore(SqliteEngagement, SqliteWebhooks, SqliteCore):
+class SqliteStore(SqliteCore, SqliteEscalations, SqliteEngagement, SqliteWebhooks):
     """Every part of the store on one SQLite file; domain parts are added as bases."""
 
 

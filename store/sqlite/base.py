@@ -2,11 +2,16 @@
 
 Each part (``SqliteCore``, and one per domain) is a mixin with its own ``SCHEMA``;
 ``open`` creates the tables of every part in the class's MRO. Every multi-row rule is
-one SQL statement, so no two coroutines can interleave on the shared connection.
+one SQL statement, so no two coroutines can interleave on the shared connection; a
+part that needs several statements in one transaction uses ``transaction()``, whose lock
+``_write`` also takes, so no other commit lands in the middle.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -24,6 +29,7 @@ class SqliteBase:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
 
     # life cycle -----------------------------------------------------------------
     async def open(self) -> None:
@@ -54,12 +60,24 @@ class SqliteBase:
 
     # helpers ----------------------------------------------------------------------
     async def _write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
-        try:
-            cursor = await self.db.execute(sql, params)
-        except aiosqlite.IntegrityError as exc:
-            raise DuplicateError(str(exc)) from exc
-        await self.db.commit()
-        return cursor.rowcount
+        async with self._lock:
+            try:
+                cursor = await self.db.execute(sql, params)
+            except aiosqlite.IntegrityError as exc:
+                raise DuplicateError(str(exc)) from exc
+            await self.db.commit()
+            return cursor.rowcount
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Several statements committed together (rolled back on an exception)."""
+        async with self._lock:
+            try:
+                yield self.db
+            except BaseException:
+                await self.db.rollback()
+                raise
+            await self.db.commit()
 
     async def _fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
         async with self.db.execute(sql, params) as cursor:

@@ -70,13 +70,16 @@ class SqliteWebhooks(SqliteBase):
         self, now: datetime, lease_until: datetime, limit: int
     ) -> list[WebhookDelivery]:
         # One statement: no other claimer can slip between the select and the update.
-        rows = await self._fetchall(
-            "UPDATE webhook_deliveries SET due = ? WHERE id IN ("
-            " SELECT id FROM webhook_deliveries WHERE due IS NOT NULL AND due <= ?"
-            " ORDER BY due LIMIT ?) RETURNING data",
-            (lease_until.timestamp(), now.timestamp(), limit),
-        )
-        await self.db.commit()
+        async with (
+            self.transaction() as db,
+            db.execute(
+                "UPDATE webhook_deliveries SET due = ? WHERE id IN ("
+                " SELECT id FROM webhook_deliveries WHERE due IS NOT NULL AND due <= ?"
+                " ORDER BY due LIMIT ?) RETURNING data",
+                (lease_until.timestamp(), now.timestamp(), limit),
+            ) as cursor,
+        ):
+            rows = list(await cursor.fetchall())
         return [
             WebhookDelivery.model_validate_json(r[0]).model_copy(
                 update={"next_attempt_at": lease_until}

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
-from escalation.eligibility import (
+from escalation.rules import (
     CLOSED,
     HOLIDAY,
     LANGUAGE_NOT_SUPPORTED,

@@ -1,0 +1,99 @@
+"""``GET /api/availability`` for the widget and the admin API of a tenant's rules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from escalation.openapi import api
+from escalation.rules import HelpRequest
+from escalation.rules_models import RulesConfig, VisualModality, demo_rules
+from escalation.rules_service import availability, load_rules, save_rules
+from server.auth.principals import AgentPrincipal, ApiKeyPrincipal, SitePrincipal
+from server.auth.request import require, require_agent
+from server.keys import CONFIG, STORE
+from server.seed import DEMO_TENANT
+from server.validation import ApiModel, parse_model, read_json
+from store.models import utcnow
+
+
+class AvailabilityQuery(ApiModel):
+    page: str | None = Field(default=None, max_length=2048, description="page URL or path")
+    tier: str | None = Field(default=None, max_length=50, description="customer tier")
+    lang: str | None = Field(default=None, max_length=16, description="customer language")
+    modality: VisualModality | None = None
+
+
+class AvailabilityResponse(BaseModel):
+    available: bool
+    modalities: list[str]
+    estimated_wait_s: int | None
+    reason: str | None = Field(description="why not, when not available")
+    alternative: str | None = Field(description="what to offer instead: callback, leave_message")
+
+
+@api(
+    summary="Whether to show the help button, with an estimated wait",
+    tag="availability",
+    auth=("site_key", "api_key", "agent"),
+    query=AvailabilityQuery,
+    response=AvailabilityResponse,
+    errors=(422,),
+)
+async def get_availability(request: web.Request) -> web.Response:
+    caller = await require(request, SitePrincipal, ApiKeyPrincipal, AgentPrincipal)
+    assert isinstance(caller, SitePrincipal | ApiKeyPrincipal | AgentPrincipal)
+    known = AvailabilityQuery.model_fields
+    query = parse_model(AvailabilityQuery, {k: v for k, v in request.query.items() if k in known})
+    help_request = HelpRequest(
+        page=query.page,
+        tier=query.tier,
+        language=query.lang,
+        modalities=(query.modality,) if query.modality else (),
+    )
+    found = await availability(request.app[STORE], caller.tenant_id, help_request, utcnow())
+    return web.json_response(found.public())
+
+
+@api(
+    summary="The tenant's business hours, display and eligibility rules",
+    tag="admin",
+    auth=("admin",),
+    response=RulesConfig,
+)
+async def get_rules(request: web.Request) -> web.Response:
+    admin = await require_agent(request, "admin")
+    rules = await load_rules(request.app[STORE], admin.tenant_id)
+    return web.json_response(rules.model_dump(mode="json"))
+
+
+@api(
+    summary="Replace the tenant's rules (validated as a whole)",
+    tag="admin",
+    auth=("admin",),
+    body=RulesConfig,
+    response=RulesConfig,
+    errors=(422,),
+)
+async def put_rules(request: web.Request) -> web.Response:
+    admin = await require_agent(request, "admin")
+    rules = await read_json(request, RulesConfig)
+    await save_rules(request.app[STORE], admin.tenant_id, rules)
+    return web.json_response(rules.model_dump(mode="json"))
+
+
+async def demo_rules_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Give the demo tenant its rules once (after the store is open and seeded)."""
+    store = app[STORE]
+    if app[CONFIG].seed_demo and await store.get_rules_document(DEMO_TENANT) is None:
+        await save_rules(store, DEMO_TENANT, demo_rules())
+    yield
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/api/availability", get_availability)
+    app.router.add_get("/api/admin/rules", get_rules)
+    app.router.add_put("/api/admin/rules", put_rules)
+    app.cleanup_ctx.append(demo_rules_ctx)

@@ -1,0 +1,188 @@
+"""Webhook deliveries: escalation events become signed messages to each subscribed
+endpoint, retried with exponential backoff.
+
+Every pending delivery is a deadline in the store. Each node runs a worker that claims
+due deliveries atomically (leasing them), sends them and records the attempt; a node
+that dies mid-way lets the lease run out and another node sends it. Receivers must be
+idempotent on ``webhook-id`` (the same on every retry), as Standard Webhooks expects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime, timedelta
+from fnmatch import fnmatchcase
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from escalation import webhook_signing
+from server.config import Config
+from server.keys import CONFIG, STORE
+from store.base import Store
+from store.engagement_models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
+from store.models import utcnow
+
+log = logging.getLogger("coview.webhooks")
+
+EVENT_PREFIX = "escalation."
+CLAIM_BATCH = 20
+MAX_ERROR_CHARS = 300
+
+
+def subscribed(endpoint: WebhookEndpoint, event_type: str) -> bool:
+    return not endpoint.event_types or any(fnmatchcase(event_type, p) for p in endpoint.event_types)
+
+
+def backoff_s(config: Config, attempts: int) -> float:
+    """Delay before the next try after ``attempts`` failed ones: base·2^(n-1), capped."""
+    return float(min(config.webhook_backoff_max_s, config.webhook_backoff_s * 2 ** (attempts - 1)))
+
+
+def message_body(event_type: str, data: dict[str, Any], at: datetime) -> str:
+    return json.dumps(
+        {"type": event_type, "timestamp": at.isoformat(), "data": data},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+class WebhookDispatcher:
+    """Enqueues deliveries and runs this node's delivery worker."""
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+        self._wake = asyncio.Event()
+        self._http: aiohttp.ClientSession | None = None
+
+    async def publish(
+        self, tenant_id: str, event_type: str, data: dict[str, Any], at: datetime | None = None
+    ) -> list[WebhookDelivery]:
+        """A delivery for every endpoint of the tenant subscribed to ``event_type``."""
+        now = utcnow()
+        body = message_body(event_type, data, at or now)
+        created: list[WebhookDelivery] = []
+        for endpoint in await self.store.list_webhooks(tenant_id):
+            if not subscribed(endpoint, event_type):
+                continue
+            delivery = WebhookDelivery(
+                id="msg_" + secrets.token_urlsafe(16),
+                tenant_id=tenant_id,
+                endpoint_id=endpoint.id,
+                event_type=event_type,
+                body=body,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            await self.store.save_delivery(delivery)
+            created.append(delivery)
+        if created:
+            self.wake()
+        return created
+
+    def wake(self) -> None:
+        """Look for due deliveries now rather than at the next poll."""
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Send every delivery due now; how many were attempted."""
+        now = utcnow()
+        lease = now + timedelta(seconds=self.config.webhook_lease_s)
+        due = await self.store.claim_due_deliveries(now, lease, CLAIM_BATCH)
+        await asyncio.gather(*(self._attempt(d) for d in due))
+        return len(due)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                while await self.run_once() == CLAIM_BATCH:
+                    pass
+            except Exception:
+                log.exception("webhook worker pass failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.config.webhook_poll_s)
+            self._wake.clear()
+
+    async def _attempt(self, delivery: WebhookDelivery) -> None:
+        endpoint = await self.store.get_webhook(delivery.endpoint_id)
+        started = utcnow()
+        status: int | None = None
+        error: str | None = None
+        clock = time.perf_counter()
+        if endpoint is None:
+            error = "the endpoint was deleted"
+        else:
+            status, error = await self._post(endpoint, delivery)
+        attempt = DeliveryAttempt(
+            at=started,
+            status_code=status,
+            error=error,
+            duration_ms=round((time.perf_counter() - clock) * 1000),
+        )
+        attempts = [*delivery.attempts, attempt]
+        ok = status is not None and 200 <= status < 300
+        if ok:
+            update: dict[str, Any] = {"status": "delivered", "next_attempt_at": None}
+        elif endpoint is None or len(attempts) >= self.config.webhook_max_attempts:
+            update = {"status": "failed", "next_attempt_at": None}
+        else:
+            delay = backoff_s(self.config, len(attempts))
+            update = {"next_attempt_at": utcnow() + timedelta(seconds=delay)}
+        await self.store.save_delivery(delivery.model_copy(update={**update, "attempts": attempts}))
+
+    async def _post(
+        self, endpoint: WebhookEndpoint, delivery: WebhookDelivery
+    ) -> tuple[int | None, str | None]:
+        timestamp = int(time.time())
+        headers = webhook_signing.headers(endpoint.secret, delivery.id, timestamp, delivery.body)
+        try:
+            async with self.http.post(
+                endpoint.url, data=delivery.body.encode(), headers=headers, allow_redirects=False
+            ) as response:
+                await response.read()
+                if 200 <= response.status < 300:
+                    return response.status, None
+                return response.status, f"HTTP {response.status}"
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            return None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            timeout = aiohttp.ClientTimeout(total=self.config.webhook_timeout_s)
+            self._http = aiohttp.ClientSession(timeout=timeout)
+        return self._http
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+
+
+def event_payload(escalation: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    return {"escalation": escalation, "event": event}
+
+
+def event_types(events: Iterable[dict[str, Any]]) -> list[str]:
+    return [EVENT_PREFIX + str(e["type"]) for e in events]
+
+
+WEBHOOKS = web.AppKey("webhooks", WebhookDispatcher)
+
+
+async def webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
+    dispatcher = WebhookDispatcher(app[STORE], app[CONFIG])
+    app[WEBHOOKS] = dispatcher
+    worker = asyncio.create_task(dispatcher.run(), name="webhook-worker")
+    yield
+    worker.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await worker
+    await dispatcher.close()

@@ -1,0 +1,226 @@
+"""Escalation records: the escalation, its audit events, agent routing load, deadlines
+and idempotency keys. Shared by both store backends and the escalation package."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from server.validation import ApiModel
+from store.models import Modality, Record, utcnow
+
+State = Literal[
+    "requested",
+    "queued",
+    "offered",
+    "accepted",
+    "connecting",
+    "in_session",
+    "wrap_up",
+    "completed",
+    "ineligible",
+    "abandoned",
+    "expired",
+    "failed",
+    "cancelled",
+]
+Channel = Literal["chat", "voice", "web"]
+Trigger = Literal["bot", "customer", "agent"]
+DeadlineKind = Literal["offer", "relax", "queue"]
+WriteResult = Literal["ok", "conflict", "full"]
+
+# Capacity is counted in these units; screen share costs what video costs.
+LOAD_UNITS: tuple[str, ...] = ("chat", "video", "cobrowse")
+
+
+def load_units(modalities: Iterable[str]) -> tuple[str, ...]:
+    """The capacity units an escalation with ``modalities`` occupies."""
+    wanted = {"video" if m == "screen" else m for m in modalities}
+    units = tuple(u for u in LOAD_UNITS if u in wanted)
+    return units or ("chat",)
+
+
+# --- context: what the customer already said and did --------------------------------
+class TranscriptEntry(ApiModel):
+    role: Literal["customer", "bot", "agent", "system"]
+    text: str = Field(max_length=8_000)
+    at: str | None = Field(default=None, max_length=40)
+
+
+class PageInfo(ApiModel):
+    url: str = Field(default="", max_length=4_096)
+    title: str = Field(default="", max_length=1_000)
+
+
+class CartItem(ApiModel):
+    name: str = Field(max_length=500)
+    sku: str | None = Field(default=None, max_length=200)
+    quantity: int = Field(default=1, ge=0, le=1_000_000)
+    price: float | None = None
+
+
+class Cart(ApiModel):
+    items: list[CartItem] = Field(default_factory=list, max_length=500)
+    total: float | None = None
+    currency: str | None = Field(default=None, max_length=8)
+
+
+class CustomerInfo(ApiModel):
+    id: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=200)
+    tier: str | None = Field(default=None, max_length=50)
+    language: str | None = Field(default=None, max_length=16)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class BotInfo(ApiModel):
+    intent: str | None = Field(default=None, max_length=200)
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    name: str | None = Field(default=None, max_length=200)
+
+
+class Context(ApiModel):
+    transcript: list[TranscriptEntry] = Field(default_factory=list)
+    page: PageInfo | None = None
+    cart: Cart | None = None
+    customer: CustomerInfo | None = None
+    bot: BotInfo | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class Note(Record):
+    by: str
+    text: str
+    at: datetime = Field(default_factory=utcnow)
+
+
+class WrapUp(Record):
+    notes: str = ""
+    disposition: str | None = None
+    by: str
+
+
+class Escalation(Record):
+    id: str
+    tenant_id: str
+    channel: Channel
+    trigger: Trigger
+    modalities: list[Modality]
+    session_id: str
+    conversation_id: str | None = None
+    context: Context = Field(default_factory=Context)
+    skills: list[str] = Field(default_factory=list)
+    language: str | None = None
+    priority: int = 0
+    state: State = "requested"
+    agent_id: str | None = None
+    offered_to: str | None = None
+    offer_expires_at: datetime | None = None
+    declined_by: list[str] = Field(default_factory=list)  # never offered to them again
+    missed_by: list[str] = Field(default_factory=list)  # offers they let expire
+    skills_relaxed: bool = False
+    queued_at: datetime | None = None
+    customer_id: str | None = None
+    reason: str | None = None  # why it is ineligible, failed...
+    alternative: str | None = None  # offered instead when ineligible (callback, message)
+    notes: list[Note] = Field(default_factory=list)  # transfer notes
+    wrap_up: WrapUp | None = None
+    timestamps: dict[str, datetime] = Field(default_factory=dict)  # first entry per state
+    seq: int = 0  # seq of its last event: the compare-and-set version
+    created_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        return load_units(self.modalities)
+
+    def public(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"seq"})
+
+    def customer_view(self) -> dict[str, Any]:
+        """What the customer may see: no routing internals, no agent notes."""
+        return self.model_dump(
+            mode="json",
+            exclude={"seq", "declined_by", "missed_by", "offered_to", "notes", "wrap_up"},
+        )
+
+
+class EscalationEvent(Record):
+    id: str
+    escalation_id: str
+    seq: int
+    type: str
+    at: datetime = Field(default_factory=utcnow)
+    actor: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class AgentLoad(Record):
+    """An agent's routing state: occupied units and since when it has been idle."""
+
+    agent_id: str
+    load: dict[str, int] = Field(default_factory=dict)
+    idle_since: datetime | None = None  # None while it holds anything
+
+    def used(self, unit: str) -> int:
+        return self.load.get(unit, 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.load.values())
+
+    def fits(self, units: Iterable[str], capacity: dict[str, int]) -> bool:
+        return all(self.used(u) < capacity.get(u, 0) for u in units)
+
+
+class Deadline(Record):
+    escalation_id: str
+    kind: DeadlineKind
+    due: datetime
+
+
+class ClaimedDeadline(Record):
+    escalation_id: str
+    kind: DeadlineKind
+    token: str  # proves the claim when dropping it
+
+
+class IdempotencyRecord(Record):
+    key: str
+    body_hash: str
+    done: bool = False
+    status: int = 0
+    response: str = ""  # the JSON body replayed
+
+
+@dataclass(frozen=True)
+class LoadChange:
+    """Occupy (delta +1, checked against capacity) or free (delta -1) an agent's units."""
+
+    agent_id: str
+    delta: int
+    units: tuple[str, ...]
+    capacity: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EscalationWrite:
+    """One atomic step: compare ``expected_seq``, store ``escalation``, append ``events``,
+    apply load changes (all or none: ``full`` when a unit is at capacity) and set or
+    clear deadlines. ``expected_seq`` 0 creates the record."""
+
+    escalation: Escalation
+    expected_seq: int
+    events: tuple[EscalationEvent, ...]
+    loads: tuple[LoadChange, ...] = ()
+    set_deadlines: tuple[Deadline, ...] = ()
+    clear_deadlines: tuple[DeadlineKind, ...] = ()
+    previous_state: State | None = None  # the state the expected record was in

@@ -1,0 +1,320 @@
+"""Escalations, their events, agent loads, deadlines and idempotency keys on Redis.
+
+Every change is one Lua script (``WRITE_ESCALATION``), so the seq compare, the capacity
+check, the record, its events, the indexes, the loads and the deadlines are atomic
+across nodes. Key layout: ``store/redis/keys.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from store.escalation_models import (
+    AgentLoad,
+    ClaimedDeadline,
+    Deadline,
+    DeadlineKind,
+    Escalation,
+    EscalationEvent,
+    EscalationWrite,
+    IdempotencyRecord,
+    State,
+    WriteResult,
+)
+from store.models import utcnow
+from store.redis.base import RedisBase, _text
+
+# KEYS: 1 seq, 2 record, 3 events list, 4 tenant zset, 5 old-state zset, 6 new-state zset,
+#       7 customer zset, 8 agent-loads hash, 9 deadlines zset
+# ARGV: 1 expected seq, 2 new seq, 3 record JSON, 4 id, 5 created score, 6 new-state score,
+#       7 JSON array of event JSON strings, 8 JSON array of load changes
+#       {agent, delta, units, capacity}, 9 JSON array of [member, due] to set,
+#       10 JSON array of members to clear, 11 now (s), 12 "1" when a customer zset applies
+WRITE_ESCALATION = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current ~= tonumber(ARGV[1]) then return 'conflict' end
+local loads = cjson.decode(ARGV[8])
+for _, c in ipairs(loads) do
+  if c.delta > 0 then
+    local raw = redis.call('HGET', KEYS[8], c.agent)
+    local cur = raw and cjson.decode(raw) or {}
+    for _, u in ipairs(c.units) do
+      if (tonumber(cur[u]) or 0) + c.delta > (tonumber(c.capacity[u]) or 0) then
+        return 'full'
+      end
+    end
+  end
+end
+for _, c in ipairs(loads) do
+  local raw = redis.call('HGET', KEYS[8], c.agent)
+  local cur = raw and cjson.decode(raw) or {}
+  for _, u in ipairs(c.units) do
+    local v = (tonumber(cur[u]) or 0) + c.delta
+    if v < 0 then v = 0 end
+    cur[u] = v
+  end
+  local total = (tonumber(cur['chat']) or 0) + (tonumber(cur['video']) or 0)
+    + (tonumber(cur['cobrowse']) or 0)
+  if total == 0 then
+    if cur['idle_since'] == nil then cur['idle_since'] = tonumber(ARGV[11]) end
+  else
+    cur['idle_since'] = nil
+  end
+  redis.call('HSET', KEYS[8], c.agent, cjson.encode(cur))
+end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3])
+for _, e in ipairs(cjson.decode(ARGV[7])) do redis.call('RPUSH', KEYS[3], e) end
+redis.call('ZADD', KEYS[4], ARGV[5], ARGV[4])
+if KEYS[5] ~= KEYS[6] then redis.call('ZREM', KEYS[5], ARGV[4]) end
+redis.call('ZADD', KEYS[6], ARGV[6], ARGV[4])
+if ARGV[12] == '1' then redis.call('ZADD', KEYS[7], ARGV[5], ARGV[4]) end
+for _, m in ipairs(cjson.decode(ARGV[10])) do redis.call('ZREM', KEYS[9], m) end
+for _, d in ipairs(cjson.decode(ARGV[9])) do redis.call('ZADD', KEYS[9], d[2], d[1]) end
+return 'ok'
+"""
+
+# KEYS[1] agent-loads hash. ARGV[1] agent id, ARGV[2] now (s).
+MARK_IDLE = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+local cur = raw and cjson.decode(raw) or {}
+local total = (tonumber(cur['chat']) or 0) + (tonumber(cur['video']) or 0)
+  + (tonumber(cur['cobrowse']) or 0)
+if total == 0 then
+  cur['idle_since'] = tonumber(ARGV[2])
+  redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(cur))
+end
+return 1
+"""
+
+# KEYS[1] deadlines zset. ARGV[1] now, ARGV[2] lease end (also the claim token), ARGV[3] limit.
+CLAIM_DEADLINES = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, m in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[2], m) end
+return due
+"""
+
+# KEYS[1] deadlines zset. ARGV[1] member, ARGV[2] the claim token (lease end).
+DROP_DEADLINE = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) == tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 1
+"""
+
+# KEYS[1] idempotency hash. ARGV[1] body hash, ARGV[2] ttl ms.
+BEGIN_IDEMPOTENT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HGETALL', KEYS[1]) end
+redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'done', '0', 'status', '0', 'response', '')
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return false
+"""
+
+_QUEUE_PRIORITY_WEIGHT = 1e13  # priority dominates; ms timestamps stay below it
+
+
+def _queue_score(esc: Escalation) -> float:
+    queued = (esc.queued_at or esc.created_at).timestamp() * 1000
+    return -esc.priority * _QUEUE_PRIORITY_WEIGHT + queued
+
+
+def _member(kind: str, escalation_id: str) -> str:
+    return f"{kind}|{escalation_id}"
+
+
+class RedisEscalations(RedisBase):
+    def _register_scripts(self) -> None:
+        self._write_escalation = self.redis.register_script(WRITE_ESCALATION)
+        self._mark_idle = self.redis.register_script(MARK_IDLE)
+        self._claim_deadlines = self.redis.register_script(CLAIM_DEADLINES)
+        self._drop_deadline = self.redis.register_script(DROP_DEADLINE)
+        self._begin_idempotent = self.redis.register_script(BEGIN_IDEMPOTENT)
+
+    async def write_escalation(self, write: EscalationWrite) -> WriteResult:
+        esc, k = write.escalation, self.keys
+        old_state = write.previous_state or esc.state
+        created = esc.created_at.timestamp() * 1000
+        new_score = _queue_score(esc) if esc.state == "queued" else created
+        loads = [
+            {"agent": c.agent_id, "delta": c.delta, "units": list(c.units), "capacity": c.capacity}
+            for c in write.loads
+        ]
+        result = await self._write_escalation(
+            keys=[
+                k.escalation_seq(esc.id),
+                k.escalation(esc.id),
+                k.escalation_events(esc.id),
+                k.tenant_escalations(esc.tenant_id),
+                k.tenant_state(esc.tenant_id, old_state),
+                k.tenant_state(esc.tenant_id, esc.state),
+                k.tenant_customer(esc.tenant_id, esc.customer_id or ""),
+                k.agent_loads,
+                k.escalation_deadlines,
+            ],
+            args=[
+                write.expected_seq,
+                esc.seq,
+                esc.model_dump_json(),
+                esc.id,
+                created,
+                new_score,
+                json.dumps([e.model_dump_json() for e in write.events]),
+                json.dumps(loads) if loads else "[]",
+                json.dumps(
+                    [[_member(d.kind, esc.id), d.due.timestamp()] for d in write.set_deadlines]
+                )
+                if write.set_deadlines
+                else "[]",
+                json.dumps([_member(kind, esc.id) for kind in write.clear_deadlines])
+                if write.clear_deadlines
+                else "[]",
+                utcnow().timestamp(),
+                "1" if esc.customer_id else "0",
+            ],
+        )
+        text = _text(result)
+        assert text in ("ok", "conflict", "full")
+        return text  # type: ignore[return-value]
+
+    async def get_escalation(self, escalation_id: str) -> Escalation | None:
+        return await self._get(Escalation, self.keys.escalation(escalation_id))
+
+    async def list_events(
+        self, escalation_id: str, after_seq: int = 0, limit: int = 1000
+    ) -> list[EscalationEvent]:
+        raws = await self.redis.lrange(
+            self.keys.escalation_events(escalation_id), after_seq, after_seq + limit - 1
+        )
+        return [EscalationEvent.model_validate_json(r) for r in raws]
+
+    async def _escalations_by_ids(self, ids: list[str]) -> list[Escalation]:
+        return await self._get_many(Escalation, [self.keys.escalation(i) for i in ids])
+
+    async def list_escalations(
+        self,
+        tenant_id: str,
+        *,
+        states: Sequence[State] | None = None,
+        customer_id: str | None = None,
+        limit: int = 100,
+    ) -> list[Escalation]:
+        if states is not None and not states:
+            return []
+        if customer_id is not None or states is None:
+            source = (
+                self.keys.tenant_customer(tenant_id, customer_id)
+                if customer_id is not None
+                else self.keys.tenant_escalations(tenant_id)
+            )
+            if states is None:
+                ids = [str(i) for i in await self.redis.zrevrange(source, 0, limit - 1)]
+                return await self._escalations_by_ids(ids)
+            ids = [str(i) for i in await self.redis.zrevrange(source, 0, -1)]
+            wanted = set(states)
+            found = [e for e in await self._escalations_by_ids(ids) if e.state in wanted]
+            return found[:limit]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for state in states:
+                pipe.zrange(self.keys.tenant_state(tenant_id, state), 0, -1)
+            groups = await pipe.execute()
+        ids = [_text(i) for group in groups for i in group]
+        found = await self._escalations_by_ids(ids)
+        found.sort(key=lambda e: (-e.created_at.timestamp(), e.id))
+        return found[:limit]
+
+    async def queued_escalations(self, tenant_id: str, limit: int = 100) -> list[Escalation]:
+        ids = await self.redis.zrange(self.keys.tenant_state(tenant_id, "queued"), 0, limit - 1)
+        return await self._escalations_by_ids([str(i) for i in ids])
+
+    async def count_by_state(self, tenant_id: str, states: Sequence[State]) -> dict[str, int]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for state in states:
+                pipe.zcard(self.keys.tenant_state(tenant_id, state))
+            counts = await pipe.execute()
+        return {state: int(n) for state, n in zip(states, counts, strict=True)}
+
+    # agent routing state ------------------------------------------------------------
+    async def get_agent_loads(self, agent_ids: Sequence[str]) -> dict[str, AgentLoad]:
+        ids = list(dict.fromkeys(agent_ids))
+        if not ids:
+            return {}
+        raws = await self.redis.hmget(self.keys.agent_loads, ids)
+        found: dict[str, AgentLoad] = {}
+        for agent_id, raw in zip(ids, raws, strict=True):
+            data = json.loads(raw) if raw else {}
+            idle = data.pop("idle_since", None)
+            found[agent_id] = AgentLoad(
+                agent_id=agent_id,
+                load={u: int(v) for u, v in data.items() if v},
+                idle_since=None if idle is None else datetime.fromtimestamp(idle, UTC),
+            )
+        return found
+
+    async def mark_agent_idle(self, agent_id: str, at: datetime) -> None:
+        await self._mark_idle(keys=[self.keys.agent_loads], args=[agent_id, at.timestamp()])
+
+    # deadlines ----------------------------------------------------------------------
+    async def put_deadline(self, deadline: Deadline) -> None:
+        await self.redis.zadd(
+            self.keys.escalation_deadlines,
+            {_member(deadline.kind, deadline.escalation_id): deadline.due.timestamp()},
+        )
+
+    async def claim_deadlines(
+        self, now: datetime, lease_s: float, limit: int = 100
+    ) -> list[ClaimedDeadline]:
+        token = repr(now.timestamp() + lease_s)
+        members = await self._claim_deadlines(
+            keys=[self.keys.escalation_deadlines], args=[now.timestamp(), token, limit]
+        )
+        claimed = []
+        for member in map(_text, members):
+            kind, _, escalation_id = member.partition("|")
+            claimed.append(ClaimedDeadline(escalation_id=escalation_id, kind=kind, token=token))
+        return claimed
+
+    async def drop_deadline(self, escalation_id: str, kind: DeadlineKind, token: str) -> None:
+        await self._drop_deadline(
+            keys=[self.keys.escalation_deadlines], args=[_member(kind, escalation_id), token]
+        )
+
+    async def get_deadlines(self, escalation_id: str) -> dict[str, datetime]:
+        kinds: tuple[DeadlineKind, ...] = ("offer", "relax", "queue")
+        scores = await self.redis.zmscore(
+            self.keys.escalation_deadlines, [_member(k, escalation_id) for k in kinds]
+        )
+        return {
+            k: datetime.fromtimestamp(s, UTC)
+            for k, s in zip(kinds, scores, strict=True)
+            if s is not None
+        }
+
+    # idempotency keys ---------------------------------------------------------------
+    async def begin_idempotent(
+        self, key: str, body_hash: str, ttl_s: float
+    ) -> IdempotencyRecord | None:
+        found = await self._begin_idempotent(
+            keys=[self.keys.idempotency(key)], args=[body_hash, int(ttl_s * 1000)]
+        )
+        if not found:
+            return None
+        flat = list(map(_text, found))
+        data = dict(zip(flat[::2], flat[1::2], strict=True))
+        return IdempotencyRecord(
+            key=key,
+            body_hash=data.get("hash", ""),
+            done=data.get("done") == "1",
+            status=int(data.get("status", "0")),
+            response=data.get("response", ""),
+        )
+
+    async def finish_idempotent(self, key: str, status: int, response: str, ttl_s: float) -> None:
+        name = self.keys.idempotency(key)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(name, mapping={"done": "1", "status": str(status), "response": response})
+            pipe.pexpire(name, int(ttl_s * 1000))
+            await pipe.execute()
+
+    async def release_idempotent(self, key: str) -> None:
+        await self.redis.delete(self.keys.idempotency(key))

@@ -1,0 +1,72 @@
+"""The OpenAPI document is generated from the routes and covers every one of them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from escalation.openapi import api_routes, operation_of
+from tests.harness import RunningServer
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def test_every_api_route_is_in_the_spec(
+    server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    undocumented = [
+        f"{r.method} {r.path}" for r in api_routes(server.app) if operation_of(r.handler) is None
+    ]
+    assert undocumented == [], "describe these routes with @api or describe()"
+    async with http.get(f"{server.url}/api/openapi.json") as r:
+        spec = await r.json()
+    served = {(r.method.lower(), r.path) for r in api_routes(server.app)}
+    documented = {(m, p) for p, item in spec["paths"].items() for m in item}
+    assert served == documented
+    assert spec["openapi"] == "3.1.0"
+
+
+async def test_spec_references_resolve_and_errors_are_problem_json(
+    server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    async with http.get(f"{server.url}/api/openapi.json") as r:
+        spec = await r.json()
+    text = str(spec)
+    schemas = spec["components"]["schemas"]
+    for name in {part.split("'")[0] for part in text.split("#/components/schemas/")[1:]}:
+        assert name in schemas, name
+    login = spec["paths"]["/api/auth/login"]["post"]
+    assert login["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/LoginRequest"
+    }
+    assert "application/problem+json" in login["responses"]["422"]["content"]
+    availability = spec["paths"]["/api/availability"]["get"]
+    assert {p["name"] for p in availability["parameters"]} == {"page", "tier", "lang", "modality"}
+    assert availability["security"] == [{"siteKey": []}, {"bearer": []}]
+
+
+async def test_docs_page_lists_every_operation(
+    server: RunningServer, http: aiohttp.ClientSession, browser: object
+) -> None:
+    async with http.get(f"{server.url}/api/docs") as r:
+        assert r.status == 200 and r.content_type == "text/html"
+        html = await r.text()
+    for route in api_routes(server.app):
+        assert route.path in html
+    assert '<script src="http' not in html  # no CDN
+    page = await browser.new_page()  # type: ignore[attr-defined]
+    await page.goto(f"{server.url}/api/docs")
+    await page.get_by_role("link", name="POST /api/auth/login").click()
+    await page.get_by_text("Request body").first.click()
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "api_docs.png"))
+    await page.close()
