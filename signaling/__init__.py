@@ -8,6 +8,7 @@ from aiohttp import web
 from server.config import Config
 from server.keys import CONFIG, SIO
 from signaling.agent_ns import AgentNamespace
+from signaling.keys import SESSION_NS
 from signaling.session_ns import SessionNamespace
 from store.redis.keys import RedisKeys
 
@@ -34,12 +35,14 @@ def make_server(config: Config) -> socketio.AsyncServer:
 
 
 async def _shutdown(app: web.Application) -> None:
+    await app[SESSION_NS].deadlines.close()
     await app[SIO].shutdown()
 
 
 def setup(app: web.Application) -> None:
     sio = make_server(app[CONFIG])
-    sio.register_namespace(SessionNamespace("/session", app))
+    app[SESSION_NS] = SessionNamespace("/session", app)
+    sio.register_namespace(app[SESSION_NS])
     sio.register_namespace(AgentNamespace("/agent", app))
     sio.attach(app)
     app[SIO] = sio

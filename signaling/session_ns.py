@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiohttp import web
+
 from server.auth.principals import AgentPrincipal, Principal, SessionPrincipal
 from server.errors import Conflict, Forbidden, NotFound, Unauthorized
-from server.keys import CONFIG, STORE
+from server.keys import CONFIG, SESSION_EVENTS, STORE
 from server.validation import parse_model
 from signaling.ice import ice_servers
 from signaling.messages import (
@@ -18,8 +20,11 @@ from signaling.messages import (
     SignalMessage,
 )
 from signaling.namespace import ProtocolNamespace, refuse
+from signaling.reconnect import ReconnectDeadlines
 from signaling.rooms import session_room
 from store.models import Peer, Session, utcnow
+
+RECONNECT_TIMEOUT = "reconnect_timeout"
 
 
 def is_polite(role: str) -> bool:
@@ -29,6 +34,10 @@ def is_polite(role: str) -> bool:
 
 
 class SessionNamespace(ProtocolNamespace):
+    def __init__(self, namespace: str, app: web.Application) -> None:
+        super().__init__(namespace, app)
+        self.deadlines = ReconnectDeadlines(app[CONFIG].reconnect_window_s, self._expire)
+
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         try:
             principal = await self.authenticate(auth)
@@ -68,6 +77,7 @@ class SessionNamespace(ProtocolNamespace):
         peer = await self._peer_for(sid, state["principal"], session)
         others = [p for p in await store.list_peers(session.id) if p.id != peer.id]
         await store.add_peer(session.id, peer)
+        self.deadlines.cancel(session.id, peer.id)
         await self.enter_room(sid, session_room(session.id))
         state.update(session_id=session.id, peer=peer)
         await self.save_session(sid, state)
@@ -119,6 +129,9 @@ class SessionNamespace(ProtocolNamespace):
     async def on_end(self, sid: str, data: Any) -> dict[str, Any]:
         msg = parse_model(EndMessage, data if data is not None else {})
         session_id, me = await self._joined(sid)
+        state = await self.get_session(sid)
+        state["ended"] = True  # leaving on purpose: no reconnect window
+        await self.save_session(sid, state)
         await self.emit(
             "end",
             {"from": me.id, "reason": msg.reason},
@@ -135,3 +148,24 @@ class SessionNamespace(ProtocolNamespace):
         # A reconnect has already replaced this peer's sid: nobody left.
         if await self.app[STORE].remove_peer(session_id, peer.id, sid):
             await self.emit("peer-left", {"peer": peer.public()}, room=session_room(session_id))
+            if not state.get("ended"):
+                self.deadlines.arm(session_id, peer.id)
+
+    async def _expire(self, session_id: str, peer_id: str) -> None:
+        """The reconnect window passed: unless the peer is back (on any node), the
+        session ends and everyone still in it gets ``end`` with the reason."""
+        store = self.app[STORE]
+        if any(p.id == peer_id for p in await store.list_peers(session_id)):
+            return
+        session = await store.get_session(session_id)
+        if session is None or session.ended_at is not None:
+            return
+        await store.update_session(session.model_copy(update={"ended_at": utcnow()}))
+        await self.emit(
+            "end",
+            {"from": peer_id, "reason": RECONNECT_TIMEOUT},
+            room=session_room(session_id),
+        )
+        await self.app[SESSION_EVENTS].record(
+            session_id, "session_ended", peer_id, {"reason": RECONNECT_TIMEOUT}
+        )

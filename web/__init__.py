@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.keys import TEMPLATES
-from web import console, demo, widget_assets
+from web import call_pages, console, demo, widget_assets
 from web.pages import landing
 from web.render import STATIC_DIR, make_environment
 
@@ -16,4 +16,5 @@ def setup(app: web.Application) -> None:
     demo.setup(app)
     console.setup(app)
     widget_assets.setup(app)
+    call_pages.setup(app)
     app[TEMPLATES] = make_environment(app)

@@ -13,6 +13,8 @@ const common = {
   sourcemap: true,
   metafile: true,
   logLevel: "info",
+  // Slot modules inject their CSS themselves (the widget renders in a shadow root).
+  loader: { ".css": "text" },
 };
 
 // ES module entries for pages (and modules the widget imports on demand).
@@ -20,6 +22,9 @@ const moduleEntries = {
   landing: "src/landing.ts",
   demo: "src/demo.ts",
   console: "src/console/index.ts",
+  call: "src/call-page.ts",
+  // Slot modules: the call UI and co-browse parts wrapped for the widget and console.
+  "call-slot": "src/slots/call-slot.ts",
 };
 
 // Classic-script entries.

@@ -23,7 +23,7 @@ async function importModule<T>(name: string): Promise<T | null> {
 }
 
 export async function mountCall(container: HTMLElement, options: AgentSlotOptions): Promise<Mounted | null> {
-  const module = await importModule<{ mountCall?: (c: HTMLElement, o: AgentSlotOptions) => Mounted | Promise<Mounted> }>("call");
+  const module = await importModule<{ mountCall?: (c: HTMLElement, o: AgentSlotOptions) => Mounted | Promise<Mounted> }>("call-slot");
   return module?.mountCall ? await module.mountCall(container, options) : null;
 }
 

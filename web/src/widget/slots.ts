@@ -35,7 +35,7 @@ async function importModule<T>(baseUrl: string, name: string): Promise<T | null>
 }
 
 export async function mountCallSlot(container: HTMLElement, options: SlotOptions): Promise<Mounted | null> {
-  const module = await importModule<CallModule>(options.baseUrl, "call");
+  const module = await importModule<CallModule>(options.baseUrl, "call-slot");
   return module?.mountCall ? await module.mountCall(container, options) : null;
 }
 

@@ -1,0 +1,10 @@
+"""App keys owned by the signaling package (kept here: server/keys.py must not
+import signaling)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from signaling.session_ns import SessionNamespace
+
+SESSION_NS = web.AppKey("session_ns", SessionNamespace)

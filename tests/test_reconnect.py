@@ -1,0 +1,97 @@
+"""Reconnect windows on /session: a dropped peer may rejoin; after the window the
+session ends with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from server.keys import STORE
+from signaling.keys import SESSION_NS
+from tests.api import customer_token, login, open_session
+from tests.harness import RunningServer, make_config, running_server
+from tests.sio import SioPeer
+
+
+@pytest.fixture
+async def quick_server(tmp_path: Path) -> AsyncIterator[RunningServer]:
+    async with running_server(make_config(tmp_path, reconnect_window_s=1)) as running:
+        yield running
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def test_session_ends_when_a_dropped_peer_does_not_come_back(
+    quick_server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    server = quick_server
+    session = await open_session(server)
+    customer = await SioPeer().connect(server.url, await customer_token(http, server, session))
+    agent = await SioPeer().connect(server.url, await login(http, server))
+    try:
+        await customer.call("join", {"session_id": session.id})
+        await agent.call("join", {"session_id": session.id})
+        await agent.close()  # a network drop looks like this to the server
+        assert (await customer.next("peer-left"))["peer"]["id"] == "ag_ana"
+        ended = await customer.next("end", wait_s=5)
+        assert ended == {"from": "ag_ana", "reason": "reconnect_timeout"}
+        stored = await server.app[STORE].get_session(session.id)
+        assert stored is not None and stored.ended_at is not None
+        late = await SioPeer().connect(server.url, await login(http, server))
+        ack = await late.call("join", {"session_id": session.id})
+        assert ack["ok"] is False and ack["error"]["code"] == "conflict"
+        await late.close()
+    finally:
+        await customer.close()
+        await agent.close()
+
+
+async def test_rejoining_within_the_window_keeps_the_session(
+    quick_server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    server = quick_server
+    session = await open_session(server)
+    token = await login(http, server)
+    customer = await SioPeer().connect(server.url, await customer_token(http, server, session))
+    agent = await SioPeer().connect(server.url, token)
+    try:
+        await customer.call("join", {"session_id": session.id})
+        await agent.call("join", {"session_id": session.id})
+        await agent.close()
+        await customer.next("peer-left")
+        assert server.app[SESSION_NS].deadlines.pending(session.id) == ["ag_ana"]
+        agent = await SioPeer().connect(server.url, token)
+        ack = await agent.call("join", {"session_id": session.id})
+        assert ack["ok"] and [p["id"] for p in ack["peers"]] == [ack["peers"][0]["id"]]
+        assert (await customer.next("peer-joined"))["peer"]["id"] == "ag_ana"
+        assert server.app[SESSION_NS].deadlines.pending(session.id) == []
+    finally:
+        await customer.close()
+        await agent.close()
+
+
+async def test_ending_on_purpose_arms_no_reconnect_window(
+    quick_server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    server = quick_server
+    session = await open_session(server)
+    customer = await SioPeer().connect(server.url, await customer_token(http, server, session))
+    agent = await SioPeer().connect(server.url, await login(http, server))
+    try:
+        await customer.call("join", {"session_id": session.id})
+        await agent.call("join", {"session_id": session.id})
+        assert await agent.call("end", {"reason": "ended"}) == {"ok": True}
+        assert (await customer.next("end"))["reason"] == "ended"
+        await agent.close()
+        await customer.next("peer-left")
+        assert server.app[SESSION_NS].deadlines.pending(session.id) == []
+    finally:
+        await customer.close()
+        await agent.close()

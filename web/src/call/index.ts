@@ -1,0 +1,409 @@
+/**
+ * coview call UI: a self-contained one-to-one (or small group) WebRTC call.
+ *
+ *   import { mountCall } from "./call";
+ *   const call = mountCall(container, { token, sessionId, lang: "es" });
+ *   ...
+ *   call.end();            // hang up: tells the others, stops devices, removes the UI
+ *
+ * Options (CallOptions):
+ *   token        agent access token or customer/participant session token
+ *   sessionId    the session to join (Socket.IO namespace /session, event `join`)
+ *   lang         "es" | "en" | "pt" (default "en")
+ *   role         informational ("customer" | "agent" | ...); roles come from the token
+ *   serverUrl    origin of the coview server (default: the page's origin)
+ *   iceTransportPolicy  "all" (default) or "relay" (force TURN)
+ *   onEnd(reason)       called once when the call ends (locally or by the server)
+ *
+ * Controller (CallController):
+ *   end(reason?)         hang up
+ *   history              states visited, in order
+ *   state                "connecting" | "waiting" | "connected" | "reconnecting" |
+ *                        "peer_reconnecting" | "ended"
+ *   toggleMic(), toggleCamera(), startScreenShare(), stopScreenShare()
+ *   stats()              per remote peer: {rttMs, lossPct, kbps, level, framesDecoded}
+ *   remoteVideoSize()    {width, height} of the first remote video (0 when none)
+ *   dropConnection()     closes the websocket as a network drop would (tests, demos)
+ *
+ * Wire: PROTOCOL.md `/session`. Perfect negotiation roles: the server's `polite`
+ * from the join ack (the agent is impolite); between two polite peers the larger id
+ * yields. The impolite side of each pair creates the transceivers and offers.
+ * Reconnect: Socket.IO reconnects by itself; on every (re)connect the UI joins again
+ * with the same token and the offerer restarts ICE on the existing connection; a
+ * reloaded remote page (new DTLS fingerprint) gets a fresh RTCPeerConnection.
+ */
+import { io, type Socket } from "socket.io-client";
+
+import { translator, type Translate } from "./i18n";
+import { listDevices, openLocalMedia } from "./media";
+import { PeerLink, RemoteReset, type Signal } from "./peer";
+import { QualityMeter, type Quality } from "./stats";
+import { CallView } from "./view";
+
+export type CallState =
+  | "connecting"
+  | "waiting"
+  | "connected"
+  | "reconnecting"
+  | "peer_reconnecting"
+  | "ended";
+
+export interface CallOptions {
+  token: string;
+  sessionId: string;
+  lang?: string;
+  role?: string;
+  serverUrl?: string;
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  onEnd?: (reason: string) => void;
+}
+
+export interface CallController {
+  readonly state: CallState;
+  /** Every state the call went through, in order (for tests and diagnostics). */
+  readonly history: readonly CallState[];
+  end(reason?: string): void;
+  toggleMic(): void;
+  toggleCamera(): void;
+  startScreenShare(): Promise<boolean>;
+  stopScreenShare(): void;
+  stats(): Promise<Record<string, Quality>>;
+  remoteVideoSize(): { width: number; height: number };
+  dropConnection(): void;
+}
+
+interface PeerInfo {
+  id: string;
+  role: string;
+  name: string;
+}
+
+interface JoinAck {
+  ok: boolean;
+  error?: { code: string; message: string };
+  self: PeerInfo;
+  peers: PeerInfo[];
+  polite: boolean;
+  ice_servers: RTCIceServer[];
+}
+
+interface Remote {
+  info: PeerInfo;
+  link: PeerLink;
+  meter: QualityMeter;
+}
+
+const isPolite = (role: string): boolean => role !== "agent";
+
+class Call implements CallController {
+  state: CallState = "connecting";
+  readonly history: CallState[] = [];
+  private readonly t: Translate;
+  private readonly view: CallView;
+  private readonly socket: Socket;
+  private readonly remotes = new Map<string, Remote>();
+  private self: PeerInfo | null = null;
+  private polite = true;
+  private iceServers: RTCIceServer[] = [];
+  private local = new MediaStream();
+  private camera: MediaStreamTrack | null = null;
+  private screen: MediaStreamTrack | null = null;
+  private mic: MediaStreamTrack | null = null;
+  private ready: Promise<void>;
+  private connectedAt: number | null = null;
+  private timers: number[] = [];
+  private ended = false;
+
+  constructor(
+    container: HTMLElement,
+    private readonly opts: CallOptions,
+  ) {
+    this.t = translator(opts.lang ?? "en");
+    this.view = new CallView(container, this.t, {
+      mic: () => this.toggleMic(),
+      camera: () => this.toggleCamera(),
+      screen: () => void (this.screen ? this.stopScreenShare() : this.startScreenShare()),
+      end: () => this.end("ended"),
+      device: (kind, id) => void this.switchDevice(kind, id),
+    });
+    this.setState("connecting");
+    this.ready = this.openDevices();
+    this.socket = io(`${opts.serverUrl ?? location.origin}/session`, {
+      auth: { token: opts.token },
+      transports: ["websocket"],
+      reconnectionDelay: 250,
+      reconnectionDelayMax: 2000,
+    });
+    this.socket.on("connect", () => void this.join());
+    this.socket.on("disconnect", (reason) => {
+      if (this.ended) return;
+      if (reason === "io server disconnect") this.socket.connect();
+      this.setState("reconnecting");
+    });
+    this.socket.on("connect_error", (error: Error & { data?: { message?: string } }) => {
+      this.view.notice(this.t("call.error.connect", { message: error.data?.message ?? error.message }));
+    });
+    this.socket.on("peer-joined", ({ peer }: { peer: PeerInfo }) => this.peerJoined(peer));
+    this.socket.on("peer-left", ({ peer }: { peer: PeerInfo }) => {
+      if (this.remotes.has(peer.id)) this.setState("peer_reconnecting");
+    });
+    this.socket.on("signal", (signal: { from: string } & Omit<Signal, "to">) => void this.onSignal(signal));
+    this.socket.on("media-state", (s: { from: string; camera: boolean; screen: boolean; mic: boolean }) => {
+      const name = this.remotes.get(s.from)?.info.name ?? this.t("call.remote");
+      this.view.remoteMediaState(name, s);
+    });
+    this.socket.on("end", ({ reason }: { reason: string }) => this.finish(reason, false));
+    this.timers.push(window.setInterval(() => void this.tick(), 1000));
+  }
+
+  private async openDevices(): Promise<void> {
+    const { stream, notice } = await openLocalMedia();
+    this.local = stream;
+    this.mic = stream.getAudioTracks()[0] ?? null;
+    this.camera = stream.getVideoTracks()[0] ?? null;
+    this.view.showLocal(stream);
+    this.view.setControls({ mic: !!this.mic, camera: !!this.camera });
+    if (notice) this.view.notice(this.t(notice));
+    const devices = await listDevices();
+    this.view.devices(devices, {
+      camera: this.camera?.getSettings().deviceId,
+      mic: this.mic?.getSettings().deviceId,
+    });
+  }
+
+  private async join(): Promise<void> {
+    await this.ready;
+    const ack = (await this.socket.emitWithAck("join", { session_id: this.opts.sessionId })) as JoinAck;
+    if (!ack.ok) {
+      this.view.notice(this.t("call.error.join", { message: ack.error?.message ?? "" }));
+      if (ack.error?.code === "conflict" || ack.error?.code === "forbidden") this.finish("ended", false);
+      return;
+    }
+    this.self = ack.self;
+    this.polite = ack.polite;
+    this.iceServers = ack.ice_servers;
+    this.sendMediaState();
+    for (const peer of ack.peers) {
+      const existing = this.remotes.get(peer.id);
+      if (existing) {
+        if (this.isOfferer(peer)) existing.link.restartIce();
+      } else {
+        this.addRemote(peer);
+      }
+    }
+    this.setState(this.remotes.size ? this.linkState() : "waiting");
+  }
+
+  private pairPolite(peer: PeerInfo): boolean {
+    if (this.polite !== isPolite(peer.role)) return this.polite;
+    return (this.self?.id ?? "") > peer.id;
+  }
+
+  private isOfferer(peer: PeerInfo): boolean {
+    return !this.pairPolite(peer);
+  }
+
+  private addRemote(peer: PeerInfo): Remote {
+    const link = new PeerLink(
+      {
+        peerId: peer.id,
+        polite: this.pairPolite(peer),
+        offerer: this.isOfferer(peer),
+        config: { iceServers: this.iceServers, iceTransportPolicy: this.opts.iceTransportPolicy ?? "all" },
+        send: (signal) => this.socket.emit("signal", signal),
+        onRemoteStream: (stream) => this.view.showRemote(stream, peer.name),
+        onState: () => this.setState(this.linkState()),
+      },
+      this.mic,
+      this.screen ?? this.camera,
+    );
+    const remote = { info: peer, link, meter: new QualityMeter(link.pc) };
+    this.remotes.get(peer.id)?.link.close();
+    this.remotes.set(peer.id, remote);
+    return remote;
+  }
+
+  private peerJoined(peer: PeerInfo): void {
+    const existing = this.remotes.get(peer.id);
+    if (existing) {
+      existing.info = peer;
+      if (this.isOfferer(peer)) existing.link.restartIce();
+      this.setState(this.linkState());
+    } else {
+      this.addRemote(peer);
+    }
+    this.sendMediaState();
+  }
+
+  private async onSignal(signal: { from: string } & Omit<Signal, "to">): Promise<void> {
+    let remote = this.remotes.get(signal.from);
+    if (!remote) return; // not (yet) in this call: peer-joined comes first
+    try {
+      await remote.link.receive(signal);
+    } catch (error) {
+      if (!(error instanceof RemoteReset)) {
+        console.warn("coview: signal failed", error);
+        return;
+      }
+      remote = this.addRemote(remote.info);
+      if (signal.description?.type === "offer") await remote.link.receive(signal);
+    }
+  }
+
+  private linkState(): CallState {
+    const states = [...this.remotes.values()].map((r) => r.link.pc.connectionState);
+    if (!this.socket.connected) return "reconnecting";
+    if (states.includes("connected")) return "connected";
+    if (states.some((s) => s === "disconnected" || s === "failed")) return "peer_reconnecting";
+    return states.length ? "connecting" : "waiting";
+  }
+
+  private setState(state: CallState): void {
+    if (this.ended) return;
+    if (state !== this.state || !this.history.length) this.history.push(state);
+    this.state = state;
+    if (state === "connected" && this.connectedAt === null) this.connectedAt = Date.now();
+    this.view.status(this.t(`call.status.${state}`), state);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.connectedAt !== null) this.view.timer(Date.now() - this.connectedAt);
+    const stats = await this.stats();
+    const first = Object.values(stats)[0];
+    if (first && this.state === "connected") {
+      this.view.quality(
+        this.t(`call.quality.${first.level}`),
+        this.t("call.quality.details", {
+          rtt: first.rttMs === null ? "–" : Math.round(first.rttMs),
+          loss: first.lossPct.toFixed(1),
+          kbps: Math.round(first.kbps),
+        }),
+        first.level,
+      );
+    }
+  }
+
+  async stats(): Promise<Record<string, Quality>> {
+    const out: Record<string, Quality> = {};
+    for (const [id, remote] of this.remotes) out[id] = await remote.meter.sample();
+    return out;
+  }
+
+  remoteVideoSize(): { width: number; height: number } {
+    return this.view.remoteVideoSize();
+  }
+
+  private sendMediaState(): void {
+    if (!this.socket.connected || !this.self) return;
+    this.socket.emit("media-state", {
+      mic: !!this.mic?.enabled,
+      camera: !!this.camera?.enabled,
+      screen: !!this.screen,
+    });
+  }
+
+  toggleMic(): void {
+    if (!this.mic) return;
+    this.mic.enabled = !this.mic.enabled;
+    this.view.micState(this.mic.enabled);
+    this.sendMediaState();
+  }
+
+  toggleCamera(): void {
+    if (!this.camera) return;
+    this.camera.enabled = !this.camera.enabled;
+    this.view.cameraState(this.camera.enabled);
+    this.sendMediaState();
+  }
+
+  async startScreenShare(): Promise<boolean> {
+    if (this.screen) return true;
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    } catch {
+      this.view.notice(this.t("call.error.screen_denied"));
+      return false;
+    }
+    const track = stream.getVideoTracks()[0];
+    this.screen = track;
+    // The browser's own "Stop sharing" button ends the track.
+    track.addEventListener("ended", () => this.stopScreenShare());
+    await this.sendVideo(track);
+    this.view.showLocalVideo(track);
+    this.view.screenState(true);
+    this.sendMediaState();
+    return true;
+  }
+
+  stopScreenShare(): void {
+    const track = this.screen;
+    if (!track) return;
+    this.screen = null;
+    track.stop();
+    void this.sendVideo(this.camera);
+    this.view.showLocal(this.local);
+    this.view.screenState(false);
+    this.sendMediaState();
+  }
+
+  private async sendVideo(track: MediaStreamTrack | null): Promise<void> {
+    for (const remote of this.remotes.values()) await remote.link.setTrack("video", track);
+  }
+
+  private async switchDevice(kind: "camera" | "mic", deviceId: string): Promise<void> {
+    const constraints = kind === "camera" ? { video: { deviceId: { exact: deviceId } } } : { audio: { deviceId: { exact: deviceId } } };
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia(constraints);
+    } catch {
+      this.view.notice(this.t(kind === "camera" ? "call.error.no_camera" : "call.error.no_devices"));
+      return;
+    }
+    const track = kind === "camera" ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
+    const old = kind === "camera" ? this.camera : this.mic;
+    if (old) {
+      track.enabled = old.enabled;
+      this.local.removeTrack(old);
+      old.stop();
+    }
+    this.local.addTrack(track);
+    if (kind === "camera") {
+      this.camera = track;
+      if (!this.screen) await this.sendVideo(track);
+      if (!this.screen) this.view.showLocal(this.local);
+    } else {
+      this.mic = track;
+      for (const remote of this.remotes.values()) await remote.link.setTrack("audio", track);
+    }
+  }
+
+  dropConnection(): void {
+    this.socket.io.engine?.close();
+  }
+
+  end(reason = "ended"): void {
+    if (this.ended) return;
+    if (this.socket.connected) this.socket.emit("end", { reason });
+    this.finish("local", true);
+  }
+
+  private finish(reason: string, local: boolean): void {
+    if (this.ended) return;
+    this.setState("ended");
+    this.ended = true;
+    this.socket.disconnect();
+    for (const timer of this.timers) window.clearInterval(timer);
+    for (const remote of this.remotes.values()) remote.link.close();
+    this.remotes.clear();
+    for (const track of [...this.local.getTracks(), this.screen]) track?.stop();
+    const key = `call.end.reason.${local ? "local" : reason}`;
+    const text = this.t(key);
+    this.view.ended(text === key ? this.t("call.status.ended") : text);
+    this.opts.onEnd?.(reason);
+  }
+}
+
+export function mountCall(container: HTMLElement, options: CallOptions): CallController {
+  return new Call(container, options);
+}

@@ -1,0 +1,162 @@
+// One RTCPeerConnection to one remote peer, negotiated with the "perfect negotiation"
+// pattern: either side may (re)negotiate at any time; on glare the polite side rolls
+// back its own offer and the impolite side ignores the incoming one.
+//
+// Transceivers: the offerer creates one audio and one video transceiver (sendrecv);
+// the answerer reuses the ones the offer created, so each side has exactly one of
+// each and screen sharing is a replaceTrack on the video sender (no renegotiation,
+// or a single one when the sender was receive-only).
+
+export interface Signal {
+  to: string;
+  description?: RTCSessionDescriptionInit;
+  candidate?: RTCIceCandidateInit;
+}
+
+export interface PeerLinkOptions {
+  peerId: string;
+  polite: boolean;
+  offerer: boolean;
+  config: RTCConfiguration;
+  send: (signal: Signal) => void;
+  onRemoteStream: (stream: MediaStream) => void;
+  onState: (state: RTCPeerConnectionState) => void;
+}
+
+/** Raised when the remote side is a new RTCPeerConnection (page reloaded): the link
+ * must be replaced rather than renegotiated. */
+export class RemoteReset extends Error {}
+
+function fingerprint(sdp: string | undefined): string | null {
+  const match = /^a=fingerprint:(.+)$/m.exec(sdp ?? "");
+  return match ? match[1].trim() : null;
+}
+
+export class PeerLink {
+  readonly pc: RTCPeerConnection;
+  readonly remoteStream = new MediaStream();
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private settingRemoteAnswer = false;
+  private remoteFingerprint: string | null = null;
+  private tracks: { audio: MediaStreamTrack | null; video: MediaStreamTrack | null };
+  closed = false;
+
+  constructor(
+    private readonly opts: PeerLinkOptions,
+    audio: MediaStreamTrack | null,
+    video: MediaStreamTrack | null,
+  ) {
+    this.tracks = { audio, video };
+    this.pc = new RTCPeerConnection(opts.config);
+    this.pc.onicecandidate = ({ candidate }) => {
+      if (candidate) opts.send({ to: opts.peerId, candidate: candidate.toJSON() });
+    };
+    this.pc.ontrack = ({ track }) => {
+      for (const old of this.remoteStream.getTracks().filter((t) => t.kind === track.kind)) {
+        this.remoteStream.removeTrack(old);
+      }
+      this.remoteStream.addTrack(track);
+      opts.onRemoteStream(this.remoteStream);
+    };
+    this.pc.onnegotiationneeded = () => void this.negotiate();
+    this.pc.onconnectionstatechange = () => {
+      opts.onState(this.pc.connectionState);
+      if (this.pc.connectionState === "failed" && this.opts.offerer) this.restartIce();
+    };
+    if (opts.offerer) {
+      for (const kind of ["audio", "video"] as const) {
+        this.pc.addTransceiver(this.tracks[kind] ?? kind, { direction: "sendrecv" });
+      }
+    }
+  }
+
+  private async negotiate(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      if (this.pc.localDescription) {
+        this.opts.send({ to: this.opts.peerId, description: this.pc.localDescription.toJSON() });
+      }
+    } catch (error) {
+      console.warn("coview: negotiation failed", error);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  restartIce(): void {
+    if (!this.closed) this.pc.restartIce();
+  }
+
+  /** Handles a relayed signal; throws RemoteReset when the remote is a new connection. */
+  async receive(signal: { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit }): Promise<void> {
+    const { description, candidate } = signal;
+    if (description) {
+      const remote = fingerprint(description.sdp);
+      if (remote && this.remoteFingerprint && remote !== this.remoteFingerprint) {
+        throw new RemoteReset("remote peer connection was replaced");
+      }
+      const readyForOffer =
+        !this.makingOffer && (this.pc.signalingState === "stable" || this.settingRemoteAnswer);
+      const collision = description.type === "offer" && !readyForOffer;
+      this.ignoreOffer = !this.opts.polite && collision;
+      if (this.ignoreOffer) return;
+      this.settingRemoteAnswer = description.type === "answer";
+      await this.pc.setRemoteDescription(description);
+      this.settingRemoteAnswer = false;
+      if (remote) this.remoteFingerprint = remote;
+      if (description.type === "offer") {
+        this.adoptTransceivers();
+        await this.pc.setLocalDescription();
+        if (this.pc.localDescription) {
+          this.opts.send({ to: this.opts.peerId, description: this.pc.localDescription.toJSON() });
+        }
+      }
+    } else if (candidate) {
+      try {
+        await this.pc.addIceCandidate(candidate);
+      } catch (error) {
+        if (!this.ignoreOffer) console.warn("coview: bad ICE candidate", error);
+      }
+    }
+  }
+
+  /** The answerer puts its tracks on the transceivers the remote offer created. */
+  private adoptTransceivers(): void {
+    for (const kind of ["audio", "video"] as const) {
+      const transceiver = this.transceiver(kind);
+      if (!transceiver) continue;
+      const track = this.tracks[kind];
+      if (transceiver.sender.track !== track) void transceiver.sender.replaceTrack(track);
+      if (transceiver.direction === "recvonly" || transceiver.direction === "inactive") {
+        transceiver.direction = "sendrecv";
+      }
+    }
+  }
+
+  private transceiver(kind: "audio" | "video"): RTCRtpTransceiver | undefined {
+    return this.pc
+      .getTransceivers()
+      .find((t) => !t.stopped && (t.receiver.track?.kind === kind));
+  }
+
+  /** Swaps the track sent for ``kind`` (camera ↔ screen, device change) in place. */
+  async setTrack(kind: "audio" | "video", track: MediaStreamTrack | null): Promise<void> {
+    this.tracks[kind] = track;
+    const transceiver = this.transceiver(kind);
+    if (!transceiver) return; // not negotiated yet: adoptTransceivers will use it
+    await transceiver.sender.replaceTrack(track);
+    if (transceiver.direction === "recvonly" || transceiver.direction === "inactive") {
+      transceiver.direction = "sendrecv"; // fires negotiationneeded: one renegotiation
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.pc.onnegotiationneeded = null;
+    this.pc.onconnectionstatechange = null;
+    this.pc.close();
+  }
+}

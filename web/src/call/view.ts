@@ -1,0 +1,201 @@
+// The call's DOM: videos, status line, timer, quality, notices and controls.
+// Plain elements with roles and visible labels, so it works with a screen reader,
+// on a phone and in tests that look for text.
+import type { Translate } from "./i18n";
+
+export interface ViewActions {
+  mic(): void;
+  camera(): void;
+  screen(): void;
+  end(): void;
+  device(kind: "camera" | "mic", deviceId: string): void;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  text = "",
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+function formatDuration(ms: number): string {
+  const total = Math.floor(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const mm = String(m).padStart(2, "0");
+  const ss = String(s).padStart(2, "0");
+  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+export class CallView {
+  private readonly root = el("section", { class: "cv-call", "aria-label": "" });
+  private readonly remote = el("video", { class: "cv-remote", autoplay: "", playsinline: "" });
+  private readonly remoteNote = el("p", { class: "cv-remote-note", hidden: "" });
+  private readonly local = el("video", { class: "cv-local", autoplay: "", playsinline: "" });
+  private readonly statusLine = el("p", { class: "cv-status", role: "status" });
+  private readonly clock = el("span", { class: "cv-timer" }, "00:00");
+  private readonly qualityBadge = el("span", { class: "cv-quality", hidden: "" });
+  private readonly noticeBox = el("p", { class: "cv-notice", role: "alert", hidden: "" });
+  private readonly micButton: HTMLButtonElement;
+  private readonly cameraButton: HTMLButtonElement;
+  private readonly screenButton: HTMLButtonElement;
+  private readonly endButton: HTMLButtonElement;
+  private readonly cameraSelect = el("select", { class: "cv-select" });
+  private readonly micSelect = el("select", { class: "cv-select" });
+
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly t: Translate,
+    actions: ViewActions,
+  ) {
+    this.root.setAttribute("aria-label", t("call.title"));
+    this.local.muted = true;
+    this.remote.setAttribute("aria-label", t("call.remote"));
+    this.local.setAttribute("aria-label", t("call.you"));
+    const stage = el("div", { class: "cv-stage" });
+    stage.append(this.remote, this.remoteNote, this.local, this.statusLine);
+
+    const info = el("div", { class: "cv-info" });
+    const timer = el("span", { class: "cv-timer-wrap", title: t("call.timer") });
+    timer.append(el("span", { class: "cv-sr" }, `${t("call.timer")}: `), this.clock);
+    info.append(timer, this.qualityBadge);
+
+    const button = (label: string, cls: string, onClick: () => void): HTMLButtonElement => {
+      const b = el("button", { type: "button", class: `cv-btn ${cls}` }, label);
+      b.addEventListener("click", onClick);
+      return b;
+    };
+    this.micButton = button(t("call.mic.mute"), "cv-mic", actions.mic);
+    this.cameraButton = button(t("call.camera.off"), "cv-camera", actions.camera);
+    this.screenButton = button(t("call.screen.start"), "cv-screen", actions.screen);
+    this.endButton = button(t("call.end"), "cv-end", actions.end);
+    this.micButton.setAttribute("aria-pressed", "false");
+    this.cameraButton.setAttribute("aria-pressed", "false");
+    this.screenButton.setAttribute("aria-pressed", "false");
+    if (!navigator.mediaDevices?.getDisplayMedia) this.screenButton.hidden = true;
+
+    const devices = el("details", { class: "cv-devices" });
+    devices.append(el("summary", {}, t("call.devices")));
+    for (const [label, select, kind] of [
+      [t("call.devices.camera"), this.cameraSelect, "camera"],
+      [t("call.devices.mic"), this.micSelect, "mic"],
+    ] as const) {
+      const wrap = el("label", { class: "cv-device" }, label);
+      wrap.append(select);
+      select.addEventListener("change", () => actions.device(kind, select.value));
+      devices.append(wrap);
+    }
+
+    const controls = el("div", { class: "cv-controls", role: "toolbar", "aria-label": t("call.title") });
+    controls.append(this.micButton, this.cameraButton, this.screenButton, devices, this.endButton);
+    this.root.append(stage, info, this.noticeBox, controls);
+    container.append(this.root);
+  }
+
+  status(text: string, state: string): void {
+    this.statusLine.textContent = text;
+    this.root.dataset.state = state;
+    this.statusLine.hidden = state === "connected";
+  }
+
+  notice(text: string): void {
+    this.noticeBox.textContent = text;
+    this.noticeBox.hidden = false;
+  }
+
+  timer(ms: number): void {
+    this.clock.textContent = formatDuration(ms);
+  }
+
+  quality(label: string, details: string, level: string): void {
+    this.qualityBadge.hidden = false;
+    this.qualityBadge.dataset.level = level;
+    this.qualityBadge.textContent = `${this.t("call.quality")}: ${label}`;
+    this.qualityBadge.title = details;
+    this.qualityBadge.setAttribute("aria-description", details);
+  }
+
+  showLocal(stream: MediaStream): void {
+    this.local.srcObject = stream.getVideoTracks().length ? stream : null;
+    this.local.hidden = !stream.getVideoTracks().length;
+  }
+
+  showLocalVideo(track: MediaStreamTrack): void {
+    this.local.srcObject = new MediaStream([track]);
+    this.local.hidden = false;
+  }
+
+  showRemote(stream: MediaStream, name: string): void {
+    if (this.remote.srcObject !== stream) this.remote.srcObject = stream;
+    this.remote.setAttribute("aria-label", name);
+    void this.remote.play().catch(() => undefined);
+  }
+
+  remoteMediaState(name: string, s: { camera: boolean; screen: boolean }): void {
+    this.remoteNote.hidden = !s.screen;
+    this.remoteNote.textContent = s.screen ? `${name} ${this.t("call.peer.screen")}` : "";
+    this.root.classList.toggle("cv-remote-screen", s.screen);
+  }
+
+  remoteVideoSize(): { width: number; height: number } {
+    return { width: this.remote.videoWidth, height: this.remote.videoHeight };
+  }
+
+  setControls(has: { mic: boolean; camera: boolean }): void {
+    this.micButton.disabled = !has.mic;
+    this.cameraButton.disabled = !has.camera;
+  }
+
+  micState(on: boolean): void {
+    this.micButton.textContent = this.t(on ? "call.mic.mute" : "call.mic.unmute");
+    this.micButton.setAttribute("aria-pressed", String(!on));
+  }
+
+  cameraState(on: boolean): void {
+    this.cameraButton.textContent = this.t(on ? "call.camera.off" : "call.camera.on");
+    this.cameraButton.setAttribute("aria-pressed", String(!on));
+  }
+
+  screenState(on: boolean): void {
+    this.screenButton.textContent = this.t(on ? "call.screen.stop" : "call.screen.start");
+    this.screenButton.setAttribute("aria-pressed", String(on));
+  }
+
+  devices(
+    found: { cameras: MediaDeviceInfo[]; mics: MediaDeviceInfo[] },
+    current: { camera?: string; mic?: string },
+  ): void {
+    const fill = (select: HTMLSelectElement, list: MediaDeviceInfo[], selected?: string): void => {
+      select.replaceChildren(
+        ...list.map((d, i) => {
+          const option = el("option", { value: d.deviceId }, d.label || `${i + 1}`);
+          option.selected = d.deviceId === selected;
+          return option;
+        }),
+      );
+      select.disabled = list.length < 2;
+    };
+    fill(this.cameraSelect, found.cameras, current.camera);
+    fill(this.micSelect, found.mics, current.mic);
+  }
+
+  ended(text: string): void {
+    for (const b of [this.micButton, this.cameraButton, this.screenButton, this.endButton]) {
+      b.disabled = true;
+    }
+    this.remote.srcObject = null;
+    this.local.srcObject = null;
+    this.statusLine.hidden = false;
+    this.notice(text);
+  }
+
+  destroy(): void {
+    this.root.remove();
+    void this.container;
+  }
+}
