@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+import cobrowse
 import signaling
 import web as web_pages
 from escalation import engagement
@@ -57,6 +58,7 @@ def create_app(config: Config) -> web.Application:
     health.setup(app)
     auth_routes.setup(app)
     signaling.setup(app)
+    cobrowse.setup(app)
     web_pages.setup(app)
     engagement.setup(app)
     return app

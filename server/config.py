@@ -62,6 +62,15 @@ class Config:
     demo_api_key: str = "cvk_demo_integration_key_change_me"
     demo_site_key: str = "demo-site-key"
 
+    # co-browse: batch and full-snapshot size limits, when to ask the customer for a
+    # fresh full snapshot (bounds the checkpoint kept per session), masking rules
+    cobrowse_max_batch_bytes: int = 262_144
+    cobrowse_max_snapshot_bytes: int = 8_388_608
+    cobrowse_snapshot_every_s: int = 300
+    cobrowse_snapshot_every_batches: int = 1_000
+    cobrowse_mask_patterns: tuple[str, ...] = ()  # regexes masked server-side (ids, e-mails)
+    cobrowse_mask_selectors: tuple[str, ...] = ()  # CSS selectors the widget masks as well
+
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

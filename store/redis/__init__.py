@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from store.redis.cobrowse import RedisCobrowse
 from store.redis.core import RedisCore
 from store.redis.engagement import RedisEngagement
 from store.redis.escalations import RedisEscalations
 from store.redis.webhooks import RedisWebhooks
 
 
-class RedisStore(RedisCore, RedisEscalations, RedisEngagement, RedisWebhooks):
+class RedisStore(RedisCobrowse, RedisCore, RedisEscalations, RedisEngagement, RedisWebhooks):
     """Every part of the store on one Redis; domain parts are added as bases."""
 
 

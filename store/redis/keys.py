@@ -37,6 +37,10 @@ Every key starts with the configured prefix (default ``coview:``).
 | escalation-deadlines             | zset   | "{kind}|{escalation id}" by due time (s)     |
 | idempotency:{key}                | hash   | body hash, done, status, response; expires   |
 | socketio                         | pubsub | python-socketio's AsyncRedisManager channel  |
+| cobrowse:{sid}:checkpoint        | list   | full snapshot batch, then batches since      |
+| cobrowse:{sid}:checkpoint-at     | string | unix time of that snapshot                   |
+| cobrowse:{sid}:control           | string | ControlState JSON (requested_by, granted_to) |
+| cobrowse:{sid}                   | pubsub | co-browse frames of a session, all nodes     |
 """
 
 from __future__ import annotations
@@ -148,3 +152,15 @@ class RedisKeys:
     @property
     def socketio_channel(self) -> str:
         return f"{self.prefix}socketio"
+
+    def cobrowse_checkpoint(self, session_id: str) -> str:
+        return f"{self.prefix}cobrowse:{session_id}:checkpoint"
+
+    def cobrowse_checkpoint_at(self, session_id: str) -> str:
+        return f"{self.prefix}cobrowse:{session_id}:checkpoint-at"
+
+    def cobrowse_control(self, session_id: str) -> str:
+        return f"{self.prefix}cobrowse:{session_id}:control"
+
+    def cobrowse_channel(self, session_id: str) -> str:
+        return f"{self.prefix}cobrowse:{session_id}"

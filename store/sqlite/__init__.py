@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from store.sqlite.cobrowse import SqliteCobrowse
 from store.sqlite.core import SqliteCore
 from store.sqlite.engagement import SqliteEngagement
 from store.sqlite.escalations import SqliteEscalations
 from store.sqlite.webhooks import SqliteWebhooks
 
 
-class SqliteStore(SqliteCore, SqliteEscalations, SqliteEngagement, SqliteWebhooks):
+class SqliteStore(SqliteCobrowse, SqliteCore, SqliteEscalations, SqliteEngagement, SqliteWebhooks):
     """Every part of the store on one SQLite file; domain parts are added as bases."""
 
 

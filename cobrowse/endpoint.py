@@ -1,0 +1,288 @@
+"""``/ws/cobrowse``: the co-browse socket (framing and frame types: docs/protocol.md).
+
+The customer publishes rrweb event batches; the server masks them again, keeps the
+checkpoint and relays them to the viewers. Agents' tool and control frames travel the
+other way; ``input`` reaches the customer only while control is granted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from cobrowse.bus import TO_CUSTOMER, TO_VIEWERS
+from cobrowse.frames import (
+    ControlGrantHeader,
+    DrawHeader,
+    EventsHeader,
+    InputHeader,
+    NodeHeader,
+    PointerHeader,
+    checked,
+    encode_frame,
+    parse_frame,
+)
+from cobrowse.hub import Conn
+from cobrowse.keys import COBROWSE, MASKER
+from server.auth.principals import AgentPrincipal, SessionPrincipal
+from server.config import Config
+from server.errors import (
+    BadRequest,
+    Conflict,
+    CoviewError,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+)
+from server.keys import AUTH, CONFIG, SESSION_EVENTS, STORE
+from store.cobrowse import ControlState
+
+log = logging.getLogger("coview.cobrowse")
+
+AGENT_TOOLS: dict[str, Any] = {
+    "pointer": PointerHeader,
+    "highlight": NodeHeader,
+    "guide": NodeHeader,
+    "draw": DrawHeader,
+}
+
+
+async def _identify(request: web.Request) -> tuple[str, str, str, str]:
+    """(session id, role, peer id, name) for the ``token`` of the request."""
+    token = request.query.get("token", "")
+    if not token:
+        raise Unauthorized("pass the session or agent token as ?token=")
+    principal = await request.app[AUTH].from_bearer(token)
+    if isinstance(principal, SessionPrincipal):
+        return principal.session_id, principal.role, principal.participant_id, principal.name
+    if not isinstance(principal, AgentPrincipal):
+        raise Unauthorized("connect with a session token or an agent access token")
+    session_id = request.query.get("session_id", "")
+    session = await request.app[STORE].get_session(session_id)
+    if session is None:
+        raise NotFound("unknown session")
+    if principal.tenant_id != session.tenant_id:
+        raise Forbidden("session of another organisation")
+    if principal.agent_id in session.agent_ids:
+        return session.id, "agent", principal.agent_id, principal.name
+    if principal.is_supervisor:
+        return session.id, "observer", principal.agent_id, principal.name
+    raise Forbidden("you are not assigned to this session")
+
+
+def error_frame(exc: CoviewError, seq: int | None = None) -> bytes:
+    header: dict[str, Any] = {"t": "error", "code": exc.code, "message": exc.detail or exc.title}
+    if seq is not None:
+        header["seq"] = seq
+    return encode_frame(header)
+
+
+class Socket:
+    """One connection's protocol: what its role may send, and what happens then."""
+
+    def __init__(self, request: web.Request, conn: Conn) -> None:
+        self.app = request.app
+        self.config: Config = request.app[CONFIG]
+        self.conn = conn
+        self.hub = request.app[COBROWSE]
+        self.store = request.app[STORE]
+
+    async def publish(self, audience: bytes, header: dict[str, Any], payload: bytes = b"") -> None:
+        await self.hub.bus.publish(self.conn.session_id, audience, encode_frame(header, payload))
+
+    async def hello(self) -> None:
+        conn = self.conn
+        control = await self.store.cobrowse_control(conn.session_id)
+        hello: dict[str, Any] = {
+            "t": "hello",
+            "role": conn.role,
+            "id": conn.peer_id,
+            "session_id": conn.session_id,
+            "control": control.granted_to,
+        }
+        if conn.is_customer:
+            hello["mask_selectors"] = list(self.config.cobrowse_mask_selectors)
+        await conn.send(encode_frame(hello))
+        if not conn.is_customer:
+            await self.send_checkpoint()
+
+    async def send_checkpoint(self) -> None:
+        """The late joiner's page at once: the kept checkpoint, then what arrived since."""
+        conn = self.conn
+        checkpoint = await self.store.cobrowse_checkpoint(conn.session_id)
+        if checkpoint is None:
+            conn.ready = True
+            await self.publish(TO_CUSTOMER, {"t": "snapshot-request"})
+            return
+        await conn.send(
+            encode_frame({"t": "checkpoint", "seq": checkpoint.seq}, checkpoint.payload())
+        )
+        conn.ready = True
+        pending, conn.pending = conn.pending, []
+        for frame in pending:
+            header, _ = parse_frame(frame)
+            # Already in the checkpoint; a full snapshot is always sent (it may be the
+            # first of a new page whose seq restarted).
+            if (
+                header.get("t") == "events"
+                and not header.get("full")
+                and int(header.get("seq", 0)) <= checkpoint.seq
+            ):
+                continue
+            await conn.send(frame)
+
+    async def handle(self, data: bytes) -> None:
+        header, payload = parse_frame(data)
+        kind = header["t"]
+        if self.conn.is_customer:
+            await self.from_customer(kind, header, payload)
+        else:
+            await self.from_viewer(kind, header)
+
+    # customer -----------------------------------------------------------------------
+    async def from_customer(self, kind: str, header: dict[str, Any], payload: bytes) -> None:
+        if kind == "events":
+            await self.events(header, payload)
+        elif kind == "control-grant":
+            await self.grant(checked(ControlGrantHeader, header))
+        elif kind == "control-revoke":
+            await self.revoke(self.conn.peer_id)
+        else:
+            raise Forbidden(f'a customer cannot send "{kind}"')
+
+    async def events(self, header: dict[str, Any], payload: bytes) -> None:
+        try:
+            msg = EventsHeader.model_validate(header)
+        except ValueError as exc:
+            raise BadRequest('"events" needs an integer "seq" (and optional "full")') from exc
+        limit = (
+            self.config.cobrowse_max_snapshot_bytes
+            if msg.full
+            else self.config.cobrowse_max_batch_bytes
+        )
+        if len(payload) > limit:
+            raise PayloadTooLarge(f"batch of {len(payload)} bytes is over the {limit}-byte limit")
+        try:
+            masked = self.app[MASKER].mask_batch(payload)
+        except ValueError as exc:
+            raise BadRequest("the batch is not a JSON array of events") from exc
+        if masked[:1] != b"[":
+            raise BadRequest("the batch is not a JSON array of events")
+        conn, session_id = self.conn, self.conn.session_id
+        now = time.time()
+        if msg.full:
+            await self.store.cobrowse_reset(session_id, msg.seq, masked, now)
+            conn.snapshot_at, conn.snapshot_requested = now, False
+            out = {"t": "events", "seq": msg.seq, "full": True}
+        else:
+            kept = await self.store.cobrowse_append(session_id, msg.seq, masked)
+            out = {"t": "events", "seq": msg.seq}
+            stale = (
+                kept == 0
+                or kept >= self.config.cobrowse_snapshot_every_batches
+                or now - conn.snapshot_at >= self.config.cobrowse_snapshot_every_s
+            )
+            if stale and not conn.snapshot_requested:
+                conn.snapshot_requested = True
+                await conn.send(encode_frame({"t": "snapshot-request"}))
+        await self.hub.bus.publish(session_id, TO_VIEWERS, encode_frame(out, masked))
+        await conn.send(b'{"t":"ack","seq":%d}' % msg.seq)
+
+    async def grant(self, header: dict[str, Any]) -> None:
+        state = await self.store.cobrowse_control(self.conn.session_id)
+        agent_id = header.get("agent_id") or state.requested_by
+        if agent_id is None:
+            raise Conflict("no agent has asked for control")
+        await self.store.cobrowse_set_control(
+            self.conn.session_id, ControlState(requested_by=None, granted_to=agent_id)
+        )
+        await self.publish(TO_VIEWERS, {"t": "control-grant", "agent_id": agent_id})
+        await self.publish(TO_CUSTOMER, {"t": "control-grant", "agent_id": agent_id})
+        await self.app[SESSION_EVENTS].record(
+            self.conn.session_id, "control_granted", self.conn.peer_id, {"agent_id": agent_id}
+        )
+
+    async def revoke(self, actor: str) -> None:
+        state = await self.store.cobrowse_control(self.conn.session_id)
+        if state.granted_to is None:
+            return
+        await self.store.cobrowse_set_control(self.conn.session_id, ControlState())
+        await self.publish(TO_VIEWERS, {"t": "control-revoke", "agent_id": state.granted_to})
+        await self.publish(TO_CUSTOMER, {"t": "control-revoke", "agent_id": state.granted_to})
+        await self.app[SESSION_EVENTS].record(
+            self.conn.session_id, "control_revoked", actor, {"agent_id": state.granted_to}
+        )
+
+    # viewers --------------------------------------------------------------------------
+    async def from_viewer(self, kind: str, header: dict[str, Any]) -> None:
+        conn = self.conn
+        if conn.role != "agent":
+            raise Forbidden(f'an {conn.role} only watches; "{kind}" is for the agent')
+        if kind in AGENT_TOOLS:
+            out = checked(AGENT_TOOLS[kind], header)
+            await self.publish(TO_CUSTOMER, {**out, "from": conn.peer_id})
+        elif kind == "control-request":
+            state = await self.store.cobrowse_control(conn.session_id)
+            await self.store.cobrowse_set_control(
+                conn.session_id, ControlState(conn.peer_id, state.granted_to)
+            )
+            agent = {"id": conn.peer_id, "name": conn.name}
+            await self.publish(TO_CUSTOMER, {"t": "control-request", "agent": agent})
+        elif kind == "control-revoke":
+            state = await self.store.cobrowse_control(conn.session_id)
+            if state.granted_to == conn.peer_id:
+                await self.revoke(conn.peer_id)
+        elif kind == "input":
+            out = checked(InputHeader, header)
+            state = await self.store.cobrowse_control(conn.session_id)
+            if state.granted_to != conn.peer_id:
+                raise Forbidden("the customer has not granted you control")
+            await self.publish(TO_CUSTOMER, {**out, "from": conn.peer_id})
+        else:
+            raise BadRequest(f'unknown frame type "{kind}"')
+
+
+async def cobrowse_socket(request: web.Request) -> web.StreamResponse:
+    session_id, role, peer_id, name = await _identify(request)
+    config = request.app[CONFIG]
+    # Room above the snapshot limit so an oversize frame gets an error frame, not a close.
+    ws = web.WebSocketResponse(
+        max_msg_size=2 * config.cobrowse_max_snapshot_bytes + 4_096, heartbeat=30.0
+    )
+    await ws.prepare(request)
+    hub = request.app[COBROWSE]
+    conn = Conn(ws, session_id, role, peer_id, name, ready=(role == "customer"))
+    socket = Socket(request, conn)
+    await hub.join(conn)
+    try:
+        await socket.hello()
+        async for message in ws:
+            if message.type == WSMsgType.BINARY:
+                data: bytes = message.data
+            elif message.type == WSMsgType.TEXT:
+                data = message.data.encode()
+            else:
+                continue
+            try:
+                await socket.handle(data)
+            except CoviewError as exc:
+                seq = _seq_of(data)
+                await conn.send(error_frame(exc, seq))
+    finally:
+        await hub.leave(conn)
+    return ws
+
+
+def _seq_of(data: bytes) -> int | None:
+    """The seq of a refused frame, for the error frame, if its header has one."""
+    try:
+        header = json.loads(data[: data.find(b"\n")] if b"\n" in data[:4_097] else data[:4_096])
+    except ValueError:
+        return None
+    seq = header.get("seq") if isinstance(header, dict) else None
+    return seq if isinstance(seq, int) else None

@@ -1,0 +1,87 @@
+"""Co-browse framing: a short JSON header line, ``\\n``, then an optional payload.
+
+The server reads only the header; the payload (rrweb events) is forwarded as the bytes
+it arrived as, unless masking has to rewrite it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from server.errors import BadRequest
+from server.validation import ApiModel, parse_model
+
+MAX_HEADER_BYTES = 4_096
+
+
+def parse_frame(data: bytes) -> tuple[dict[str, Any], bytes]:
+    """Split a frame into its header (a JSON object with a string ``t``) and payload."""
+    end = data.find(b"\n", 0, MAX_HEADER_BYTES + 1)
+    if end < 0:
+        if len(data) > MAX_HEADER_BYTES:
+            raise BadRequest(f"frame header longer than {MAX_HEADER_BYTES} bytes")
+        head, payload = data, b""
+    else:
+        head, payload = data[:end], data[end + 1 :]
+    try:
+        header = json.loads(head)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("frame header is not JSON") from exc
+    if not isinstance(header, dict) or not isinstance(header.get("t"), str):
+        raise BadRequest('frame header must be a JSON object with a string "t"')
+    return header, payload
+
+
+def encode_frame(header: dict[str, Any], payload: bytes = b"") -> bytes:
+    head = json.dumps(header, separators=(",", ":")).encode()
+    return head + b"\n" + payload if payload else head
+
+
+# Headers the server checks before relaying them (agent tools and control).
+
+
+class EventsHeader(ApiModel):
+    t: Literal["events"]
+    seq: int = Field(ge=0)
+    full: bool = False  # the batch starts with a full snapshot (rrweb meta + type 2)
+
+
+class PointerHeader(ApiModel):
+    t: Literal["pointer"]
+    x: float
+    y: float
+
+
+class NodeHeader(ApiModel):
+    t: Literal["highlight", "guide"]
+    node_id: int = Field(ge=0)
+
+
+class DrawHeader(ApiModel):
+    t: Literal["draw"]
+    points: list[Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
+        min_length=1, max_length=500
+    )
+
+
+class ControlGrantHeader(ApiModel):
+    t: Literal["control-grant"]
+    agent_id: str | None = None
+
+
+class InputHeader(ApiModel):
+    t: Literal["input"]
+    kind: Literal["click", "type", "scroll", "navigate"]
+    node_id: int | None = Field(default=None, ge=0)
+    x: float | None = None
+    y: float | None = None
+    text: str | None = Field(default=None, max_length=2_000)
+    url: str | None = Field(default=None, max_length=2_000)
+
+
+def checked(model: type[ApiModel], header: dict[str, Any]) -> dict[str, Any]:
+    """The header validated and normalised (unknown fields refused)."""
+    return parse_model(model, header).model_dump(exclude_none=True)

@@ -1,0 +1,96 @@
+"""This node's co-browse sockets, by session, and the delivery of bus frames to them."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from cobrowse.bus import TO_CUSTOMER, TO_VIEWERS, Bus
+
+log = logging.getLogger("coview.cobrowse")
+
+Role = str  # "customer" | "agent" | "observer" | "participant"
+
+
+@dataclass(eq=False)
+class Conn:
+    """One socket: who is on it and, for a viewer, whether its checkpoint went out."""
+
+    ws: web.WebSocketResponse
+    session_id: str
+    role: Role
+    peer_id: str
+    name: str
+    ready: bool = True  # a viewer is not ready until it has its checkpoint
+    pending: list[bytes] = field(default_factory=list)
+    snapshot_at: float = 0.0  # customer: when its last full snapshot arrived
+    snapshot_requested: bool = False
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == "customer"
+
+    async def send(self, frame: bytes) -> None:
+        if self.ws.closed:
+            return
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await self.ws.send_bytes(frame)
+
+
+@dataclass
+class Room:
+    customers: set[Conn] = field(default_factory=set)
+    viewers: set[Conn] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.customers or self.viewers)
+
+
+class Hub:
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+        self.rooms: dict[str, Room] = {}
+
+    async def start(self) -> None:
+        await self.bus.start(self.deliver)
+
+    async def stop(self) -> None:
+        await self.bus.stop()
+
+    async def join(self, conn: Conn) -> None:
+        room = self.rooms.get(conn.session_id)
+        if room is None:
+            room = self.rooms[conn.session_id] = Room()
+            await self.bus.subscribe(conn.session_id)
+        (room.customers if conn.is_customer else room.viewers).add(conn)
+
+    async def leave(self, conn: Conn) -> None:
+        room = self.rooms.get(conn.session_id)
+        if room is None:
+            return
+        room.customers.discard(conn)
+        room.viewers.discard(conn)
+        if not room:
+            del self.rooms[conn.session_id]
+            await self.bus.unsubscribe(conn.session_id)
+
+    def local_viewers(self, session_id: str) -> int:
+        room = self.rooms.get(session_id)
+        return len(room.viewers) if room else 0
+
+    async def deliver(self, session_id: str, audience: bytes, frame: bytes) -> None:
+        room = self.rooms.get(session_id)
+        if room is None:
+            return
+        if audience == TO_VIEWERS:
+            for conn in list(room.viewers):
+                if conn.ready:
+                    await conn.send(frame)
+                else:
+                    conn.pending.append(frame)
+        elif audience == TO_CUSTOMER:
+            for conn in list(room.customers):
+                await conn.send(frame)
