@@ -61,3 +61,18 @@ async def stub_availability(page: Any, answer: dict[str, Any] | None = None) -> 
 def widget(page: Any) -> Any:
     """The widget's shadow root content (Playwright locators pierce open shadow roots)."""
     return page.locator("coview-widget")
+
+
+async def set_presence(server: Any, status: str, email: str = "ana@demo.coview") -> str:
+    """Sign the agent in over HTTP and set its presence; returns its access token."""
+    import aiohttp
+
+    from tests.api import bearer, login
+
+    async with aiohttp.ClientSession() as http:
+        token = await login(http, server, email)
+        async with http.put(
+            f"{server.url}/api/agents/me/presence", json={"status": status}, headers=bearer(token)
+        ) as r:
+            assert r.status == 200, await r.text()
+    return token
