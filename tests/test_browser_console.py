@@ -69,11 +69,12 @@ async def test_presence_switch_reaches_the_server_and_survives_reload(
     async with new_page(browser) as page:
         await sign_in(page, server)
         await page.get_by_label("Status").select_option("available")
-        await page.locator(".pill[data-presence='available']").wait_for()
+        await page.locator(".pill[data-presence='available']").wait_for(state="attached")
         agent = await server.app[STORE].get_agent("ag_ana")
         assert agent is not None and agent.presence == "available"
         await page.reload()  # the token is kept for this tab
-        await page.locator(".pill[data-presence='available']").wait_for()
+        await page.locator(".pill[data-presence='available']").wait_for(state="attached")
+        assert await page.get_by_label("Status").input_value() == "available"
         await page.get_by_role("button", name="Sign out").click()
         await page.get_by_role("heading", name="Sign in to the console").wait_for()
 
