@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 import cobrowse
+import escalation
 import signaling
 import web as web_pages
 from escalation import engagement
@@ -59,6 +60,7 @@ def create_app(config: Config) -> web.Application:
     auth_routes.setup(app)
     signaling.setup(app)
     cobrowse.setup(app)
+    escalation.setup(app)
     web_pages.setup(app)
     engagement.setup(app)
     return app

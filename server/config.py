@@ -54,6 +54,18 @@ class Config:
     bot_max_failures: int = 2
     # KPIs: an answer within this many seconds counts toward the service level
     service_level_s: int = 20
+    # escalations (docs/protocol.md): every timeout in seconds, shrunk by tests
+    offer_timeout_s: float = 20.0  # an unanswered offer goes to the next agent
+    skill_relax_s: float = 60.0  # then required skills are dropped
+    queue_timeout_s: float = 600.0  # then a queued escalation expires
+    deadline_poll_s: float = 0.25  # how often each node looks for due deadlines
+    deadline_lease_s: float = 15.0  # a claimed deadline is retried after this
+    agent_cache_s: float = 1.0  # how stale a node's view of agents' presence may be
+    sse_poll_s: float = 1.0  # SSE streams re-read the store at least this often
+    queue_broadcast_s: float = 0.5  # queue counts go to consoles at most this often
+    escalation_rate: str = "30/minute"  # public (site key) creates per client address
+    idempotency_ttl_s: int = 86_400
+    max_context_bytes: int = 32_768
 
     seed_demo: bool = True
     demo_password: str = "coview-demo"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import jinja2
@@ -15,6 +16,7 @@ from server.config import Config
 from server.ratelimit import RateLimiter
 from server.session_events import SessionEventSink
 from store.base import Store
+from store.models import Agent
 
 CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", Store)
@@ -26,3 +28,10 @@ SIO = web.AppKey("sio", socketio.AsyncServer)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 SESSION_EVENTS = web.AppKey("session_events", SessionEventSink)
 OPENAPI_SPEC: web.AppKey[dict[str, Any]] = web.AppKey("openapi_spec")
+
+# Called after an agent changes their presence (the escalation package routes on it).
+PresenceObserver = Callable[[Agent], Awaitable[None]]
+PRESENCE_OBSERVERS: web.AppKey[list[PresenceObserver]] = web.AppKey("presence_observers")
+# What a console gets on connecting to /agent: (event, payload) pairs for that agent.
+AgentSnapshot = Callable[[str], Awaitable[list[tuple[str, dict[str, Any]]]]]
+AGENT_SNAPSHOT: web.AppKey[AgentSnapshot] = web.AppKey("agent_snapshot")

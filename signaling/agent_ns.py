@@ -7,7 +7,7 @@ from typing import Any
 
 from server.auth.principals import AgentPrincipal
 from server.errors import Unauthorized
-from server.keys import STORE
+from server.keys import AGENT_SNAPSHOT, STORE
 from signaling.namespace import ProtocolNamespace, refuse
 from signaling.rooms import agent_room, tenant_agents_room, tenant_supervisors_room
 
@@ -25,6 +25,11 @@ class AgentNamespace(ProtocolNamespace):
         await self.enter_room(sid, tenant_agents_room(principal.tenant_id))
         if principal.is_supervisor:
             await self.enter_room(sid, tenant_supervisors_room(principal.tenant_id))
+        snapshot = self.app.get(AGENT_SNAPSHOT)
+        if snapshot is not None:  # the escalation package: presence, queue, offers
+            for event, payload in await snapshot(principal.agent_id):
+                await self.emit(event, payload, to=sid)
+            return
         agent = await self.app[STORE].get_agent(principal.agent_id)
         if agent is not None:
             await self.emit("presence", {"status": agent.presence}, to=sid)

@@ -184,7 +184,8 @@ async def test_agent_feed_refuses_session_tokens_and_greets_agents(
         await SioPeer("/agent").connect(server.url, token)
     agent = await SioPeer("/agent").connect(server.url, await login(http, server))
     try:
-        assert await agent.next("presence") == {"status": "offline"}
+        presence = await agent.next("presence")
+        assert presence["status"] == "offline" and presence["busy"] is False
     finally:
         await agent.close()
 

@@ -11,7 +11,7 @@ from pydantic import Field
 from server.auth.principals import AgentPrincipal
 from server.auth.request import require_agent
 from server.errors import NotFound, Unauthorized, Unprocessable
-from server.keys import CONFIG, PASSWORDS, RATE_LIMITER, STORE, TOKENS
+from server.keys import CONFIG, PASSWORDS, PRESENCE_OBSERVERS, RATE_LIMITER, STORE, TOKENS
 from server.validation import ApiModel, read_json
 from store.models import utcnow
 
@@ -80,6 +80,8 @@ async def set_presence(request: web.Request) -> web.Response:
     agent = await request.app[STORE].set_presence(principal.agent_id, body.status, utcnow())
     if agent is None:
         raise NotFound("agent no longer exists")
+    for observer in request.app.get(PRESENCE_OBSERVERS, []):
+        await observer(agent)
     return web.json_response(agent.public())
 
 

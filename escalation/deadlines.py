@@ -1,0 +1,51 @@
+"""The deadline worker every node runs: claim due deadlines in the store (each goes
+to exactly one node, and comes back if that node dies before finishing) and act."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from escalation.keys import ESCALATIONS
+from server.keys import CONFIG, STORE
+from store.models import utcnow
+
+log = logging.getLogger("coview.escalation.deadlines")
+
+BATCH = 50
+
+
+async def process_due(app: web.Application) -> int:
+    """Handle the deadlines due now; the number claimed."""
+    config = app[CONFIG]
+    claims = await app[STORE].claim_deadlines(utcnow(), config.deadline_lease_s, BATCH)
+    for claim in claims:
+        try:
+            await app[ESCALATIONS].on_deadline(claim)
+        except Exception:
+            log.exception("deadline %s of %s failed", claim.kind, claim.escalation_id)
+    return len(claims)
+
+
+async def _loop(app: web.Application) -> None:
+    poll = app[CONFIG].deadline_poll_s
+    while True:
+        try:
+            claimed = await process_due(app)
+        except Exception:
+            log.exception("deadline worker failed; retrying")
+            claimed = 0
+        if claimed < BATCH:
+            await asyncio.sleep(poll)
+
+
+async def deadline_ctx(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(_loop(app))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

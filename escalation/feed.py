@@ -1,0 +1,136 @@
+"""The escalation side of the ``/agent`` Socket.IO feed.
+
+``offer`` {escalation, expires_at} and ``offer-withdrawn`` {escalation_id, reason} go to
+the agent concerned, ``escalation`` {escalation, events} to the agent holding it (and
+the one who transferred it away), ``presence`` {status, presence, busy, load, capacity}
+to an agent whose presence or load changed, and ``queue`` {counts, longest_wait_s} to
+every agent of the organisation, coalesced to at most one per ``queue_broadcast_s``.
+Emits go through the Socket.IO manager, so they reach consoles on every node.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from escalation.routing import capacity_of
+from server.keys import CONFIG, SIO, STORE
+from signaling.rooms import agent_room, tenant_agents_room
+from store.escalation_models import AgentLoad, Escalation, EscalationEvent
+from store.models import Agent, utcnow
+
+log = logging.getLogger("coview.escalation.feed")
+
+NAMESPACE = "/agent"
+QUEUE_EVENTS = frozenset(
+    {"queued", "offered", "accepted", "declined", "offer_expired", "abandoned", "expired"}
+    | {"cancelled", "transferred"}
+)
+
+
+def presence_view(agent: Agent, load: AgentLoad) -> dict[str, Any]:
+    """``busy`` is derived: available but full in a unit it holds."""
+    capacity = capacity_of(agent)
+    busy = agent.presence == "available" and any(
+        load.used(u) >= capacity.get(u, 0) for u in load.load
+    )
+    return {
+        "status": "busy" if busy else agent.presence,
+        "presence": agent.presence,
+        "busy": busy,
+        "load": load.load,
+        "capacity": capacity,
+    }
+
+
+class AgentFeed:
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self._dirty: set[str] = set()
+        self._wake = asyncio.Event()
+
+    async def _emit(self, event: str, data: dict[str, Any], room: str) -> None:
+        await self.app[SIO].emit(event, data, room=room, namespace=NAMESPACE)
+
+    async def observe(self, esc: Escalation, events: Sequence[EscalationEvent]) -> None:
+        for ev in events:
+            if ev.type == "offered":
+                offer = {"escalation": esc.public(), "expires_at": ev.data["expires_at"]}
+                await self._emit("offer", offer, agent_room(ev.data["agent_id"]))
+            withdrawn = ev.data.get("withdrawn_from")
+            if withdrawn:
+                gone = {"escalation_id": esc.id, "reason": ev.type}
+                await self._emit("offer-withdrawn", gone, agent_room(withdrawn))
+        holders = {esc.agent_id} | {
+            ev.data.get("from_agent_id") for ev in events if ev.type == "transferred"
+        }
+        change = {"escalation": esc.public(), "events": [ev.public() for ev in events]}
+        for holder in holders - {None}:
+            assert holder is not None
+            await self._emit("escalation", change, agent_room(holder))
+        if any(ev.type in QUEUE_EVENTS for ev in events):
+            self._dirty.add(esc.tenant_id)
+            self._wake.set()
+
+    async def presence(self, agent_ids: Iterable[str]) -> None:
+        ids = list(agent_ids)
+        loads = await self.app[STORE].get_agent_loads(ids)
+        for agent_id in ids:
+            agent = await self.app[STORE].get_agent(agent_id)
+            if agent is not None:
+                await self._emit(
+                    "presence", presence_view(agent, loads[agent_id]), agent_room(agent_id)
+                )
+
+    async def queue_summary(self, tenant_id: str) -> dict[str, Any]:
+        store = self.app[STORE]
+        counts = await store.count_by_state(tenant_id, ["queued", "offered"])
+        waiting = await store.queued_escalations(tenant_id, limit=200)
+        now = utcnow()
+        longest = max(
+            ((now - (e.queued_at or e.created_at)).total_seconds() for e in waiting), default=0.0
+        )
+        return {"counts": counts, "longest_wait_s": round(longest, 1)}
+
+    async def snapshot(self, agent_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """What a console gets on connect: its presence, the queue, its open offers."""
+        store = self.app[STORE]
+        agent = await store.get_agent(agent_id)
+        if agent is None:
+            return []
+        loads = await store.get_agent_loads([agent_id])
+        frames: list[tuple[str, dict[str, Any]]] = [
+            ("presence", presence_view(agent, loads[agent_id])),
+            ("queue", await self.queue_summary(agent.tenant_id)),
+        ]
+        for esc in await store.list_escalations(agent.tenant_id, states=["offered"], limit=500):
+            if esc.offered_to == agent_id and esc.offer_expires_at is not None:
+                offer = {"escalation": esc.public(), "expires_at": esc.offer_expires_at.isoformat()}
+                frames.append(("offer", offer))
+        return frames
+
+    async def _broadcast_loop(self) -> None:
+        interval = self.app[CONFIG].queue_broadcast_s
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            dirty, self._dirty = self._dirty, set()
+            for tenant_id in dirty:
+                try:
+                    summary = await self.queue_summary(tenant_id)
+                    await self._emit("queue", summary, tenant_agents_room(tenant_id))
+                except Exception:
+                    log.exception("queue broadcast failed")
+            await asyncio.sleep(interval)
+
+    async def ctx(self, app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(self._broadcast_loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
