@@ -11,11 +11,36 @@ FRAMES_JS = """async () => {
 }"""
 
 
+def refuse_devices(video_error: str, audio_error: str | None) -> str:
+    """An init script making getUserMedia fail like a browser without the devices or
+    the permission (DOMException names), for the kinds given."""
+    audio = "null" if audio_error is None else repr(audio_error)
+    return f"""(() => {{
+      const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async (c) => {{
+        if (c.video) throw new DOMException("refused", {video_error!r});
+        if (c.audio && {audio}) throw new DOMException("refused", {audio});
+        return real(c);
+      }};
+    }})()"""
+
+
 async def open_call(
-    browser: Any, url: str, session_id: str, token: str, *, lang: str = "en", extra: str = ""
+    browser: Any,
+    url: str,
+    session_id: str,
+    token: str,
+    *,
+    lang: str = "en",
+    extra: str = "",
+    init_script: str | None = None,
+    viewport: tuple[int, int] = (900, 700),
 ) -> tuple[Any, Any]:
     """A new browser context (own sessionStorage) on /call/{session_id}."""
-    context = await browser.new_context(locale=lang, viewport={"width": 900, "height": 700})
+    width, height = viewport
+    context = await browser.new_context(locale=lang, viewport={"width": width, "height": height})
+    if init_script:
+        await context.add_init_script(init_script)
     page = await context.new_page()
     await page.goto(f"{url}/call/{session_id}?lang={lang}#token={token}{extra}")
     return context, page

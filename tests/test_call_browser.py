@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from tests.api import customer_token, login, open_session
-from tests.call_pages import frames_decoded, open_call, wait_frames_above
+from tests.call_pages import frames_decoded, open_call, refuse_devices, wait_frames_above
 from tests.harness import RunningServer
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -123,6 +123,43 @@ async def test_ending_the_call_tells_the_other_side(
         await agent.get_by_text("You ended the call.").wait_for()
         await customer.get_by_text("A outra pessoa encerrou a chamada.").wait_for()
         assert await customer.get_by_role("button", name="Encerrar chamada").is_disabled()
+    finally:
+        await customer_ctx.close()
+        await agent_ctx.close()
+
+
+@pytest.mark.parametrize(
+    ("video_error", "audio_error", "message"),
+    [
+        ("NotAllowedError", None, "access was denied, so the other person cannot see or hear you"),
+        ("NotFoundError", None, "audio only"),
+        ("NotFoundError", "NotFoundError", "No camera or microphone was found"),
+    ],
+)
+async def test_missing_devices_fall_back_and_still_receive_the_call(
+    server: RunningServer,
+    browser: Any,
+    http: aiohttp.ClientSession,
+    video_error: str,
+    audio_error: str | None,
+    message: str,
+) -> None:
+    session = await open_session(server)
+    customer_ctx, customer = await open_call(
+        browser,
+        server.url,
+        session.id,
+        await customer_token(http, server, session),
+        init_script=refuse_devices(video_error, audio_error),
+        viewport=(390, 760),  # a phone
+    )
+    agent_ctx, agent = await open_call(browser, server.url, session.id, await login(http, server))
+    try:
+        await customer.get_by_role("alert").filter(has_text=message).wait_for()
+        await wait_frames_above(customer, 0)  # receive-only still sees the agent
+        await agent.wait_for_function("() => window.coviewCall.state === 'connected'")
+        assert await customer.get_by_role("button", name="Turn camera off").is_disabled()
+        await customer.screenshot(path=str(ARTIFACTS / f"call-phone-{video_error}.png"))
     finally:
         await customer_ctx.close()
         await agent_ctx.close()
