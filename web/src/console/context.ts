@@ -26,6 +26,7 @@ export interface Context {
   confidence: number | null;
   transcript: Line[];
   note: string | null;
+  attributes: Record<string, unknown>;
 }
 
 type Obj = Record<string, unknown>;
@@ -43,6 +44,7 @@ export function readContext(raw: unknown, language?: string | null): Context {
   const c = obj(raw);
   const customer = obj(c.customer);
   const bot = obj(c.bot);
+  const page = obj(c.page);
   const cartRaw = c.cart;
   let cart: Context["cart"] = null;
   if (cartRaw !== undefined && cartRaw !== null) {
@@ -69,15 +71,16 @@ export function readContext(raw: unknown, language?: string | null): Context {
     customerId: str(c.customer_id, customer.id),
     name: str(customer.name, c.customer_name, c.name),
     email: str(customer.email, c.customer_email, c.email),
-    tier: str(c.tier, customer.tier, c.customer_tier),
+    tier: str(customer.tier, c.tier, c.customer_tier),
     language: str(c.language, customer.language, language),
-    pageUrl: str(c.page_url, c.page, c.url),
-    pageTitle: str(c.page_title, c.title),
+    pageUrl: str(page.url, c.page_url, c.page, c.url),
+    pageTitle: str(page.title, c.page_title, c.title),
     cart,
     intent: str(intentRaw, obj(intentRaw).name),
     confidence: num(c.bot_confidence, c.confidence, bot.confidence, obj(intentRaw).confidence),
     transcript,
     note: str(c.transfer_note, c.note),
+    attributes: obj(c.attributes),
   };
 }
 

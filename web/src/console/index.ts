@@ -101,6 +101,7 @@ class ConsoleApp {
   private readonly feedPill = h("span", { class: "feed", "data-live": "false" }, t("console.feed.disconnected"));
   private readonly capacityEl = h("span", { class: "capacity" });
   private timer = 0;
+  private serverLoad: Record<string, number> | null = null;
 
   constructor(private agent: AgentInfo) {
     this.presenceSelect = h(
@@ -165,7 +166,12 @@ class ConsoleApp {
       this.setLive(false);
       if (err.data?.code === "unauthorized" || /token|unauthori/i.test(err.message)) signOut();
     });
-    socket.on("presence", (data: { status?: string }) => data.status && this.showPresence(data.status));
+    socket.on("presence", (data: { status?: string; load?: Record<string, number>; capacity?: Record<string, number> }) => {
+      if (data.capacity) this.agent.capacity = data.capacity;
+      if (data.load) this.serverLoad = data.load;
+      if (data.status) this.showPresence(data.status);
+      this.renderCapacity();
+    });
     socket.on("offer", (data: { escalation: Escalation; expires_at?: string }) => this.addOffer(data.escalation, data.expires_at));
     socket.on("offer-withdrawn", (data: { escalation_id?: string; escalation?: Escalation; id?: string }) => {
       const id = data.escalation_id ?? data.escalation?.id ?? data.id;
@@ -206,7 +212,8 @@ class ConsoleApp {
       const data = (await api.queue()) as { offers?: { escalation?: Escalation; expires_at?: string }[]; counts?: Record<string, number>; longest_wait_s?: number; queued?: Escalation[] } | null;
       for (const offer of data?.offers ?? []) {
         const e = offer.escalation ?? (offer as unknown as Escalation);
-        if (e?.id) this.addOffer(e, offer.expires_at, false);
+        const expires = offer.expires_at ?? (e.offer_expires_at as string | undefined);
+        if (e?.id) this.addOffer(e, expires, false);
       }
       if (data?.counts || data?.queued) this.showQueue({ counts: data.counts ?? data.queued?.length ?? 0, longest_wait_s: data.longest_wait_s });
     } catch {
@@ -375,8 +382,8 @@ class ConsoleApp {
   /** Open sessions per capacity class (screen counts as video). */
   private renderCapacity(): void {
     const capacity = this.agent.capacity ?? { video: 1, cobrowse: 2, chat: 4 };
-    const used: Record<string, number> = { video: 0, cobrowse: 0, chat: 0 };
-    for (const ws of this.workspaces.values()) {
+    const used: Record<string, number> = { video: 0, cobrowse: 0, chat: 0, ...(this.serverLoad ?? {}) };
+    for (const ws of this.serverLoad ? [] : this.workspaces.values()) {
       if (ws.done) continue;
       const m = ws.escalation.modalities;
       const kind = m.includes("video") || m.includes("screen") ? "video" : m.includes("cobrowse") ? "cobrowse" : "chat";

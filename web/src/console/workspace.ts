@@ -113,7 +113,14 @@ export class Workspace {
     } else {
       transcript.append(h("p", { class: "muted" }, t("console.transcript.none")));
     }
-    const note = ctx.note ? h("p", { class: "transfer-note" }, ctx.note) : null;
+    const notes = (Array.isArray(e.notes) ? (e.notes as { by?: string; text?: string }[]) : []).filter((n) => n.text);
+    const note = notes.length
+      ? h("section", { class: "box", "aria-label": t("console.notes") }, h("h3", {}, t("console.notes")), ...notes.map((n) => h("p", { class: "transfer-note" }, n.text ?? "")))
+      : ctx.note
+        ? h("p", { class: "transfer-note" }, ctx.note)
+        : null;
+    const attrs = Object.entries(ctx.attributes);
+    for (const [key, value] of attrs.slice(0, 12)) fact(key, typeof value === "string" ? value : JSON.stringify(value));
     const history = h("section", { class: "box history", "aria-label": t("console.history") }, h("h3", {}, t("console.history")), h("p", { class: "muted" }, "…"));
     return h("aside", { class: "ctx", "aria-label": t("console.context") }, h("h2", { class: "ctx-title" }, t("console.context")), dl, note, cart, transcript, history);
   }
@@ -242,32 +249,31 @@ export class Workspace {
   }
 
   private upgrade(modality: string): Promise<boolean> {
-    return this.run("upgrade", { modalities: [...this.escalation.modalities, modality] });
+    return this.run("upgrade", { modalities: [modality] });
   }
 
   private async transfer(skill: string, note: string): Promise<void> {
-    const body: Record<string, unknown> = { skills: [skill] };
-    if (note.trim()) body.note = note.trim();
+    const body: Record<string, unknown> = { to_queue: true, skills: [skill], note: note.trim() || t("console.transfer.default_note", { skill }) };
     if (await this.run("transfer", body, t("console.transfer.done"))) {
       void this.call?.unmount();
       void this.viewer?.unmount();
     }
   }
 
-  private async startWrapUp(): Promise<void> {
+  /** Ends the call (the customer's page shows the end and the rating form at once),
+   * then the form records notes and outcome: wrap_up, then complete. */
+  private startWrapUp(): void {
     void this.call?.unmount();
     void this.viewer?.unmount();
     this.call = null;
     this.viewer = null;
     this.wrapping = true;
-    await this.run("wrap_up", {});
     this.renderActions();
   }
 
   private async complete(notes: string, disposition: string): Promise<void> {
-    const body: Record<string, unknown> = { disposition };
-    if (notes.trim()) body.notes = notes.trim();
-    if (await this.run("complete", body)) {
+    if (this.escalation.state !== "wrap_up" && !(await this.run("wrap_up", { notes: notes.trim(), disposition }))) return;
+    if (await this.run("complete", {}, t("console.wrap.done"))) {
       this.wrapping = false;
       this.renderActions();
     }

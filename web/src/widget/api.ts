@@ -10,7 +10,8 @@ export interface Identity {
 export interface CartItem {
   sku?: string;
   name: string;
-  qty: number;
+  qty?: number;
+  quantity?: number;
   price?: number;
 }
 

@@ -49,6 +49,7 @@ export class Widget implements CoviewApi {
   private readonly leavingInSite: () => boolean;
   private rating = 0;
   private collapsed = false;
+  private endedByCustomer = false;
 
   constructor(readonly config: WidgetConfig) {
     this.client = new WidgetClient(config.baseUrl, config.siteKey);
@@ -137,6 +138,7 @@ export class Widget implements CoviewApi {
       return;
     }
     this.view = this.savedView();
+    this.endedByCustomer = this.view === "ended";
     this.follow();
     this.apply(this.escalation);
   }
@@ -169,21 +171,30 @@ export class Widget implements CoviewApi {
     }
   }
 
+  /** The escalation request, with the page context (docs/protocol.md: Context). */
   private escalationBody(modality: Modality): Record<string, unknown> {
     const identity = this.identity;
-    const customer: Record<string, unknown> = {};
+    const customer: Record<string, unknown> = { language: this.lang };
     for (const key of ["id", "name", "email", "tier"] as const) {
-      if (identity[key] !== undefined) customer[key] = identity[key];
+      const value = identity[key];
+      if (typeof value === "string" && value) customer[key] = value;
     }
     const context: Record<string, unknown> = {
-      page_url: location.href,
-      page_title: document.title,
-      language: this.lang,
+      page: { url: location.href.slice(0, 4096), title: document.title.slice(0, 1000) },
       customer,
     };
-    if (this.cart) context.cart = this.cart;
-    if (typeof identity.id === "string") context.customer_id = identity.id;
-    if (typeof identity.tier === "string") context.tier = identity.tier;
+    if (this.cart) {
+      context.cart = {
+        items: this.cart.items.slice(0, 500).map((item) => ({
+          name: String(item.name).slice(0, 500),
+          ...(item.sku ? { sku: String(item.sku) } : {}),
+          quantity: Math.max(0, Math.round(Number(item.qty ?? item.quantity ?? 1)) || 0),
+          ...(typeof item.price === "number" ? { price: item.price } : {}),
+        })),
+        ...(typeof this.cart.total === "number" ? { total: this.cart.total } : {}),
+        ...(this.cart.currency ? { currency: this.cart.currency } : {}),
+      };
+    }
     return { trigger: "customer", channel: "web", modalities: [modality], context, language: this.lang };
   }
 
@@ -214,6 +225,10 @@ export class Widget implements CoviewApi {
   private apply(escalation: Escalation): void {
     this.escalation = escalation;
     const state = escalation.state;
+    if (this.endedByCustomer || this.view === "thanks") {
+      if (this.view !== "thanks") this.setView("ended");
+      return;
+    }
     if (WAITING_STATES.has(state)) {
       this.setView("waiting");
     } else if (SESSION_STATES.has(state)) {
@@ -268,13 +283,23 @@ export class Widget implements CoviewApi {
     }
   }
 
-  /** The customer ends the session: hang up the call, stop co-browsing, ask for a rating. */
+  /** The customer ends: hang up, stop co-browsing, withdraw the request if no session
+   * has started yet, and ask for a rating once an agent has helped. */
   private async end(): Promise<void> {
     this.unmountSlots();
-    if (this.escalation && WAITING_STATES.has(this.escalation.state)) {
+    const state = this.escalation?.state ?? "";
+    if (WAITING_STATES.has(state)) {
       await this.cancel();
       return;
     }
+    if (this.saved && (state === "accepted" || state === "connecting")) {
+      try {
+        this.escalation = await this.client.cancel(this.saved.escalationId, this.saved.token);
+      } catch {
+        /* the session started meanwhile: the agent wraps it up */
+      }
+    }
+    this.endedByCustomer = true;
     this.setView("ended");
   }
 
@@ -326,7 +351,10 @@ export class Widget implements CoviewApi {
         this.controlActive = active;
         this.render();
       },
-      onEnd: () => this.setView("ended"),
+      onEnd: () => {
+        this.endedByCustomer = true;
+        this.setView("ended");
+      },
     };
   }
 
