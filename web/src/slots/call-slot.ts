@@ -10,6 +10,8 @@ export interface SlotOptions {
   sessionId: string;
   lang: string;
   role: string;
+  escalationId?: string;
+  modalities?: string[];
   onEnd?: (reason: string) => void;
 }
 
@@ -31,8 +33,30 @@ export function mountCall(container: HTMLElement, options: SlotOptions): CallSlo
     serverUrl: options.baseUrl,
     onEnd: options.onEnd,
   });
+  const stopWatching = options.role === "agent" && options.escalationId ? reportMedia(controller, options) : () => undefined;
   return {
     controller,
-    unmount: () => controller.end("ended"),
+    unmount: () => {
+      stopWatching();
+      controller.end("ended");
+    },
   };
+}
+
+/** Tells the escalation when media first flows (it enters in_session, and time to
+ * media is measured); the agent's side reports, once. */
+function reportMedia(controller: CallController, options: SlotOptions): () => void {
+  const started = performance.now();
+  const timer = window.setInterval(() => {
+    if (controller.state === "ended") window.clearInterval(timer);
+    if (controller.state !== "connected") return;
+    window.clearInterval(timer);
+    const modality = options.modalities?.includes("video") ? "video" : "screen";
+    void fetch(`${options.baseUrl}/api/escalations/${encodeURIComponent(options.escalationId ?? "")}/media-connected`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${options.token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ ms: Math.round(performance.now() - started), modality }),
+    }).catch(() => undefined);
+  }, 250);
+  return () => window.clearInterval(timer);
 }

@@ -72,6 +72,13 @@ button:focus-visible, textarea:focus-visible, input:focus-visible { outline: 3px
 .slot { border-radius: 12px; background: var(--soft); border: 1px solid var(--line); min-height: 56px; }
 .slot.call { min-height: 200px; background: #101722; color: #c9d4e3; display: grid; place-items: center; overflow: hidden; position: relative; }
 .slot.call > .placeholder { padding: 18px; text-align: center; }
+.slot.call:has(.cv-call) { display: block; background: transparent; color: var(--ink); border: 0; overflow: visible; min-height: 0; }
+.slot.call .cv-stage { aspect-ratio: 4 / 3; min-height: 0; border-radius: 12px; }
+.slot.call .cv-controls { padding: 0; gap: 6px; }
+.slot.call .cv-btn { flex: 1 1 auto; min-height: 40px; padding: 6px 10px; font-size: 13px; }
+.slot.call .cv-end { display: none; }
+.slot.call .cv-info { padding: 0; font-size: 12px; }
+.slot.call .cv-devices { display: none; }
 .slot.cobrowse { padding: 10px 12px; display: flex; gap: 10px; align-items: center; font-size: 13px; }
 .slot.cobrowse .live { width: 10px; height: 10px; border-radius: 50%; background: #e0413a; flex: none; box-shadow: 0 0 0 3px rgba(224,65,58,.25); }
 .banner { display: flex; gap: 10px; align-items: center; justify-content: space-between; background: #fff6e0; border: 1px solid #f3d58e;
