@@ -7,7 +7,8 @@ import { mountCall, mountViewer, type Mounted } from "./slots";
 import { lang, t } from "./strings";
 
 const VISUAL = ["video", "screen", "cobrowse"];
-const DONE_STATES = new Set(["completed", "cancelled", "abandoned", "expired", "failed", "ineligible"]);
+// States in which this agent holds the escalation; in any other it has left the workspace.
+const HELD_STATES = new Set(["accepted", "connecting", "in_session", "wrap_up"]);
 const TRANSFER_SKILLS = ["support", "sales", "billing"];
 
 export class Workspace {
@@ -38,7 +39,7 @@ export class Workspace {
   }
 
   get done(): boolean {
-    return DONE_STATES.has(this.escalation.state);
+    return !HELD_STATES.has(this.escalation.state);
   }
 
   update(escalation: Escalation): void {
@@ -48,8 +49,17 @@ export class Workspace {
       this.render();
       return;
     }
-    if (this.stateEl) this.stateEl.textContent = escalation.state;
-    if (this.done && !this.wrapping) this.renderActions();
+    if (this.stateEl) {
+      this.stateEl.textContent = t(`console.state.${escalation.state}`);
+      this.stateEl.dataset.state = escalation.state;
+    }
+    if (this.done && !this.wrapping) {
+      void this.call?.unmount();
+      void this.viewer?.unmount();
+      this.call = null;
+      this.viewer = null;
+      this.renderActions();
+    }
   }
 
   destroy(): void {
@@ -86,7 +96,7 @@ export class Workspace {
     fact(t("console.tier"), ctx.tier ? h("span", { class: `tag tier-${ctx.tier}` }, ctx.tier) : null);
     fact(t("console.language"), ctx.language ? ctx.language.toUpperCase() : null);
     fact(t("console.requested"), e.modalities.map((m) => t(`console.modality.${m}`)).join(", "));
-    this.stateEl = h("span", { class: "tag state" }, e.state);
+    this.stateEl = h("span", { class: "tag state", "data-state": e.state }, t(`console.state.${e.state}`));
     fact(t("console.state"), this.stateEl);
     if (ctx.pageUrl) {
       fact(t("console.page"), h("a", { href: ctx.pageUrl, target: "_blank", rel: "noopener noreferrer", class: "page-link" }, ctx.pageTitle ?? ctx.pageUrl, h("small", {}, ctx.pageUrl)));
@@ -108,7 +118,7 @@ export class Workspace {
     const transcript = h("section", { class: "box", "aria-label": t("console.transcript") }, h("h3", {}, t("console.transcript")));
     if (ctx.transcript.length) {
       const list = h("ol", { class: "transcript" });
-      for (const line of ctx.transcript) list.append(h("li", { class: `from-${line.from || "unknown"}` }, line.from ? h("b", {}, `${line.from}: `) : null, line.text));
+      for (const line of ctx.transcript) list.append(h("li", { class: `from-${line.from || "unknown"}` }, line.from ? h("b", {}, `${t(`console.role.${line.from}`)}: `) : null, line.text));
       transcript.append(list);
     } else {
       transcript.append(h("p", { class: "muted" }, t("console.transcript.none")));
@@ -144,7 +154,7 @@ export class Workspace {
       for (const e of previous.slice(0, 10)) {
         const when = new Date(e.created_at).toLocaleDateString(lang);
         const pctx = readContext(e.context);
-        list.append(h("li", {}, h("span", {}, `${when} · ${e.modalities.map((m) => t(`console.modality.${m}`)).join(", ")}`), h("span", { class: "tag" }, e.state), pctx.pageTitle ? h("small", {}, pctx.pageTitle) : null));
+        list.append(h("li", {}, h("span", {}, `${when} · ${e.modalities.map((m) => t(`console.modality.${m}`)).join(", ")}`), h("span", { class: "tag", "data-state": e.state }, t(`console.state.${e.state}`)), pctx.pageTitle ? h("small", {}, pctx.pageTitle) : null));
       }
       body.append(list);
     }
@@ -189,7 +199,7 @@ export class Workspace {
     const e = this.escalation;
     if (this.done) {
       el.replaceChildren(
-        h("p", { class: "ended" }, e.state === "completed" ? t("console.wrap.done") : t("console.ended")),
+        h("p", { class: "ended", role: "status" }, t(e.state === "completed" ? "console.wrap.done" : e.state === "queued" || e.state === "offered" ? "console.transfer.done" : "console.ended")),
         h("button", { class: "btn", type: "button", onclick: () => this.onClose(e.id) }, t("console.close_tab")),
       );
       return;

@@ -50,6 +50,8 @@ export class Widget implements CoviewApi {
   private rating = 0;
   private collapsed = false;
   private endedByCustomer = false;
+  private upgrading = false;
+  private readonly refused = new Set<string>();
 
   constructor(readonly config: WidgetConfig) {
     this.client = new WidgetClient(config.baseUrl, config.siteKey);
@@ -233,6 +235,7 @@ export class Widget implements CoviewApi {
       this.setView("waiting");
     } else if (SESSION_STATES.has(state)) {
       this.setView("session");
+      void this.consentToUpgrade(escalation);
     } else if (ENDED_STATES.has(state)) {
       if (this.view !== "thanks") this.setView("ended");
     } else if (state === "cancelled") {
@@ -240,6 +243,30 @@ export class Widget implements CoviewApi {
     } else {
       this.close(`widget.closed.${state === "expired" || state === "ineligible" ? state : "failed"}`);
     }
+  }
+
+  /** The agent added a modality: ask the customer before turning it on here. */
+  private async consentToUpgrade(escalation: Escalation): Promise<void> {
+    const saved = this.saved;
+    if (!saved || this.upgrading) return;
+    const added = escalation.modalities.filter((m) => !saved.modalities.includes(m) && !this.refused.has(m));
+    if (!added.length) return;
+    this.upgrading = true;
+    try {
+      for (const modality of added) {
+        const kind: ConsentKind = modality === "video" ? "camera" : (modality as ConsentKind);
+        const ok = modality === "chat" || (await this.consent(kind));
+        if (!ok) {
+          this.refused.add(modality);
+          continue;
+        }
+        saved.modalities = [...saved.modalities, modality];
+        save(this.config.siteKey, saved);
+      }
+    } finally {
+      this.upgrading = false;
+    }
+    this.render();
   }
 
   private setView(view: View): void {
@@ -345,7 +372,7 @@ export class Widget implements CoviewApi {
       escalationId: this.saved.escalationId,
       lang: this.lang,
       role: "customer",
-      modalities: this.escalation?.modalities ?? this.saved.modalities,
+      modalities: this.saved.modalities,
       consent: (kind, info) => this.consent(kind, info?.name),
       onControl: (active) => {
         this.controlActive = active;
@@ -545,7 +572,7 @@ export class Widget implements CoviewApi {
 
   private sessionView(): { nodes: Node[]; callSlot: HTMLElement | null } {
     const t = this.t;
-    const mods = this.escalation?.modalities ?? this.saved?.modalities ?? [];
+    const mods = this.saved?.modalities ?? [];
     const name = this.agentName();
     const nodes: Node[] = [
       h("div", { class: "agent" }, h("span", { class: "avatar", "aria-hidden": "true" }, name.slice(0, 1).toUpperCase()), h("strong", {}, name)),
