@@ -41,6 +41,11 @@ class Config:
     turn_urls: tuple[str, ...] = ()
     turn_secret: str = ""
     turn_ttl_s: int = 3_600
+    # Server peer (aiortc): host addresses for its ICE candidates (aioice skips
+    # loopback, so a loopback-only box or the tests set e.g. "127.0.0.1"); empty means
+    # every non-loopback interface. Demo clips folder; empty means <data_dir>/demo-videos.
+    media_host_addresses: tuple[str, ...] = ()
+    demo_videos_dir: str = ""
 
     # webhooks: retries back off exponentially from webhook_backoff_s up to the cap
     webhook_max_attempts: int = 8
@@ -88,6 +93,10 @@ class Config:
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def demo_videos_path(self) -> Path:
+        return Path(self.demo_videos_dir) if self.demo_videos_dir else self.data_dir / "demo-videos"
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

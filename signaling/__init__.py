@@ -7,6 +7,7 @@ from aiohttp import web
 
 from server.config import Config
 from server.keys import CONFIG, SIO
+from signaling import media_routes
 from signaling.agent_ns import AgentNamespace
 from signaling.keys import SESSION_NS
 from signaling.session_ns import SessionNamespace
@@ -35,7 +36,7 @@ def make_server(config: Config) -> socketio.AsyncServer:
 
 
 async def _shutdown(app: web.Application) -> None:
-    await app[SESSION_NS].deadlines.close()
+    await app[SESSION_NS].close()
     await app[SIO].shutdown()
 
 
@@ -45,5 +46,6 @@ def setup(app: web.Application) -> None:
     sio.register_namespace(app[SESSION_NS])
     sio.register_namespace(AgentNamespace("/agent", app))
     sio.attach(app)
+    media_routes.setup(app)
     app[SIO] = sio
     app.on_shutdown.append(_shutdown)

@@ -3,15 +3,20 @@ nodes see each other; messages reach other nodes through the Socket.IO manager."
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from typing import Any
 
 from aiohttp import web
 
+from media.library import MediaLibrary
+from media.manager import MediaManager
 from server.auth.principals import AgentPrincipal, Principal, SessionPrincipal
 from server.errors import Conflict, Forbidden, NotFound, Unauthorized
 from server.keys import CONFIG, SESSION_EVENTS, STORE
 from server.validation import parse_model
 from signaling.ice import ice_servers
+from signaling.media_events import MEDIA_PEER, MEDIA_ROLES, MediaEvents
 from signaling.messages import (
     ChatMessage,
     EndMessage,
@@ -19,7 +24,7 @@ from signaling.messages import (
     MediaStateMessage,
     SignalMessage,
 )
-from signaling.namespace import ProtocolNamespace, refuse
+from signaling.namespace import refuse
 from signaling.reconnect import ReconnectDeadlines
 from signaling.rooms import session_room
 from store.models import Peer, Session, utcnow
@@ -33,10 +38,31 @@ def is_polite(role: str) -> bool:
     return role != "agent"
 
 
-class SessionNamespace(ProtocolNamespace):
+class SessionNamespace(MediaEvents):
     def __init__(self, namespace: str, app: web.Application) -> None:
         super().__init__(namespace, app)
-        self.deadlines = ReconnectDeadlines(app[CONFIG].reconnect_window_s, self._expire)
+        config = app[CONFIG]
+        self.deadlines = ReconnectDeadlines(config.reconnect_window_s, self._expire)
+        self.media = MediaManager(
+            MediaLibrary(config.data_dir, config.demo_videos_path),
+            ice_servers=lambda: ice_servers(config, MEDIA_PEER["id"]),
+            host_addresses=config.media_host_addresses,
+            send_signal=self.send_media_signal,
+        )
+        self.awaiting_consent = {}
+        self._background: set[asyncio.Task[None]] = set()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def close(self) -> None:
+        """On shutdown: no timers, no server peers left behind."""
+        await self.deadlines.close()
+        await self.media.close_all()
+        for task in list(self._background):
+            task.cancel()
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         try:
@@ -84,9 +110,15 @@ class SessionNamespace(ProtocolNamespace):
         await self.emit(
             "peer-joined", {"peer": peer.public()}, room=session_room(session.id), skip_sid=sid
         )
+        peers: list[dict[str, str]] = [p.public() for p in others]
+        media = self.media.get(session.id)
+        if media is not None and peer.role in MEDIA_ROLES:
+            peers.append(dict(MEDIA_PEER))
+            await media.remove(peer.id)  # a rejoin gets a fresh server link
+            self._spawn(media.add(peer.id, peer.role))
         return {
             "self": peer.public(),
-            "peers": [p.public() for p in others],
+            "peers": peers,
             "polite": is_polite(peer.role),
             "ice_servers": ice_servers(self.app[CONFIG], peer.id),
         }
@@ -100,6 +132,11 @@ class SessionNamespace(ProtocolNamespace):
     async def on_signal(self, sid: str, data: Any) -> dict[str, Any]:
         msg = parse_model(SignalMessage, data)
         session_id, me = await self._joined(sid)
+        if msg.to == MEDIA_PEER["id"]:
+            await self.media_signal(
+                session_id, me, msg.model_dump(exclude_none=True, exclude={"to"})
+            )
+            return {}
         peers = {p.id: p for p in await self.app[STORE].list_peers(session_id)}
         target = peers.get(msg.to)
         if target is None or target.id == me.id:
@@ -132,6 +169,7 @@ class SessionNamespace(ProtocolNamespace):
         state = await self.get_session(sid)
         state["ended"] = True  # leaving on purpose: no reconnect window
         await self.save_session(sid, state)
+        await self.media_end(session_id)
         await self.emit(
             "end",
             {"from": me.id, "reason": msg.reason},
@@ -148,6 +186,7 @@ class SessionNamespace(ProtocolNamespace):
         # A reconnect has already replaced this peer's sid: nobody left.
         if await self.app[STORE].remove_peer(session_id, peer.id, sid):
             await self.emit("peer-left", {"peer": peer.public()}, room=session_room(session_id))
+            await self.media_left(session_id, peer.id)
             if not state.get("ended"):
                 self.deadlines.arm(session_id, peer.id)
 
@@ -161,6 +200,7 @@ class SessionNamespace(ProtocolNamespace):
         if session is None or session.ended_at is not None:
             return
         await store.update_session(session.model_copy(update={"ended_at": utcnow()}))
+        await self.media_end(session_id)
         await self.emit(
             "end",
             {"from": peer_id, "reason": RECONNECT_TIMEOUT},

@@ -3,6 +3,7 @@ what the call UI receives (its controller is ``window.coviewCall``)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 FRAMES_JS = """async () => {
@@ -51,8 +52,21 @@ async def frames_decoded(page: Any) -> int:
     return frames
 
 
-async def wait_frames_above(page: Any, floor: int, timeout_ms: float = 15_000) -> None:
-    """Waits until the page has decoded more than ``floor`` remote video frames."""
-    await page.wait_for_function(
-        f"async () => ({FRAMES_JS})().then(n => n > {floor})", timeout=timeout_ms, polling=200
+async def wait_frames_above(page: Any, floor: int, timeout_s: float = 15) -> int:
+    """Waits until the page has decoded more than ``floor`` remote video frames
+    (getStats polled inside the page: wait_for_function does not await promises)."""
+    frames: int = await asyncio.wait_for(
+        page.evaluate(
+            f"""async (floor) => {{
+              const frames = {FRAMES_JS};
+              for (;;) {{
+                const n = await frames();
+                if (n > floor) return n;
+                await new Promise((r) => setTimeout(r, 100));
+              }}
+            }}""",
+            floor,
+        ),
+        timeout_s,
     )
+    return frames

@@ -35,7 +35,7 @@ async def test_customer_and_agent_receive_each_others_video(
     try:
         await wait_frames_above(customer, 0)
         await wait_frames_above(agent, 0)
-        await agent.get_by_role("status").filter(has_text="Connected").wait_for(state="hidden")
+        await agent.wait_for_function("() => window.coviewCall.state === 'connected'")
         await agent.get_by_text("Connection: Good").wait_for()
         await customer.get_by_role("button", name="Colgar").wait_for()
         ARTIFACTS.mkdir(exist_ok=True)
@@ -94,6 +94,7 @@ async def test_dropped_websocket_rejoins_and_frames_flow_again(
     agent_ctx, agent = await open_call(browser, server.url, session.id, await login(http, server))
     try:
         await wait_frames_above(customer, 0)
+        await wait_frames_above(agent, 0)
         await agent.evaluate("window.coviewCall.dropConnection()")
         await customer.wait_for_function(
             "() => window.coviewCall.history.includes('peer_reconnecting')"

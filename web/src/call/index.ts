@@ -24,6 +24,13 @@
  *   stats()              per remote peer: {rttMs, lossPct, kbps, level, framesDecoded}
  *   remoteVideoSize()    {width, height} of the first remote video (0 when none)
  *   dropConnection()     closes the websocket as a network drop would (tests, demos)
+ *   request(event, payload)  agent requests to the server peer (recording with the
+ *                        customer's consent, demo playback, snapshot); see Ack.
+ *   recording, demoPlaying   current server-peer state
+ *
+ * The server peer appears as peer {id: "media", role: "server"}: it always offers;
+ * its video (a product demo) shows in a separate tile. The customer's UI asks for
+ * recording consent itself when the server sends `recording-consent`.
  *
  * Wire: PROTOCOL.md `/session`. Perfect negotiation roles: the server's `polite`
  * from the join ack (the agent is impolite); between two polite peers the larger id
@@ -58,7 +65,27 @@ export interface CallOptions {
   onEnd?: (reason: string) => void;
 }
 
+export type AgentRequest =
+  | "recording-start"
+  | "recording-stop"
+  | "demo-play"
+  | "demo-stop"
+  | "snapshot";
+
+export interface Ack {
+  ok: boolean;
+  error?: { code: string; message: string };
+  [field: string]: unknown;
+}
+
 export interface CallController {
+  /** Whether the server is recording this call; whether a demo clip is playing. */
+  readonly recording: boolean;
+  readonly demoPlaying: boolean;
+  /** Agent requests to the server peer: "recording-start" (the customer is asked
+   * for consent), "recording-stop", "demo-play" {name}, "demo-stop",
+   * "snapshot" {peer_id?} → ack {snapshot: {name, url, width, height}}. */
+  request(event: AgentRequest, payload?: Record<string, unknown>): Promise<Ack>;
   readonly state: CallState;
   /** Every state the call went through, in order (for tests and diagnostics). */
   readonly history: readonly CallState[];
@@ -93,6 +120,8 @@ interface Remote {
   meter: QualityMeter;
 }
 
+const SERVER_ROLE = "server";
+const MEDIA_PEER: PeerInfo = { id: "media", role: SERVER_ROLE, name: "coview" };
 const isPolite = (role: string): boolean => role !== "agent";
 
 class Call implements CallController {
@@ -113,6 +142,10 @@ class Call implements CallController {
   private connectedAt: number | null = null;
   private timers: number[] = [];
   private ended = false;
+  recording = false;
+  private joined = false;
+  private readonly away = new Set<string>(); // peers whose socket dropped (reconnect window)
+  demoPlaying = false;
 
   constructor(
     container: HTMLElement,
@@ -136,6 +169,7 @@ class Call implements CallController {
     });
     this.socket.on("connect", () => void this.join());
     this.socket.on("disconnect", (reason) => {
+      this.joined = false;
       if (this.ended) return;
       if (reason === "io server disconnect") this.socket.connect();
       this.setState("reconnecting");
@@ -145,7 +179,25 @@ class Call implements CallController {
     });
     this.socket.on("peer-joined", ({ peer }: { peer: PeerInfo }) => this.peerJoined(peer));
     this.socket.on("peer-left", ({ peer }: { peer: PeerInfo }) => {
-      if (this.remotes.has(peer.id)) this.setState("peer_reconnecting");
+      if (peer.role === SERVER_ROLE) {
+        this.remotes.get(peer.id)?.link.close();
+        this.remotes.delete(peer.id);
+        this.view.showDemo(null);
+      } else if (this.remotes.has(peer.id)) {
+        this.away.add(peer.id);
+        this.setState("peer_reconnecting");
+      }
+    });
+    this.socket.on("recording-consent", () =>
+      this.view.askConsent((granted) => void this.socket.emitWithAck("recording-consent", { granted })),
+    );
+    this.socket.on("recording", ({ state }: { state: string }) => {
+      this.recording = state === "started";
+      this.view.recording(this.recording);
+    });
+    this.socket.on("demo", ({ state }: { state: string }) => {
+      this.demoPlaying = state === "playing";
+      this.view.demoState(this.demoPlaying);
     });
     this.socket.on("signal", (signal: { from: string } & Omit<Signal, "to">) => void this.onSignal(signal));
     this.socket.on("media-state", (s: { from: string; camera: boolean; screen: boolean; mic: boolean }) => {
@@ -179,6 +231,7 @@ class Call implements CallController {
       if (ack.error?.code === "conflict" || ack.error?.code === "forbidden") this.finish("ended", false);
       return;
     }
+    this.joined = true;
     this.self = ack.self;
     this.polite = ack.polite;
     this.iceServers = ack.ice_servers;
@@ -186,7 +239,7 @@ class Call implements CallController {
     for (const peer of ack.peers) {
       const existing = this.remotes.get(peer.id);
       if (existing) {
-        if (this.isOfferer(peer)) existing.link.restartIce();
+        void existing.link.resync();
       } else {
         this.addRemote(peer);
       }
@@ -195,6 +248,7 @@ class Call implements CallController {
   }
 
   private pairPolite(peer: PeerInfo): boolean {
+    if (peer.role === SERVER_ROLE) return true; // the server peer always offers
     if (this.polite !== isPolite(peer.role)) return this.polite;
     return (this.self?.id ?? "") > peer.id;
   }
@@ -210,8 +264,12 @@ class Call implements CallController {
         polite: this.pairPolite(peer),
         offerer: this.isOfferer(peer),
         config: { iceServers: this.iceServers, iceTransportPolicy: this.opts.iceTransportPolicy ?? "all" },
-        send: (signal) => this.socket.emit("signal", signal),
-        onRemoteStream: (stream) => this.view.showRemote(stream, peer.name),
+        // Not joined (socket down): drop it; resync() renegotiates after the rejoin.
+        send: (signal) => {
+          if (this.joined) this.socket.emit("signal", signal);
+        },
+        onRemoteStream: (stream) =>
+          peer.role === SERVER_ROLE ? this.view.showDemo(stream) : this.view.showRemote(stream, peer.name),
         onState: () => this.setState(this.linkState()),
       },
       this.mic,
@@ -224,10 +282,11 @@ class Call implements CallController {
   }
 
   private peerJoined(peer: PeerInfo): void {
+    this.away.delete(peer.id);
     const existing = this.remotes.get(peer.id);
     if (existing) {
       existing.info = peer;
-      if (this.isOfferer(peer)) existing.link.restartIce();
+      void existing.link.resync();
       this.setState(this.linkState());
     } else {
       this.addRemote(peer);
@@ -237,6 +296,7 @@ class Call implements CallController {
 
   private async onSignal(signal: { from: string } & Omit<Signal, "to">): Promise<void> {
     let remote = this.remotes.get(signal.from);
+    if (!remote && signal.from === MEDIA_PEER.id) remote = this.addRemote(MEDIA_PEER);
     if (!remote) return; // not (yet) in this call: peer-joined comes first
     try {
       await remote.link.receive(signal);
@@ -251,8 +311,11 @@ class Call implements CallController {
   }
 
   private linkState(): CallState {
-    const states = [...this.remotes.values()].map((r) => r.link.pc.connectionState);
+    const states = [...this.remotes.values()]
+      .filter((r) => r.info.role !== SERVER_ROLE)
+      .map((r) => r.link.pc.connectionState);
     if (!this.socket.connected) return "reconnecting";
+    if (this.away.size) return "peer_reconnecting";
     if (states.includes("connected")) return "connected";
     if (states.some((s) => s === "disconnected" || s === "failed")) return "peer_reconnecting";
     return states.length ? "connecting" : "waiting";
@@ -267,6 +330,8 @@ class Call implements CallController {
   }
 
   private async tick(): Promise<void> {
+    // Connection events can race the signaling ones: recompute the state every tick.
+    if (this.state !== "connecting" || this.remotes.size) this.setState(this.linkState());
     if (this.connectedAt !== null) this.view.timer(Date.now() - this.connectedAt);
     const stats = await this.stats();
     const first = Object.values(stats)[0];
@@ -376,6 +441,11 @@ class Call implements CallController {
       this.mic = track;
       for (const remote of this.remotes.values()) await remote.link.setTrack("audio", track);
     }
+  }
+
+  /** Agent-only requests to the server peer (see docs/protocol.md); resolve to the ack. */
+  request(event: AgentRequest, payload: Record<string, unknown> = {}): Promise<Ack> {
+    return this.socket.emitWithAck(event, payload) as Promise<Ack>;
   }
 
   dropConnection(): void {

@@ -90,6 +90,27 @@ export class PeerLink {
     if (!this.closed) this.pc.restartIce();
   }
 
+  /** After either side rejoined: signals sent meanwhile may be lost, so drop any
+   * half-done offer; the offerer then sends a fresh one with an ICE restart. */
+  async resync(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (this.pc.signalingState === "have-local-offer") {
+        await this.pc.setLocalDescription({ type: "rollback" });
+      }
+      if (!this.opts.offerer) return;
+      this.makingOffer = true;
+      await this.pc.setLocalDescription(await this.pc.createOffer({ iceRestart: true }));
+      if (this.pc.localDescription) {
+        this.opts.send({ to: this.opts.peerId, description: this.pc.localDescription.toJSON() });
+      }
+    } catch (error) {
+      console.warn("coview: resync failed", error);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
   /** Handles a relayed signal; throws RemoteReset when the remote is a new connection. */
   async receive(signal: { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit }): Promise<void> {
     const { description, candidate } = signal;

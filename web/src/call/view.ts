@@ -40,6 +40,9 @@ export class CallView {
   private readonly statusLine = el("p", { class: "cv-status", role: "status" });
   private readonly clock = el("span", { class: "cv-timer" }, "00:00");
   private readonly qualityBadge = el("span", { class: "cv-quality", hidden: "" });
+  private readonly demo = el("video", { class: "cv-demo", autoplay: "", playsinline: "", hidden: "" });
+  private readonly recordingBadge = el("span", { class: "cv-recording", hidden: "" });
+  private readonly consentBox = el("div", { class: "cv-consent", role: "dialog", hidden: "" });
   private readonly noticeBox = el("p", { class: "cv-notice", role: "alert", hidden: "" });
   private readonly micButton: HTMLButtonElement;
   private readonly cameraButton: HTMLButtonElement;
@@ -58,12 +61,15 @@ export class CallView {
     this.remote.setAttribute("aria-label", t("call.remote"));
     this.local.setAttribute("aria-label", t("call.you"));
     const stage = el("div", { class: "cv-stage" });
-    stage.append(this.remote, this.remoteNote, this.local, this.statusLine);
+    this.demo.muted = false;
+    this.demo.setAttribute("aria-label", t("call.demo"));
+    stage.append(this.remote, this.remoteNote, this.demo, this.local, this.statusLine);
+    this.recordingBadge.textContent = `● ${t("call.recording.active")}`;
 
     const info = el("div", { class: "cv-info" });
     const timer = el("span", { class: "cv-timer-wrap", title: t("call.timer") });
     timer.append(el("span", { class: "cv-sr" }, `${t("call.timer")}: `), this.clock);
-    info.append(timer, this.qualityBadge);
+    info.append(timer, this.qualityBadge, this.recordingBadge);
 
     const button = (label: string, cls: string, onClick: () => void): HTMLButtonElement => {
       const b = el("button", { type: "button", class: `cv-btn ${cls}` }, label);
@@ -93,7 +99,7 @@ export class CallView {
 
     const controls = el("div", { class: "cv-controls", role: "toolbar", "aria-label": t("call.title") });
     controls.append(this.micButton, this.cameraButton, this.screenButton, devices, this.endButton);
-    this.root.append(stage, info, this.noticeBox, controls);
+    this.root.append(stage, info, this.consentBox, this.noticeBox, controls);
     container.append(this.root);
   }
 
@@ -140,6 +146,37 @@ export class CallView {
     this.remoteNote.hidden = !s.screen;
     this.remoteNote.textContent = s.screen ? `${name} ${this.t("call.peer.screen")}` : "";
     this.root.classList.toggle("cv-remote-screen", s.screen);
+  }
+
+  showDemo(stream: MediaStream | null): void {
+    if (stream && this.demo.srcObject !== stream) this.demo.srcObject = stream;
+    if (!stream) this.demo.srcObject = null;
+    if (stream) void this.demo.play().catch(() => undefined);
+  }
+
+  demoState(playing: boolean): void {
+    this.demo.hidden = !playing;
+  }
+
+  recording(on: boolean): void {
+    this.recordingBadge.hidden = !on;
+  }
+
+  askConsent(answer: (granted: boolean) => void): void {
+    const box = this.consentBox;
+    box.setAttribute("aria-label", this.t("call.recording.consent"));
+    const text = el("p", {}, this.t("call.recording.consent"));
+    const reply = (granted: boolean) => () => {
+      box.hidden = true;
+      box.replaceChildren();
+      answer(granted);
+    };
+    const yes = el("button", { type: "button", class: "cv-btn cv-primary" }, this.t("call.recording.accept"));
+    const no = el("button", { type: "button", class: "cv-btn" }, this.t("call.recording.decline"));
+    yes.addEventListener("click", reply(true));
+    no.addEventListener("click", reply(false));
+    box.replaceChildren(text, yes, no);
+    box.hidden = false;
   }
 
   remoteVideoSize(): { width: number; height: number } {
