@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from cobrowse import api
 from cobrowse.bus import open_bus
 from cobrowse.endpoint import cobrowse_socket
 from cobrowse.hub import Hub
@@ -27,3 +28,4 @@ def setup(app: web.Application) -> None:
     app[MASKER] = Masker(app[CONFIG].cobrowse_mask_patterns)
     app.cleanup_ctx.append(hub_ctx)
     app.router.add_get("/ws/cobrowse", cobrowse_socket, name="cobrowse_socket")
+    api.setup(app)

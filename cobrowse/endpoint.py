@@ -22,12 +22,14 @@ from cobrowse.frames import (
     InputHeader,
     NodeHeader,
     PointerHeader,
+    RecordingConsentHeader,
     checked,
     encode_frame,
     parse_frame,
 )
 from cobrowse.hub import Conn
 from cobrowse.keys import COBROWSE, MASKER
+from cobrowse.recording import Recorder
 from server.auth.principals import AgentPrincipal, SessionPrincipal
 from server.config import Config
 from server.errors import (
@@ -104,9 +106,12 @@ class Socket:
             "id": conn.peer_id,
             "session_id": conn.session_id,
             "control": control.granted_to,
+            "recording": control.recording,
         }
         if conn.is_customer:
             hello["mask_selectors"] = list(self.config.cobrowse_mask_selectors)
+            if control.recording:
+                conn.recorder = Recorder(self.config.data_dir, conn.session_id)
         await conn.send(encode_frame(hello))
         if not conn.is_customer:
             await self.send_checkpoint()
@@ -152,6 +157,10 @@ class Socket:
             await self.grant(checked(ControlGrantHeader, header))
         elif kind == "control-revoke":
             await self.revoke(self.conn.peer_id)
+        elif kind == "control-decline":
+            await self.decline()
+        elif kind == "recording-consent":
+            await self.recording_consent(checked(RecordingConsentHeader, header)["granted"])
         else:
             raise Forbidden(f'a customer cannot send "{kind}"')
 
@@ -190,6 +199,8 @@ class Socket:
             if stale and not conn.snapshot_requested:
                 conn.snapshot_requested = True
                 await conn.send(encode_frame({"t": "snapshot-request"}))
+        if conn.recorder is not None:
+            conn.recorder.write(masked)
         await self.hub.bus.publish(session_id, TO_VIEWERS, encode_frame(out, masked))
         await conn.send(b'{"t":"ack","seq":%d}' % msg.seq)
 
@@ -199,7 +210,7 @@ class Socket:
         if agent_id is None:
             raise Conflict("no agent has asked for control")
         await self.store.cobrowse_set_control(
-            self.conn.session_id, ControlState(requested_by=None, granted_to=agent_id)
+            self.conn.session_id, ControlState(None, agent_id, state.recording)
         )
         await self.publish(TO_VIEWERS, {"t": "control-grant", "agent_id": agent_id})
         await self.publish(TO_CUSTOMER, {"t": "control-grant", "agent_id": agent_id})
@@ -207,11 +218,40 @@ class Socket:
             self.conn.session_id, "control_granted", self.conn.peer_id, {"agent_id": agent_id}
         )
 
+    async def recording_consent(self, granted: bool) -> None:
+        conn = self.conn
+        state = await self.store.cobrowse_control(conn.session_id)
+        await self.store.cobrowse_set_control(
+            conn.session_id, ControlState(state.requested_by, state.granted_to, granted)
+        )
+        if granted and conn.recorder is None:
+            conn.recorder = Recorder(self.config.data_dir, conn.session_id)
+            conn.snapshot_requested = True  # a recording starts from a full snapshot
+            await conn.send(encode_frame({"t": "snapshot-request"}))
+        elif not granted and conn.recorder is not None:
+            conn.recorder.close()
+            conn.recorder = None
+        if granted != state.recording:
+            kind = "cobrowse_recording_started" if granted else "cobrowse_recording_stopped"
+            await self.app[SESSION_EVENTS].record(conn.session_id, kind, conn.peer_id, {})
+        await self.publish(TO_VIEWERS, {"t": "recording", "on": granted})
+
+    async def decline(self) -> None:
+        state = await self.store.cobrowse_control(self.conn.session_id)
+        if state.requested_by is None:
+            raise Conflict("no agent has asked for control")
+        await self.store.cobrowse_set_control(
+            self.conn.session_id, ControlState(None, state.granted_to, state.recording)
+        )
+        await self.publish(TO_VIEWERS, {"t": "control-decline", "agent_id": state.requested_by})
+
     async def revoke(self, actor: str) -> None:
         state = await self.store.cobrowse_control(self.conn.session_id)
         if state.granted_to is None:
             return
-        await self.store.cobrowse_set_control(self.conn.session_id, ControlState())
+        await self.store.cobrowse_set_control(
+            self.conn.session_id, ControlState(state.requested_by, None, state.recording)
+        )
         await self.publish(TO_VIEWERS, {"t": "control-revoke", "agent_id": state.granted_to})
         await self.publish(TO_CUSTOMER, {"t": "control-revoke", "agent_id": state.granted_to})
         await self.app[SESSION_EVENTS].record(
@@ -225,11 +265,11 @@ class Socket:
             raise Forbidden(f'an {conn.role} only watches; "{kind}" is for the agent')
         if kind in AGENT_TOOLS:
             out = checked(AGENT_TOOLS[kind], header)
-            await self.publish(TO_CUSTOMER, {**out, "from": conn.peer_id})
+            await self.publish(TO_CUSTOMER, {**out, "from": conn.peer_id, "name": conn.name})
         elif kind == "control-request":
             state = await self.store.cobrowse_control(conn.session_id)
             await self.store.cobrowse_set_control(
-                conn.session_id, ControlState(conn.peer_id, state.granted_to)
+                conn.session_id, ControlState(conn.peer_id, state.granted_to, state.recording)
             )
             agent = {"id": conn.peer_id, "name": conn.name}
             await self.publish(TO_CUSTOMER, {"t": "control-request", "agent": agent})
@@ -275,6 +315,8 @@ async def cobrowse_socket(request: web.Request) -> web.StreamResponse:
                 await conn.send(error_frame(exc, seq))
     finally:
         await hub.leave(conn)
+        if conn.recorder is not None:
+            conn.recorder.close()
     return ws
 
 

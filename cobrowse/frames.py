@@ -72,6 +72,11 @@ class ControlGrantHeader(ApiModel):
     agent_id: str | None = None
 
 
+class RecordingConsentHeader(ApiModel):
+    t: Literal["recording-consent"]
+    granted: bool
+
+
 class InputHeader(ApiModel):
     t: Literal["input"]
     kind: Literal["click", "type", "scroll", "navigate"]

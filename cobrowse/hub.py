@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from cobrowse.bus import TO_CUSTOMER, TO_VIEWERS, Bus
+from cobrowse.recording import Recorder
 
 log = logging.getLogger("coview.cobrowse")
 
@@ -28,6 +29,7 @@ class Conn:
     pending: list[bytes] = field(default_factory=list)
     snapshot_at: float = 0.0  # customer: when its last full snapshot arrived
     snapshot_requested: bool = False
+    recorder: Recorder | None = None  # customer: set while recording is consented
 
     @property
     def is_customer(self) -> bool:

@@ -4,6 +4,12 @@ The hot path never decodes a batch: ``needs_masking`` scans the raw bytes for
 candidates (digit runs of 13-19 with spaces or dashes that pass the Luhn check and sit
 inside a JSON string, or a match of a configured pattern). Only batches with a
 candidate are decoded, every string in them masked, and re-encoded.
+
+Input events (rrweb incremental source 5) of fields the page left unmasked are also
+checked for partial numbers: typing a card into such a field sends every prefix, and
+the prefix without its last digit gives the whole card away (the last digit is the
+Luhn check). So any run of more than ``MAX_VISIBLE_DIGITS`` digits in an input value
+is masked, as PCI DSS allows showing at most the first six.
 """
 
 from __future__ import annotations
@@ -17,6 +23,11 @@ from typing import Any
 CARD_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 CARD_RUN_BYTES = re.compile(CARD_RUN.pattern.encode())
 MASK_CHAR = "*"
+MAX_VISIBLE_DIGITS = 6
+LONG_RUN = re.compile(r"\d(?:[ -]?\d){" + str(MAX_VISIBLE_DIGITS) + ",}")
+LONG_RUN_BYTES = re.compile(LONG_RUN.pattern.encode())
+INPUT_SOURCE = re.compile(rb'"source"\s*:\s*5\b')
+INCREMENTAL = 3
 
 
 def luhn_ok(digits: str) -> bool:
@@ -56,7 +67,13 @@ class Masker:
         for match in CARD_RUN_BYTES.finditer(raw):
             if luhn_ok(_digits(match.group().decode())) and _inside_string(raw, match.start()):
                 return True
-        return any(pattern.search(raw) for pattern in self.patterns_bytes)
+        if any(pattern.search(raw) for pattern in self.patterns_bytes):
+            return True
+        if INPUT_SOURCE.search(raw):
+            for match in LONG_RUN_BYTES.finditer(raw):
+                if _inside_string(raw, match.start()):
+                    return True
+        return False
 
     def mask_text(self, text: str) -> str:
         def card(match: re.Match[str]) -> str:
@@ -76,7 +93,12 @@ class Masker:
         if isinstance(value, list):
             return [self.mask_value(v) for v in value]
         if isinstance(value, dict):
-            return {k: self.mask_value(v) for k, v in value.items()}
+            masked = {k: self.mask_value(v) for k, v in value.items()}
+            if masked.get("source") == 5 and isinstance(masked.get("text"), str):
+                masked["text"] = LONG_RUN.sub(
+                    lambda m: re.sub(r"\d", MASK_CHAR, m.group()), masked["text"]
+                )
+            return masked
         return value
 
     def mask_batch(self, raw: bytes) -> bytes:

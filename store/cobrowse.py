@@ -33,10 +33,12 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class ControlState:
-    """Remote control of the customer's page: who asked last, who holds it."""
+    """Remote control of the customer's page (who asked last, who holds it) and whether
+    the customer consented to recording the co-browse session."""
 
     requested_by: str | None = None
     granted_to: str | None = None
+    recording: bool = False
 
 
 class CobrowseStore(Protocol):

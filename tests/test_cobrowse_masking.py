@@ -61,3 +61,17 @@ def test_configured_patterns_are_masked() -> None:
 def test_escaped_strings_are_masked_conservatively() -> None:
     raw = batch({"type": 3, "data": {"text": 'a \\ "quoted" ' + CARD}})
     assert b"4539" not in Masker().mask_batch(raw)
+
+
+def test_partial_numbers_typed_into_unmasked_fields_show_at_most_six_digits() -> None:
+    prefixes = [CARD[:n] for n in range(1, len(CARD))]
+    raw = batch(*({"type": 3, "data": {"source": 5, "text": p, "id": 9}} for p in prefixes))
+    texts = [e["data"]["text"] for e in json.loads(Masker().mask_batch(raw))]
+    assert texts[5] == "4539 1" and texts[6] == "4539 14"  # six digits: the BIN may show
+    assert texts[7] == "**** ***"
+    assert all(sum(c.isdigit() for c in t) <= 6 for t in texts)
+
+
+def test_long_numbers_in_page_text_are_not_input_values() -> None:
+    raw = batch({"type": 3, "timestamp": 1700000000000, "data": {"source": 0, "text": "12345678"}})
+    assert Masker().mask_batch(raw) is raw

@@ -185,6 +185,7 @@ async def test_agent_tools_reach_the_customer(cb: Setup) -> None:
         "x": 10,
         "y": 20.5,
         "from": "ag_ana",
+        "name": "Ana Souza",
     }
     await agent.send({"t": "highlight", "node_id": 5})
     assert (await customer.next("highlight"))[0]["node_id"] == 5
@@ -205,6 +206,13 @@ async def test_input_is_dropped_until_control_is_granted_and_after_revoke(cb: Se
     await agent.send({"t": "control-request"})
     request, _ = await customer.next("control-request")
     assert request["agent"] == {"id": "ag_ana", "name": request["agent"]["name"]}
+    await customer.send({"t": "control-decline"})
+    assert (await agent.next("control-decline"))[0]["agent_id"] == "ag_ana"
+    await agent.send(click)
+    assert (await agent.next("error"))[0]["code"] == "forbidden"
+
+    await agent.send({"t": "control-request"})
+    await customer.next("control-request")
     await customer.send({"t": "control-grant"})
     assert (await agent.next("control-grant"))[0]["agent_id"] == "ag_ana"
     await agent.send(click)

@@ -30,7 +30,7 @@ async def test_batches_without_a_snapshot_are_not_kept(store: Store) -> None:
 
 async def test_control_state_round_trips_and_drop_forgets_everything(store: Store) -> None:
     assert await store.cobrowse_control("s1") == ControlState()
-    state = ControlState(requested_by="ag_ana", granted_to="ag_ana")
+    state = ControlState(requested_by="ag_ana", granted_to="ag_ana", recording=True)
     await store.cobrowse_set_control("s1", state)
     assert await store.cobrowse_control("s1") == state
     await store.cobrowse_reset("s1", 1, b"[1]", 1.0)

@@ -23,6 +23,9 @@ const moduleEntries = {
   demo: "src/demo.ts",
   console: "src/console/index.ts",
   call: "src/call-page.ts",
+  "cobrowse-customer": "src/cobrowse/customer.ts",
+  "cobrowse-viewer": "src/cobrowse/viewer.ts",
+  "cobrowse-replay": "src/cobrowse/replay.ts",
   // Slot modules: the call UI and co-browse parts wrapped for the widget and console.
   "call-slot": "src/slots/call-slot.ts",
 };

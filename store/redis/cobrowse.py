@@ -63,7 +63,13 @@ class RedisCobrowse(RedisBase):
         )
 
     async def cobrowse_set_control(self, session_id: str, state: ControlState) -> None:
-        value = json.dumps({"requested_by": state.requested_by, "granted_to": state.granted_to})
+        value = json.dumps(
+            {
+                "requested_by": state.requested_by,
+                "granted_to": state.granted_to,
+                "recording": state.recording,
+            }
+        )
         await self.redis.set(self.keys.cobrowse_control(session_id), value, ex=CHECKPOINT_TTL_S)
 
     async def cobrowse_control(self, session_id: str) -> ControlState:
@@ -71,4 +77,6 @@ class RedisCobrowse(RedisBase):
         if raw is None:
             return ControlState()
         data = json.loads(raw)
-        return ControlState(data.get("requested_by"), data.get("granted_to"))
+        return ControlState(
+            data.get("requested_by"), data.get("granted_to"), bool(data.get("recording"))
+        )

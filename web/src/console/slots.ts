@@ -27,7 +27,20 @@ export async function mountCall(container: HTMLElement, options: AgentSlotOption
   return module?.mountCall ? await module.mountCall(container, options) : null;
 }
 
+type ViewerModule = {
+  mountCobrowseViewer?: (c: HTMLElement, o: { token: string; sessionId: string; lang?: string; server?: string }) => { destroy(): void };
+};
+
+/** The customer's live page (rrweb replay in a sandboxed iframe) with the agent's tools. */
 export async function mountViewer(container: HTMLElement, options: AgentSlotOptions): Promise<Mounted | null> {
-  const module = await importModule<{ mountViewer?: (c: HTMLElement, o: AgentSlotOptions) => Mounted | Promise<Mounted> }>("cobrowse-viewer");
-  return module?.mountViewer ? await module.mountViewer(container, options) : null;
+  const module = await importModule<ViewerModule>("cobrowse-viewer");
+  if (!module?.mountCobrowseViewer) return null;
+  container.replaceChildren();
+  const viewer = module.mountCobrowseViewer(container, {
+    token: options.token,
+    sessionId: options.sessionId,
+    lang: options.lang,
+    server: options.baseUrl,
+  });
+  return { unmount: () => viewer.destroy() };
 }

@@ -23,7 +23,11 @@ export interface SlotOptions {
 }
 
 type CallModule = { mountCall(container: HTMLElement, options: SlotOptions): Mounted | Promise<Mounted> };
-type CaptureModule = { startCapture(options: SlotOptions): Mounted | Promise<Mounted> };
+type CobrowseStatus = "sharing" | "unsupported" | "control" | "control-ended" | "error" | "stopped";
+type CaptureHandle = { stop(): void; revokeControl(): void };
+type CaptureModule = {
+  startCobrowse(options: { token: string; lang?: string; server?: string; onStatus?: (status: CobrowseStatus) => void }): Promise<CaptureHandle>;
+};
 
 async function importModule<T>(baseUrl: string, name: string): Promise<T | null> {
   try {
@@ -39,7 +43,19 @@ export async function mountCallSlot(container: HTMLElement, options: SlotOptions
   return module?.mountCall ? await module.mountCall(container, options) : null;
 }
 
-export async function startCobrowse(options: SlotOptions): Promise<Mounted | null> {
-  const module = await importModule<CaptureModule>(options.baseUrl, "cobrowse-capture");
-  return module?.startCapture ? await module.startCapture(options) : null;
+/** Starts sharing this page (rrweb is fetched now, not before); control prompts are the
+ * co-browse module's own, and the widget hears when control starts and ends. */
+export async function startCobrowse(options: SlotOptions): Promise<(Mounted & { revokeControl(): void }) | null> {
+  const module = await importModule<CaptureModule>(options.baseUrl, "cobrowse-customer");
+  if (!module?.startCobrowse) return null;
+  const handle = await module.startCobrowse({
+    token: options.token,
+    lang: options.lang,
+    server: options.baseUrl,
+    onStatus: (status) => {
+      if (status === "control") options.onControl?.(true);
+      if (status === "control-ended" || status === "stopped") options.onControl?.(false);
+    },
+  });
+  return { unmount: () => handle.stop(), revokeControl: () => handle.revokeControl() };
 }

@@ -1,0 +1,65 @@
+"""Co-browse recordings: only with the customer's consent, masked, for supervisors."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+
+from tests.api import bearer, login, problem
+from tests.test_cobrowse_relay import CARD, SNAPSHOT, Setup, cb, text_event
+
+__all__ = ["cb"]
+
+
+async def test_nothing_is_recorded_without_consent(cb: Setup) -> None:
+    customer = await cb.customer()
+    await customer.send_events(1, SNAPSHOT, full=True)
+    await customer.next("ack")
+    sofia = await login(cb.http, cb.server, "sofia@demo.coview")
+    async with cb.http.get(f"{cb.server.url}/api/cobrowse/recordings", headers=bearer(sofia)) as r:
+        assert (await r.json()) == {"recordings": []}
+    async with cb.http.get(
+        f"{cb.server.url}/api/cobrowse/recordings/{cb.session.id}/events", headers=bearer(sofia)
+    ) as r:
+        await problem(r, 404)
+
+
+async def test_consented_recording_stores_the_masked_stream_for_supervisors(cb: Setup) -> None:
+    customer = await cb.customer()
+    await customer.send({"t": "recording-consent", "granted": True})
+    await customer.next("snapshot-request")
+    await customer.send_events(1, SNAPSHOT, full=True)
+    await customer.send_events(2, [text_event(CARD)])
+    await customer.next("ack")
+    await customer.next("ack")
+    await customer.send({"t": "recording-consent", "granted": False})
+    await customer.send_events(3, [text_event("after consent withdrawn")])
+    await customer.next("ack")
+
+    sofia = await login(cb.http, cb.server, "sofia@demo.coview")
+    async with cb.http.get(f"{cb.server.url}/api/cobrowse/recordings", headers=bearer(sofia)) as r:
+        listed = (await r.json())["recordings"]
+    assert [(x["session_id"], x["segments"]) for x in listed] == [(cb.session.id, 1)]
+    async with cb.http.get(
+        f"{cb.server.url}/api/cobrowse/recordings/{cb.session.id}/events", headers=bearer(sofia)
+    ) as r:
+        raw = await r.read()
+    events = json.loads(raw)
+    assert events[: len(SNAPSHOT)] == SNAPSHOT and len(events) == len(SNAPSHOT) + 1
+    assert b"4539" not in raw and b"withdrawn" not in raw
+    kinds = [f[1] for f in cb.facts.facts]
+    assert kinds == ["cobrowse_recording_started", "cobrowse_recording_stopped"]
+
+    ana = await login(cb.http, cb.server)
+    async with cb.http.get(f"{cb.server.url}/api/cobrowse/recordings", headers=bearer(ana)) as r:
+        await problem(r, 403)
+    async with (
+        aiohttp.ClientSession() as anonymous,
+        anonymous.get(f"{cb.server.url}/api/cobrowse/recordings/{cb.session.id}/events") as r,
+    ):
+        await problem(r, 401)
+    async with cb.http.get(
+        f"{cb.server.url}/api/cobrowse/recordings/..%2Fsecret/events", headers=bearer(sofia)
+    ) as r:
+        await problem(r, 404)

@@ -1,0 +1,19 @@
+// Customer- and agent-facing text of the co-browse modules, from the same translation
+// files the server renders pages with (web/translations/cobrowse.<lang>.json).
+import en from "../../translations/cobrowse.en.json";
+import es from "../../translations/cobrowse.es.json";
+import pt from "../../translations/cobrowse.pt.json";
+
+const catalogs: Record<string, Record<string, string>> = { en, es, pt };
+
+export type Translate = (key: string, vars?: Record<string, string>) => string;
+
+export function translator(lang: string | undefined): Translate {
+  const code = (lang || document.documentElement.lang || "en").slice(0, 2);
+  const catalog = catalogs[code] || en;
+  return (key, vars = {}) => {
+    let text = catalog[key] || (en as Record<string, string>)[key] || key;
+    for (const [name, value] of Object.entries(vars)) text = text.replace(`{${name}}`, value);
+    return text;
+  };
+}
