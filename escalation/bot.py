@@ -369,3 +369,9 @@ def respond(
 
 def already_escalated_reply(language: str) -> str:
     return translate(language, "bot.reply.already_escalated")
+
+
+def unavailable_reply(language: str, alternative: str | None) -> str:
+    """When the rules do not allow an escalation now (closed, not for this page...)."""
+    key = "bot.reply.unavailable_callback" if alternative == "callback" else "bot.reply.unavailable"
+    return translate(language, key)

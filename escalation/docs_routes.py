@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
+from markupsafe import Markup, escape
 
 from escalation.openapi import api, build_spec
 from server.keys import OPENAPI_SPEC
@@ -22,7 +24,8 @@ async def openapi_json(request: web.Request) -> web.Response:
 @api(summary="Human-readable API documentation", tag="docs", content_type="text/html")
 async def docs_page(request: web.Request) -> web.Response:
     spec = request.app[OPENAPI_SPEC]
-    return render(request, "api_docs.html", spec=spec, groups=_groups(spec))
+    schemas = [(name, _linked(body)) for name, body in spec["components"]["schemas"].items()]
+    return render(request, "api_docs.html", spec=spec, groups=_groups(spec), schemas=schemas)
 
 
 def _groups(spec: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -57,14 +60,23 @@ def _first_schema(response: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _schema_text(schema: dict[str, Any] | None, spec: dict[str, Any]) -> str:
+_REF = re.compile(r"&#34;#/components/schemas/(\w+)&#34;")
+
+
+def _linked(schema: dict[str, Any]) -> Markup:
+    """Pretty JSON, escaped, with each $ref a link to the schema's section."""
+    text = escape(json.dumps(schema, indent=2, ensure_ascii=False))
+    return Markup(_REF.sub(r'<a href="#schema-\1">"\1"</a>', str(text)))
+
+
+def _schema_text(schema: dict[str, Any] | None, spec: dict[str, Any]) -> Markup:
     if not schema:
-        return ""
+        return Markup("")
     ref = schema.get("$ref", "")
     if ref:
         name = ref.rsplit("/", 1)[-1]
         schema = {"title": name, **spec["components"]["schemas"][name]}
-    return json.dumps(schema, indent=2, ensure_ascii=False)
+    return _linked(schema)
 
 
 async def spec_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from escalation import docs_routes, kpi_routes, rules_routes, webhook_routes
-from escalation.openapi_catalog import describe_foundation
-from escalation.webhooks import webhooks_ctx
+from escalation import bot_routes, docs_routes, kpi_routes, rules_routes, webhook_routes
+from escalation.keys import ELIGIBILITY, ESCALATION_EVENTS
+from escalation.openapi_catalog import describe_escalations, describe_foundation
+from escalation.rules_service import rules_eligibility
+from escalation.webhooks import escalation_observer, webhooks_ctx
 
 
 def setup(app: web.Application) -> None:
+    app[ELIGIBILITY] = rules_eligibility
     rules_routes.setup(app)
     webhook_routes.setup(app)
     kpi_routes.setup(app)
+    bot_routes.setup(app)
     app.cleanup_ctx.append(webhooks_ctx)
+    app[ESCALATION_EVENTS].subscribe(escalation_observer(app))
     describe_foundation()
+    describe_escalations()
     docs_routes.setup(app)  # last: its spec is built from every route registered before

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from escalation.keys import ESCALATIONS
 from escalation.metrics import Stream, compute, select
 from escalation.openapi import api
+from escalation.service import actor_of
 from server.auth.principals import SessionPrincipal
 from server.auth.request import require, require_agent
 from server.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -132,6 +134,10 @@ async def post_csat(request: web.Request) -> web.Response:
     )
     if not await store.add_csat(answer):
         raise Conflict("this escalation has already been rated")
+    # Also in the escalation's audit log (and so to webhooks as escalation.csat).
+    await request.app[ESCALATIONS].record_fact(
+        esc.id, "csat", actor_of(customer), {"score": body.score, "comment": body.comment}
+    )
     return web.json_response(
         answer.model_dump(mode="json", include={"escalation_id", "score", "comment", "at"}),
         status=201,

@@ -6,10 +6,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from escalation import routes as esc
 from escalation.openapi import describe
+from escalation.schemas import (
+    CreateEscalation,
+    CreateSession,
+    EmptyBody,
+    InviteBody,
+    MediaConnectedBody,
+    ReasonBody,
+    TransferBody,
+    UpgradeBody,
+    WrapUpBody,
+)
 from server.auth import routes as auth
+from server.validation import ApiModel
+from store.escalation_models import Escalation, EscalationEvent
 from store.models import Presence, Role
 
 
@@ -90,4 +104,177 @@ def describe_foundation() -> None:
         body=auth.JoinRequest,
         response=JoinResponse,
         errors=(401, 422),
+    )
+
+
+class CustomerCredentials(BaseModel):
+    token: str
+    join_url: str
+    short_code: str
+    expires_at: datetime
+
+
+class CreatedEscalation(BaseModel):
+    escalation: Escalation
+    customer: CustomerCredentials
+
+
+class InviteView(BaseModel):
+    join_url: str
+    short_code: str
+    expires_at: datetime
+
+
+class RoleInviteView(InviteView):
+    role: Literal["customer", "participant", "observer"]
+
+
+class CreatedSession(BaseModel):
+    escalation: Escalation
+    invite: InviteView
+
+
+class EscalationList(BaseModel):
+    escalations: list[Escalation]
+
+
+class EventList(BaseModel):
+    events: list[EscalationEvent]
+
+
+class QueueCounts(BaseModel):
+    offers: list[Escalation]
+    queued: list[Escalation]
+    counts: dict[str, int]
+    longest_wait_s: float
+
+
+class ListEscalationsQuery(ApiModel):
+    state: str | None = Field(default=None, max_length=200, description="states, comma-separated")
+    limit: str | None = Field(default=None, max_length=4, description="1 to 500, default 50")
+    customer_id: str | None = Field(default=None, max_length=200)
+
+
+class EventsQuery(ApiModel):
+    after: str | None = Field(default=None, max_length=12, description="only events after seq")
+    token: str | None = Field(
+        default=None, max_length=4096, description="session token (EventSource sends no headers)"
+    )
+
+
+class TokenQuery(ApiModel):
+    token: str | None = Field(default=None, max_length=4096, description="session token")
+
+
+IDEMPOTENCY = ("Idempotency-Key",)
+ACTION_ERRORS = (404, 409, 422)
+
+
+def describe_escalations() -> None:
+    """The core escalation API (escalation/routes.py)."""
+    describe(
+        esc.create_escalation,
+        summary="Request visual help: a bot, the site (API key), the widget (site key) or "
+        "the customer's session token",
+        tag="escalations",
+        auth=("api_key", "site_key", "session"),
+        body=CreateEscalation,
+        response=CreatedEscalation,
+        status=201,
+        errors=(409, 422),
+        headers=IDEMPOTENCY,
+    )
+    describe(
+        esc.list_escalations,
+        summary="Escalations of the organisation, newest first",
+        tag="escalations",
+        auth=("agent", "api_key"),
+        query=ListEscalationsQuery,
+        response=EscalationList,
+        errors=(422,),
+    )
+    describe(
+        esc.get_escalation,
+        summary="One escalation (customers see fewer fields)",
+        tag="escalations",
+        auth=("agent", "api_key", "session"),
+        query=TokenQuery,
+        response=Escalation,
+        errors=(404,),
+    )
+    describe(
+        esc.list_events,
+        summary="The escalation's events; with Accept: text/event-stream, live as SSE",
+        tag="escalations",
+        auth=("agent", "api_key", "session"),
+        query=EventsQuery,
+        response=EventList,
+        errors=(404, 422),
+    )
+    actions = {
+        esc.accept: ("Accept an offer or take a queued escalation", EmptyBody, ("agent",)),
+        esc.decline: ("Decline an offer (it goes back to the queue)", ReasonBody, ("agent",)),
+        esc.cancel: (
+            "Cancel (agent, integration, or the customer while waiting)",
+            ReasonBody,
+            ("agent", "session", "api_key"),
+        ),
+        esc.transfer: ("Transfer to another agent or back to the queue", TransferBody, ("agent",)),
+        esc.upgrade: ("Add visual modalities in the same session", UpgradeBody, ("agent",)),
+        esc.wrap_up: ("End the session and write notes and disposition", WrapUpBody, ("agent",)),
+        esc.complete: ("Complete after wrap-up", EmptyBody, ("agent",)),
+        esc.media_connected: (
+            "A session page reports that media flows",
+            MediaConnectedBody,
+            ("agent", "session"),
+        ),
+    }
+    for handler, (summary, body, kinds) in actions.items():
+        describe(
+            handler,
+            summary=summary,
+            tag="escalations",
+            auth=kinds,
+            body=body,
+            response=Escalation,
+            errors=ACTION_ERRORS,
+        )
+    describe(
+        esc.abandon,
+        summary="The customer left while waiting (sendBeacon: token may be in ?token=)",
+        tag="escalations",
+        auth=("session",),
+        query=TokenQuery,
+        response=Escalation,
+        errors=ACTION_ERRORS,
+    )
+    describe(
+        esc.create_invite,
+        summary="Invite someone into the escalation's session",
+        tag="escalations",
+        auth=("agent",),
+        body=InviteBody,
+        response=RoleInviteView,
+        status=201,
+        errors=ACTION_ERRORS,
+        headers=IDEMPOTENCY,
+    )
+    describe(
+        esc.create_session,
+        summary="An agent's ad-hoc session (e.g. a phone call turned visual), already accepted",
+        tag="escalations",
+        auth=("agent",),
+        body=CreateSession,
+        response=CreatedSession,
+        status=201,
+        errors=(409, 422),
+        headers=IDEMPOTENCY,
+    )
+    describe(
+        esc.queue,
+        summary="Offers for me, queued escalations I could take, and the queue summary",
+        tag="agents",
+        auth=("agent",),
+        response=QueueCounts,
+        errors=(404,),
     )

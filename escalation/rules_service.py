@@ -6,17 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from escalation.eligibility import Eligibility
 from escalation.rules import Decision, HelpRequest, decide, estimate_wait_s
-from escalation.rules_models import RulesConfig
+from escalation.rules_models import RulesConfig, always_open_calendar
+from escalation.schemas import CreateEscalation
 from escalation.staffing import Staffing, staffing_now
 from store.base import Store
+from store.models import utcnow
 
 
 async def load_rules(store: Store, tenant_id: str) -> RulesConfig:
-    """The tenant's rules; a tenant that never set any gets the permissive defaults."""
+    """The tenant's rules; a tenant that never set any is always open to everyone."""
     document = await store.get_rules_document(tenant_id)
     if document is None:
-        return RulesConfig()
+        return RulesConfig(calendar=always_open_calendar())
     return RulesConfig.model_validate_json(document)
 
 
@@ -53,9 +56,22 @@ async def availability(
     return Availability(decision, wait, staffing)
 
 
-async def check_eligibility(
-    store: Store, tenant_id: str, request: HelpRequest, at: datetime
-) -> Decision:
-    """Whether a new escalation may be queued. Agents need not be free (it may wait
-    in the queue), but some agent must be able to take it during opening hours."""
-    return (await availability(store, tenant_id, request, at)).decision
+def help_request(body: CreateEscalation) -> HelpRequest:
+    """What an escalation asks for, in the terms of the rules."""
+    context = body.context
+    customer = context.customer
+    return HelpRequest(
+        page=context.page.url if context.page and context.page.url else None,
+        tier=customer.tier if customer else None,
+        language=body.language or (customer.language if customer else None),
+        modalities=tuple(body.modalities),
+    )
+
+
+async def rules_eligibility(store: Store, tenant_id: str, body: CreateEscalation) -> Eligibility:
+    """``app[ELIGIBILITY]``: may a new escalation be queued? The rules decide (hours,
+    page, tier, language, modality); present agents are not required, because a request
+    may wait in the queue for one (the queue timeout ends it ``expired``)."""
+    rules = await load_rules(store, tenant_id)
+    decision = decide(rules, help_request(body), utcnow())
+    return Eligibility(decision.available, decision.reason, decision.alternative)

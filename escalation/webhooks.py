@@ -15,7 +15,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
@@ -24,10 +24,12 @@ import aiohttp
 from aiohttp import web
 
 from escalation import webhook_signing
+from escalation.events import EscalationObserver
 from server.config import Config
 from server.keys import CONFIG, STORE
 from store.base import Store
 from store.engagement_models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
+from store.escalation_models import Escalation, EscalationEvent
 from store.models import utcnow
 
 log = logging.getLogger("coview.webhooks")
@@ -166,15 +168,25 @@ class WebhookDispatcher:
             await self._http.close()
 
 
-def event_payload(escalation: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-    return {"escalation": escalation, "event": event}
-
-
-def event_types(events: Iterable[dict[str, Any]]) -> list[str]:
-    return [EVENT_PREFIX + str(e["type"]) for e in events]
-
-
 WEBHOOKS = web.AppKey("webhooks", WebhookDispatcher)
+
+
+def escalation_observer(app: web.Application) -> EscalationObserver:
+    """Subscribed to ``app[ESCALATION_EVENTS]``: each appended event becomes a message
+    ``escalation.<type>`` with the escalation as it is after the change."""
+
+    async def observe(escalation: Escalation, events: Sequence[EscalationEvent]) -> None:
+        dispatcher = app[WEBHOOKS]
+        view = escalation.public()
+        for event in events:
+            await dispatcher.publish(
+                escalation.tenant_id,
+                EVENT_PREFIX + event.type,
+                {"escalation": view, "event": event.public()},
+                event.at,
+            )
+
+    return observe
 
 
 async def webhooks_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -47,18 +47,6 @@ class Config:
     media_host_addresses: tuple[str, ...] = ()
     demo_videos_dir: str = ""
 
-    # webhooks: retries back off exponentially from webhook_backoff_s up to the cap
-    webhook_max_attempts: int = 8
-    webhook_backoff_s: float = 5.0
-    webhook_backoff_max_s: float = 3_600.0
-    webhook_timeout_s: float = 10.0
-    webhook_poll_s: float = 1.0  # how often a node looks for due deliveries
-    webhook_lease_s: float = 60.0  # a claimed delivery is retried elsewhere after this
-
-    # the built-in bot hands over after this many messages it could not understand
-    bot_max_failures: int = 2
-    # KPIs: an answer within this many seconds counts toward the service level
-    service_level_s: int = 20
     # escalations (docs/protocol.md): every timeout in seconds, shrunk by tests
     offer_timeout_s: float = 20.0  # an unanswered offer goes to the next agent
     skill_relax_s: float = 60.0  # then required skills are dropped
@@ -71,6 +59,20 @@ class Config:
     escalation_rate: str = "30/minute"  # public (site key) creates per client address
     idempotency_ttl_s: int = 86_400
     max_context_bytes: int = 32_768
+
+    # webhooks: retries back off exponentially from webhook_backoff_s up to the cap
+    webhook_max_attempts: int = 8
+    webhook_backoff_s: float = 5.0
+    webhook_backoff_max_s: float = 3_600.0
+    webhook_timeout_s: float = 10.0
+    webhook_poll_s: float = 1.0  # how often a node looks for due deliveries
+    webhook_lease_s: float = 60.0  # a claimed delivery is retried elsewhere after this
+
+    # the built-in bot hands over after this many messages it could not understand
+    bot_max_failures: int = 2
+    bot_rate: str = "60/minute"  # public (site key) bot messages per client address
+    # KPIs: an answer within this many seconds counts toward the service level
+    service_level_s: int = 20
 
     seed_demo: bool = True
     demo_password: str = "coview-demo"

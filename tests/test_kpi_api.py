@@ -95,6 +95,8 @@ async def test_customer_rates_once_and_a_second_rating_is_refused(
         await problem(r, 409)
     kept = await server.app[STORE].get_csat(esc.id)
     assert kept is not None and (kept.score, kept.comment, kept.agent_id) == (4, "útil", "ag_ana")
+    events = await server.app[STORE].list_events(esc.id)
+    assert (events[-1].type, events[-1].data) == ("csat", {"score": 4, "comment": "útil"})
 
 
 async def test_bad_ratings_and_wrong_callers_are_refused(

@@ -65,8 +65,12 @@ async def test_docs_page_lists_every_operation(
     assert '<script src="http' not in html  # no CDN
     page = await browser.new_page()  # type: ignore[attr-defined]
     await page.goto(f"{server.url}/api/docs")
-    await page.get_by_role("link", name="POST /api/auth/login").click()
-    await page.get_by_text("Request body").first.click()
+    await page.get_by_role("link", name="POST /api/bot/messages").click()
+    operation = page.locator("#post_bot_messages")
+    await operation.get_by_text("Request body").click()
+    await operation.get_by_role("link", name='"Context"').click()
+    assert await page.locator("#schema-Context").is_visible()
+    assert page.url.endswith("#schema-Context")
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "api_docs.png"))
     await page.close()

@@ -202,3 +202,20 @@ def test_estimated_wait_grows_with_the_queue_ahead() -> None:
     assert estimate_wait_s(queued=0, free_agents=1, staffed_agents=2, handle_s=300) == 0
     assert estimate_wait_s(queued=3, free_agents=0, staffed_agents=2, handle_s=300) == 600
     assert estimate_wait_s(queued=1, free_agents=0, staffed_agents=0, handle_s=120) == 240
+
+
+def test_repeated_hour_when_clocks_go_back_follows_local_wall_time() -> None:
+    # 25 October 2026, Madrid: 03:00 CEST becomes 02:00 CET, so 02:00-03:00 happens twice.
+    night = Calendar(
+        timezone="Europe/Madrid", weekly={"sun": [Interval(start="02:00", end="03:00")]}
+    )
+    assert opening_state(night, utc(2026, 10, 25, 0, 30)) is None  # 02:30 CEST
+    assert opening_state(night, utc(2026, 10, 25, 1, 30)) is None  # 02:30 CET
+    assert opening_state(night, utc(2026, 10, 25, 2, 0)) == CLOSED  # 03:00 CET
+
+
+def test_skipped_hour_when_clocks_go_forward_is_never_open() -> None:
+    # 29 March 2026, Madrid: 02:00 CET jumps to 03:00 CEST; 02:00-02:59 never happens.
+    gap = Calendar(timezone="Europe/Madrid", weekly={"sun": [Interval(start="02:00", end="03:00")]})
+    assert opening_state(gap, utc(2026, 3, 29, 0, 59)) == CLOSED  # 01:59 CET
+    assert opening_state(gap, utc(2026, 3, 29, 1, 0)) == CLOSED  # 03:00 CEST

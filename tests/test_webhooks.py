@@ -9,53 +9,27 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from escalation.webhook_signing import verify
 from escalation.webhooks import WEBHOOKS
+from server.keys import STORE
+from store.engagement_models import WebhookDelivery
+from store.models import utcnow
 from tests.api import bearer, login, problem
 from tests.harness import RunningServer, free_port, make_config, running_server
-
-
-@dataclass
-class Receiver:
-    """A loopback endpoint answering with the next status of ``statuses`` (then 200)."""
-
-    statuses: list[int] = field(default_factory=list)
-    received: list[tuple[dict[str, str], str]] = field(default_factory=list)
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-    url: str = ""
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.received.append((dict(request.headers), await request.text()))
-        self.arrived.set()
-        status = self.statuses.pop(0) if self.statuses else 200
-        return web.Response(status=status, text="ok")
-
-    async def wait_for(self, count: int) -> None:
-        while len(self.received) < count:
-            self.arrived.clear()
-            await asyncio.wait_for(self.arrived.wait(), 10)
+from tests.receivers import Receiver, receiving
 
 
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
-    recv = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", recv.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    recv.url = f"http://127.0.0.1:{port}/hook"
-    yield recv
-    await runner.cleanup()
+    async with receiving() as recv:
+        yield recv
 
 
 @pytest.fixture
@@ -230,3 +204,49 @@ async def test_test_message_reaches_the_endpoint(
         assert r.status == 202
     await receiver.wait_for(1)
     assert json.loads(receiver.received[0][1])["type"] == "webhook.test"
+
+
+async def test_escalation_events_are_delivered_as_they_happen(
+    fast_server: RunningServer, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    await subscribe(http, fast_server, receiver.url, event_types=["escalation.*"])
+    async with http.post(
+        f"{fast_server.url}/api/escalations",
+        json={"modalities": ["video"], "context": {"page": {"url": "/demo/"}}},
+        headers=bearer(fast_server.config.demo_api_key),
+    ) as r:
+        assert r.status == 201, await r.text()
+        esc_id = (await r.json())["escalation"]["id"]
+    await receiver.wait_for(2)
+    messages = sorted(
+        (json.loads(body) for _, body in receiver.received), key=lambda m: m["data"]["event"]["seq"]
+    )
+    assert [m["type"] for m in messages] == ["escalation.requested", "escalation.queued"]
+    assert {m["data"]["escalation"]["id"] for m in messages} == {esc_id}
+
+
+async def test_a_delivery_claimed_by_a_node_that_died_is_sent_by_another(
+    fast_server: RunningServer, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    endpoint = await subscribe(http, fast_server, receiver.url)
+    store = fast_server.app[STORE]
+    now = utcnow()
+    await store.save_delivery(
+        WebhookDelivery(
+            id="msg_orphan",
+            tenant_id="demo",
+            endpoint_id=endpoint["id"],
+            event_type="escalation.queued",
+            body="{}",
+            next_attempt_at=now + timedelta(seconds=0.3),
+            created_at=now,
+        )
+    )
+    # A dead node claimed it (lease 0.5 s) and never sent it.
+    claimed = await store.claim_due_deliveries(
+        now + timedelta(seconds=1), utcnow() + timedelta(seconds=0.5), 10
+    )
+    assert [d.id for d in claimed] == ["msg_orphan"]
+    await receiver.wait_for(1)
+    assert receiver.received[0][0]["webhook-id"] == "msg_orphan"
+    assert (await settled(http, fast_server, endpoint["id"]))["status"] == "delivered"
