@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 SITE = {"X-Coview-Site-Key": "demo-site-key"}
 CONTEXT = {
-    "page": {"url": "http://127.0.0.1/demo/checkout", "title": "Checkout"},
+    "page": {"url": "http://127.0.0.1/demo/", "title": "Aurora Pro"},
     "customer": {"id": "cus_joao", "name": "João Pereira", "tier": "premium", "language": "pt"},
     "cart": {"items": [{"name": "Aurora Care plan", "quantity": 1, "price": 99.0}]},
     "transcript": [
@@ -64,6 +64,7 @@ async def test_workspace_shows_history_and_upgrades_and_transfers(
             await context.get_by_text("Como descalcifico a máquina?").wait_for()
             history = context.get_by_role("region", name="Previous requests")
             await history.get_by_text("cancelled").wait_for()
+            await context.get_by_role("link", name="Aurora Pro").wait_for()
             await workspace.locator("[data-slot='cobrowse']").wait_for()
             await shoot(agent, "console-workspace-cobrowse-desktop")
 

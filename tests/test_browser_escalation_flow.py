@@ -199,3 +199,38 @@ async def request_video_help_en(page: Any, server: RunningServer) -> str:
     saved = await page.evaluate("JSON.parse(sessionStorage.getItem('coview:demo-site-key'))")
     escalation_id: str = saved["escalationId"]
     return escalation_id
+
+
+async def test_cobrowse_shows_the_customers_page_with_card_fields_masked(
+    server: RunningServer, browser: Any
+) -> None:
+    async with new_page(browser) as agent, new_page(browser) as customer:
+        await agent_console(agent, server, "en")
+        await customer.goto(f"{server.url}/demo/")
+        await widget(customer).get_by_role("button", name="Video help").click()
+        await widget(customer).get_by_role("button", name="Show my screen to the agent").click()
+        consent = widget(customer).get_by_role("alertdialog")
+        await consent.get_by_role("button", name="Allow").click()
+        offer = agent.get_by_role("listitem", name="New request from Anonymous visitor")
+        await offer.get_by_role("button", name="Accept").click()
+        await widget(customer).get_by_text("The agent can see this page.").wait_for()
+
+        view = agent.get_by_role("tabpanel").locator("[data-slot='cobrowse']")
+        page_in_console = view.frame_locator("iframe")
+        await page_in_console.get_by_text("Aurora Pro espresso machine").first.wait_for()
+        await agent.locator(".tag.state[data-state=in_session]").wait_for()
+
+        await customer.get_by_role("link", name="Cart").click()  # same site: sharing resumes
+        await page_in_console.get_by_role("heading", name="Checkout").wait_for()
+        await customer.get_by_label("Card number").fill("4242 4242 4242 4242")
+        await customer.get_by_label("Coupon code").fill("AURORA10")
+        coupon = page_in_console.locator("input[name='coupon']")
+        for _ in range(100):
+            if await coupon.input_value() == "AURORA10":
+                break
+            await agent.wait_for_timeout(100)
+        assert await coupon.input_value() == "AURORA10"  # unmasked on purpose
+        card = await page_in_console.locator("input[name='card']").input_value()
+        assert "4242" not in card
+        await shoot(agent, "flow-cobrowse-console-desktop")
+        await shoot(customer, "flow-cobrowse-customer-desktop")

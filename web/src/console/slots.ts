@@ -28,7 +28,10 @@ export async function mountCall(container: HTMLElement, options: AgentSlotOption
 }
 
 type ViewerModule = {
-  mountCobrowseViewer?: (c: HTMLElement, o: { token: string; sessionId: string; lang?: string; server?: string }) => { destroy(): void };
+  mountCobrowseViewer?: (
+    c: HTMLElement,
+    o: { token: string; sessionId: string; lang?: string; server?: string; onStatus?: (status: string) => void },
+  ) => { destroy(): void };
 };
 
 /** The customer's live page (rrweb replay in a sandboxed iframe) with the agent's tools. */
@@ -36,11 +39,31 @@ export async function mountViewer(container: HTMLElement, options: AgentSlotOpti
   const module = await importModule<ViewerModule>("cobrowse-viewer");
   if (!module?.mountCobrowseViewer) return null;
   container.replaceChildren();
+  let reported = false;
   const viewer = module.mountCobrowseViewer(container, {
     token: options.token,
     sessionId: options.sessionId,
     lang: options.lang,
     server: options.baseUrl,
+    onStatus: (status) => {
+      if (status === "live" && !reported) {
+        reported = true;
+        void reportMediaConnected(options, "cobrowse");
+      }
+    },
   });
   return { unmount: () => viewer.destroy() };
+}
+
+/** The escalation enters in_session when the customer's page first shows. */
+async function reportMediaConnected(options: AgentSlotOptions, modality: string): Promise<void> {
+  try {
+    await fetch(`/api/escalations/${encodeURIComponent(options.escalationId)}/media-connected`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${options.token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ modality }),
+    });
+  } catch {
+    /* the state catches up on the next report */
+  }
 }

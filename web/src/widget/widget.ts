@@ -59,6 +59,7 @@ export class Widget implements CoviewApi {
     this.t = translator(CATALOGS, this.lang);
     const host = document.createElement("coview-widget");
     host.setAttribute("style", HOST_STYLE);
+    host.setAttribute("data-coview-block", ""); // co-browsing shows the agent the page, not this panel
     this.root = host.attachShadow({ mode: "open" });
     const style = document.createElement("style");
     style.textContent = CSS;
