@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.keys import TEMPLATES
-from web import call_pages, cobrowse_pages, console, demo, widget_assets
+from web import call_pages, cobrowse_pages, console, cors, demo, widget_assets
 from web.pages import landing
 from web.render import STATIC_DIR, make_environment
 
@@ -16,6 +16,7 @@ def setup(app: web.Application) -> None:
     demo.setup(app)
     console.setup(app)
     widget_assets.setup(app)
+    cors.setup(app)
     call_pages.setup(app)
     cobrowse_pages.setup(app)
     app[TEMPLATES] = make_environment(app)
