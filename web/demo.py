@@ -11,8 +11,6 @@ from server.errors import NotFound
 from server.keys import CONFIG
 from web.render import render
 
-DEMO_VIDEO_DIR = "demo-videos"
-
 
 @dataclass(frozen=True)
 class DemoProduct:
@@ -62,7 +60,7 @@ async def demo_video(request: web.Request) -> web.StreamResponse:
     if "/" in name or not name.endswith(".webm"):
         raise NotFound("no such demo video")
     config = request.app[CONFIG]
-    path = config.data_dir / DEMO_VIDEO_DIR / name
+    path = config.demo_videos_path / name
     if not path.is_file():
         raise NotFound("demo video not generated yet: run `python -m media.demo_video`")
     return web.FileResponse(path, headers={"Content-Type": "video/webm"})
