@@ -82,3 +82,36 @@ async def test_workspace_shows_history_and_upgrades_and_transfers(
             assert [n.text for n in esc.notes] == ["Wants help descaling"]
             await workspace.get_by_role("button", name="Close tab").click()
             await agent.get_by_text("No active sessions.").wait_for()
+
+
+async def test_several_sessions_in_tabs_up_to_capacity_and_by_keyboard(
+    server: RunningServer, browser: Any
+) -> None:
+    async with aiohttp.ClientSession() as http, new_page(browser, viewport=DESKTOP) as agent:
+        await agent.goto(f"{server.url}/console")
+        await agent.get_by_label("Email").fill("ana@demo.coview")
+        await agent.get_by_label("Password").fill("coview-demo")
+        await agent.get_by_role("button", name="Sign in").click()
+        await agent.get_by_label("Status").select_option("available")
+        await agent.locator(".pill[data-presence='available']").wait_for(state="attached")
+        for _ in range(2):  # co-browse capacity is 2
+            await create(http, server, ["cobrowse"])
+            offer = agent.get_by_role("listitem", name="New request from João Pereira")
+            await offer.get_by_role("button", name="Accept").click()
+            await offer.wait_for(state="detached")
+        tabs = agent.get_by_role("tab")
+        assert await tabs.count() == 2
+        await agent.locator(".cap.full", has_text="Co-browse 2/2").wait_for()
+        await agent.locator(".pill[data-presence='busy']", has_text="Busy").wait_for()
+        await shoot(agent, "console-two-tabs-desktop")
+
+        second = tabs.nth(1)
+        assert await second.get_attribute("aria-selected") == "true"
+        await second.focus()
+        await agent.keyboard.press("ArrowLeft")
+        assert await tabs.nth(0).get_attribute("aria-selected") == "true"
+        assert await agent.evaluate("document.activeElement.getAttribute('role')") == "tab"
+        assert await agent.get_by_role("tabpanel").count() == 1  # the other one is hidden
+        width = await agent.evaluate("document.documentElement.scrollWidth")
+        height = await agent.evaluate("document.documentElement.scrollHeight")
+        assert (width, height) == (1280, 720)
