@@ -80,6 +80,11 @@ class EncodedWebmWriter:
     def started(self) -> bool:
         return self._start is not None
 
+    @property
+    def duration_s(self) -> float:
+        """Media time written so far."""
+        return self._last_pts_s
+
     def _open(self, width: int, height: int) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         container = av.open(str(self.path), mode="w", format="webm")

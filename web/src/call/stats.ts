@@ -7,6 +7,8 @@ export interface Quality {
   kbps: number;
   level: "good" | "fair" | "poor";
   framesDecoded: number;
+  /** Local candidate type of the selected pair: "host", "srflx", "prflx" or "relay". */
+  route: string | null;
 }
 
 interface Sample {
@@ -28,9 +30,11 @@ export class QualityMeter {
     let received = 0;
     let lost = 0;
     let framesDecoded = 0;
+    let localCandidate: string | null = null;
     report.forEach((s: Record<string, unknown> & { type: string }) => {
-      if (s.type === "candidate-pair" && s.nominated && typeof s.currentRoundTripTime === "number") {
-        rtt = s.currentRoundTripTime * 1000;
+      if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") {
+        if (typeof s.currentRoundTripTime === "number") rtt = s.currentRoundTripTime * 1000;
+        localCandidate = String(s.localCandidateId);
       } else if (s.type === "inbound-rtp") {
         bytes += Number(s.bytesReceived ?? 0);
         received += Number(s.packetsReceived ?? 0);
@@ -40,6 +44,8 @@ export class QualityMeter {
         bytes += Number(s.bytesSent ?? 0);
       }
     });
+    const local = localCandidate ? report.get(localCandidate) : undefined;
+    const route = local ? String(local.candidateType) : null;
     const now = performance.now();
     const prev = this.last;
     this.last = { at: now, bytes, received, lost };
@@ -50,6 +56,6 @@ export class QualityMeter {
     const lossPct = dReceived + dLost > 0 ? (100 * Math.max(0, dLost)) / (dReceived + dLost) : 0;
     const r = rtt as number | null;
     const level = lossPct > 8 || (r ?? 0) > 500 ? "poor" : lossPct > 2 || (r ?? 0) > 250 ? "fair" : "good";
-    return { rttMs: r, lossPct, kbps, level, framesDecoded };
+    return { rttMs: r, lossPct, kbps, level, framesDecoded, route };
   }
 }
