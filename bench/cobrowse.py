@@ -34,7 +34,20 @@ RESULTS = ROOT / "bench" / "results"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SESSIONS = (1, 50, 200)
 PER_SESSION_RATE = 20
-RATE_STEPS: tuple[int, ...] = (4_000, 8_000, 12_000, 16_000, 20_000, 24_000, 28_000, 32_000, 40_000)
+RATE_STEPS: tuple[int, ...] = (
+    1_000,
+    2_000,
+    4_000,
+    6_000,
+    8_000,
+    12_000,
+    16_000,
+    20_000,
+    24_000,
+    28_000,
+    32_000,
+    40_000,
+)
 
 
 def free_port() -> int:

@@ -174,6 +174,14 @@ async def test_remote_control_needs_consent_and_stops_on_escape(pair: Pair) -> N
         "() => document.querySelector('input[name=q]').value === 'red'"
     )
 
+    card = await replay(agent).locator("input[name=card]").bounding_box()
+    await agent.mouse.click(card["x"] + 10, card["y"] + card["height"] / 2)
+    await agent.keyboard.type("4111")
+    await agent.mouse.move(card["x"] + 30, card["y"] + 30)  # ordered after the typing
+    await pair.customer.get_by_role("img", name="Ana Souza").wait_for()
+    await asyncio.sleep(0.2)
+    assert await pair.customer.get_by_label("Card number").input_value() == ""
+
     await pair.customer.keyboard.press("Escape")
     await agent.get_by_text("The customer stopped remote control").wait_for()
     await agent.mouse.click(button["x"] + button["width"] / 2, button["y"] + button["height"] / 2)
@@ -307,3 +315,40 @@ async def test_customer_sees_a_clear_message_when_the_recorder_cannot_run(
         assert await customer.evaluate("document.body.dataset.cobrowse") == "unsupported"
     finally:
         await context.close()
+
+
+async def test_highlight_drawing_and_guide_show_on_the_customer_page(pair: Pair) -> None:
+    agent = await pair.open_viewer()
+    button = await replay(agent).locator("#add").bounding_box()
+    await agent.get_by_role("button", name="Highlight").click()
+    await agent.mouse.click(button["x"] + 5, button["y"] + 5)
+    await pair.customer.get_by_test_id("coview-highlight").wait_for()
+
+    await agent.get_by_role("button", name="Draw").click()
+    glass = await agent.locator(".cv-glass").bounding_box()
+    await agent.mouse.move(glass["x"] + 50, glass["y"] + 50)
+    await agent.mouse.down()
+    for step in range(10):
+        await agent.mouse.move(glass["x"] + 60 + step * 15, glass["y"] + 60 + step * 5)
+    await agent.mouse.up()
+    await pair.customer.locator("coview-cobrowse-overlay polyline").first.wait_for(state="attached")
+    await shot(pair.customer, "tools")
+
+    bottom = await replay(agent).locator("#bottom").bounding_box()
+    assert bottom is not None
+    await agent.get_by_role("button", name="Guide to").click()
+    # The last visible filler row, to guide the customer further down the page.
+    row = replay(agent).get_by_text("Item 3", exact=True)
+    box = await row.bounding_box()
+    await agent.mouse.click(box["x"] + 5, box["y"] + 5)
+    await pair.customer.wait_for_function("() => window.scrollY > 0")
+
+
+async def test_agent_follows_the_customer_to_the_next_page(pair: Pair) -> None:
+    agent = await pair.open_viewer()
+    await pair.customer.get_by_role("link", name="→ 2").click()
+    await replay(agent).get_by_role("heading", name="Co-browse test page · 2").wait_for()
+    await pair.customer.mouse.wheel(0, 400)
+    await agent.wait_for_function(
+        "() => document.querySelector('.cv-frame iframe').contentWindow.scrollY > 100"
+    )

@@ -75,3 +75,13 @@ def test_partial_numbers_typed_into_unmasked_fields_show_at_most_six_digits() ->
 def test_long_numbers_in_page_text_are_not_input_values() -> None:
     raw = batch({"type": 3, "timestamp": 1700000000000, "data": {"source": 0, "text": "12345678"}})
     assert Masker().mask_batch(raw) is raw
+
+
+def test_negative_and_decimal_numbers_are_not_taken_for_text() -> None:
+    raw = batch({"type": 3, "data": {"source": 5, "x": -12345678, "y": 0.123456789}})
+    assert not Masker().needs_masking(raw)
+
+
+def test_card_after_a_colon_inside_text_is_still_found() -> None:
+    raw = batch({"type": 3, "data": {"text": "card:" + CARD.replace(" ", "")}})
+    assert b"4539" not in Masker().mask_batch(raw)
