@@ -18,6 +18,7 @@ from escalation.rules import HelpRequest, decide
 from escalation.rules_service import load_rules
 from escalation.schemas import LANGUAGE_PATTERN, CreateEscalation
 from escalation.service import Created
+from escalation.states import is_terminal
 from server.auth.invites import join_url
 from server.auth.principals import ApiKeyPrincipal, SitePrincipal
 from server.auth.request import require
@@ -173,7 +174,7 @@ async def post_message(request: web.Request) -> web.Response:
         }
         reply = turn.reply
         failed = turn.failed
-        escalation_id = conversation.escalation_id
+        escalation_id = await _open_escalation(request, caller.tenant_id, conversation)
         if escalation_id is not None:
             reply = bot.already_escalated_reply(u.language)
         elif turn.escalate:
@@ -182,14 +183,17 @@ async def post_message(request: web.Request) -> web.Response:
                 said,
                 BotMessage(role="bot", text=reply, at=now),
             ]
-            created = await _escalate(request, caller, body, conversation, transcript, turn)
-            result["escalation"] = created.escalation.public()
-            result["customer"] = _credentials(request, created)
-            if created.escalation.state == "ineligible":
-                reply = bot.unavailable_reply(u.language, created.escalation.alternative)
+            created = await _escalate_once(request, caller, body, conversation, transcript, turn)
+            if created is None:  # a concurrent message of this conversation escalated it
+                reply = bot.already_escalated_reply(u.language)
             else:
-                escalation_id = created.escalation.id
-            failed = 0
+                result["escalation"] = created.escalation.public()
+                result["customer"] = _credentials(request, created)
+                if created.escalation.state == "ineligible":
+                    reply = bot.unavailable_reply(u.language, created.escalation.alternative)
+                else:
+                    escalation_id = created.escalation.id
+                failed = 0
         messages = [*conversation.transcript, said, BotMessage(role="bot", text=reply, at=now)]
         await request.app[STORE].put_bot_conversation(
             conversation.model_copy(
@@ -205,6 +209,53 @@ async def post_message(request: web.Request) -> web.Response:
         return 200, {"reply": reply, **result}
 
     return await idempotent(request, caller, "bot-messages", handler)
+
+
+def _reservation(tenant_id: str, conversation_id: str) -> str:
+    return f"{tenant_id}:bot-escalation:{conversation_id}"
+
+
+async def _open_escalation(
+    request: web.Request, tenant_id: str, conversation: BotConversation
+) -> str | None:
+    """The conversation's escalation while it is still open; once it has ended, the bot
+    talks again and may escalate anew."""
+    if conversation.escalation_id is None:
+        return None
+    store = request.app[STORE]
+    esc = await store.get_escalation(conversation.escalation_id)
+    if esc is not None and not is_terminal(esc.state):
+        return esc.id
+    await store.release_idempotent(_reservation(tenant_id, conversation.id))
+    return None
+
+
+async def _escalate_once(
+    request: web.Request,
+    caller: ApiKeyPrincipal | SitePrincipal,
+    body: BotMessageBody,
+    conversation: BotConversation,
+    transcript: list[BotMessage],
+    turn: bot.BotTurn,
+) -> Created | None:
+    """Escalate unless another message of the conversation already did (on any node):
+    the conversation's escalation is reserved atomically in the store first. None when
+    someone else holds the reservation; an ineligible result frees it for a later try."""
+    store = request.app[STORE]
+    key = _reservation(caller.tenant_id, conversation.id)
+    ttl = float(request.app[CONFIG].idempotency_ttl_s)
+    if await store.begin_idempotent(key, "bot", ttl) is not None:
+        return None
+    try:
+        created = await _escalate(request, caller, body, conversation, transcript, turn)
+    except BaseException:
+        await store.release_idempotent(key)
+        raise
+    if created.escalation.state == "ineligible":
+        await store.release_idempotent(key)
+    else:
+        await store.finish_idempotent(key, 201, created.escalation.id, ttl)
+    return created
 
 
 async def _escalate(

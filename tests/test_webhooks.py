@@ -250,3 +250,35 @@ async def test_a_delivery_claimed_by_a_node_that_died_is_sent_by_another(
     await receiver.wait_for(1)
     assert receiver.received[0][0]["webhook-id"] == "msg_orphan"
     assert (await settled(http, fast_server, endpoint["id"]))["status"] == "delivered"
+
+
+async def test_pending_deliveries_of_a_deleted_endpoint_fail_without_being_sent(
+    tmp_path: Path, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    # The retry comes 1 s after the first failure: long enough to delete the endpoint.
+    config = make_config(tmp_path, webhook_backoff_s=1.0, webhook_poll_s=0.05)
+    async with running_server(config) as server:
+        await _deleted_endpoint_scenario(server, http, receiver)
+
+
+async def _deleted_endpoint_scenario(
+    fast_server: RunningServer, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    receiver.statuses = [500, 500, 500]
+    endpoint = await subscribe(http, fast_server, receiver.url)
+    await fast_server.app[WEBHOOKS].publish("demo", "escalation.queued", {})
+    await receiver.wait_for(1)
+    token = await login(http, fast_server, "admin@demo.coview", "coview-admin")
+    async with http.delete(
+        f"{fast_server.url}/api/admin/webhooks/{endpoint['id']}", headers=bearer(token)
+    ) as r:
+        assert r.status == 204
+    store = fast_server.app[STORE]
+    for _ in range(200):
+        log = await store.list_deliveries("demo", endpoint["id"])
+        if log and log[0].status != "pending":
+            break
+        await asyncio.sleep(0.05)
+    assert log[0].status == "failed"
+    assert [a.error for a in log[0].attempts] == ["HTTP 500", "the endpoint was deleted"]
+    assert len(receiver.received) == 1

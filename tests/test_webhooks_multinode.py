@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from server.keys import STORE
 from store.engagement_models import WebhookDelivery, WebhookEndpoint
 from store.models import utcnow
+from tests.api import bearer, login
 from tests.harness import RunningServer, make_config, running_server
 from tests.receivers import Receiver, receiving
 
@@ -70,3 +72,19 @@ async def test_two_nodes_deliver_each_pending_delivery_exactly_once(
     assert sent == Counter({f"msg_{i:03}": 1 for i in range(DELIVERIES)})
     log = await store.list_deliveries("demo", "wh_shared", limit=100)
     assert len(log) == DELIVERIES
+
+
+async def test_rules_set_on_one_node_apply_on_the_other(
+    two_nodes: tuple[RunningServer, RunningServer],
+) -> None:
+    a, b = two_nodes
+    async with aiohttp.ClientSession() as http:
+        admin = await login(http, a, "admin@demo.coview", "coview-admin")
+        closed = {"calendar": {"timezone": "Asia/Tokyo", "weekly": {}}}
+        async with http.put(f"{a.url}/api/admin/rules", json=closed, headers=bearer(admin)) as r:
+            assert r.status == 200
+        async with http.get(
+            f"{b.url}/api/availability", headers={"X-Coview-Site-Key": "demo-site-key"}
+        ) as r:
+            body = await r.json()
+    assert (body["available"], body["reason"]) == (False, "closed")
