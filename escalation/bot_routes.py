@@ -18,6 +18,7 @@ from escalation.rules import HelpRequest, decide
 from escalation.rules_service import load_rules
 from escalation.schemas import LANGUAGE_PATTERN, CreateEscalation
 from escalation.service import Created
+from escalation.states import is_terminal
 from server.auth.invites import join_url
 from server.auth.principals import ApiKeyPrincipal, SitePrincipal
 from server.auth.request import require
@@ -173,7 +174,7 @@ async def post_message(request: web.Request) -> web.Response:
         }
         reply = turn.reply
         failed = turn.failed
-        escalation_id = conversation.escalation_id
+        escalation_id = await _open_escalation(request, caller.tenant_id, conversation)
         if escalation_id is not None:
             reply = bot.already_escalated_reply(u.language)
         elif turn.escalate:
@@ -210,6 +211,25 @@ async def post_message(request: web.Request) -> web.Response:
     return await idempotent(request, caller, "bot-messages", handler)
 
 
+def _reservation(tenant_id: str, conversation_id: str) -> str:
+    return f"{tenant_id}:bot-escalation:{conversation_id}"
+
+
+async def _open_escalation(
+    request: web.Request, tenant_id: str, conversation: BotConversation
+) -> str | None:
+    """The conversation's escalation while it is still open; once it has ended, the bot
+    talks again and may escalate anew."""
+    if conversation.escalation_id is None:
+        return None
+    store = request.app[STORE]
+    esc = await store.get_escalation(conversation.escalation_id)
+    if esc is not None and not is_terminal(esc.state):
+        return esc.id
+    await store.release_idempotent(_reservation(tenant_id, conversation.id))
+    return None
+
+
 async def _escalate_once(
     request: web.Request,
     caller: ApiKeyPrincipal | SitePrincipal,
@@ -222,7 +242,7 @@ async def _escalate_once(
     the conversation's escalation is reserved atomically in the store first. None when
     someone else holds the reservation; an ineligible result frees it for a later try."""
     store = request.app[STORE]
-    key = f"{caller.tenant_id}:bot-escalation:{conversation.id}"
+    key = _reservation(caller.tenant_id, conversation.id)
     ttl = float(request.app[CONFIG].idempotency_ttl_s)
     if await store.begin_idempotent(key, "bot", ttl) is not None:
         return None

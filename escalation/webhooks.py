@@ -36,6 +36,7 @@ log = logging.getLogger("coview.webhooks")
 
 EVENT_PREFIX = "escalation."
 CLAIM_BATCH = 20
+PRUNE_EVERY_S = 3_600.0
 MAX_ERROR_CHARS = 300
 
 
@@ -102,11 +103,20 @@ class WebhookDispatcher:
         await asyncio.gather(*(self._attempt(d) for d in due))
         return len(due)
 
+    async def prune(self) -> int:
+        """Drop finished deliveries older than the log's retention."""
+        before = utcnow() - timedelta(days=self.config.webhook_log_days)
+        return await self.store.prune_deliveries(before)
+
     async def run(self) -> None:
+        next_prune = 0.0
         while True:
             try:
                 while await self.run_once() == CLAIM_BATCH:
                     pass
+                if time.monotonic() >= next_prune:
+                    next_prune = time.monotonic() + PRUNE_EVERY_S
+                    await self.prune()
             except Exception:
                 log.exception("webhook worker pass failed; retrying")
             with contextlib.suppress(TimeoutError):

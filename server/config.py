@@ -71,6 +71,7 @@ class Config:
     webhook_timeout_s: float = 10.0
     webhook_poll_s: float = 1.0  # how often a node looks for due deliveries
     webhook_lease_s: float = 60.0  # a claimed delivery is retried elsewhere after this
+    webhook_log_days: int = 14  # finished deliveries stay in the log this long
 
     # the built-in bot hands over after this many messages it could not understand
     bot_max_failures: int = 2

@@ -35,3 +35,7 @@ class WebhookStore(Protocol):
     ) -> list[WebhookDelivery]:
         """Newest first."""
         ...
+
+    async def prune_deliveries(self, before: datetime) -> int:
+        """Forget finished (delivered or failed) deliveries created before ``before``."""
+        ...

@@ -1,6 +1,8 @@
 """Fuzz the HTTP API from its own OpenAPI document with schemathesis: every operation
-gets generated requests (with the credential it documents) and every answer must be
-below 500, and every 4xx must be application/problem+json.
+gets generated requests (with the credential it documents); every answer must be
+below 500, every 4xx application/problem+json, and every answer must match the
+document (a documented status, its content type and its schema), so the spec cannot
+drift from the code.
 
 Used by ``tests/test_fuzz.py`` (a bounded run) and ``bench/fuzz.py`` (a long one). The
 generated requests are sent from a worker thread (schemathesis is synchronous) while
@@ -18,12 +20,19 @@ from typing import Any
 import aiohttp
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from server.keys import OPENAPI_SPEC
 from tests.api import bearer, customer_token, login, open_session
 from tests.harness import RunningServer
 
 PROBLEM_JSON = "application/problem+json"
+# The answers must also match the document: documented status, content type and schema.
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 NO_CREDENTIALS = {"/api/auth/logout"}  # a fuzzed logout would revoke the shared token
 
 
@@ -92,6 +101,14 @@ def _exercise(operation: Any, sent: dict[str, str], examples: int, report: FuzzR
         report.requests += 1
         report.statuses[response.status_code] += 1
         kind = _content_type(response)
+        try:
+            case.validate_response(response, checks=CONFORMANCE)
+        except Exception as exc:  # schemathesis raises a failure group describing the drift
+            report.findings.append(
+                Finding(
+                    case.method, case.formatted_path, response.status_code, kind, str(exc)[:600]
+                )
+            )
         if response.status_code >= 500 or (response.status_code >= 400 and kind != PROBLEM_JSON):
             report.findings.append(
                 Finding(

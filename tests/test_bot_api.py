@@ -212,3 +212,18 @@ async def test_concurrent_messages_of_one_conversation_escalate_it_once(
     )
     waiting = await server.app[STORE].list_escalations("demo", states=["queued"])
     assert [e.conversation_id for e in waiting].count("conv-race") == 1
+
+
+async def test_after_the_escalation_ends_the_bot_talks_and_may_escalate_again(
+    server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    first = await say(http, server, "conv-again", "I want to talk to a person")
+    esc_id = first["escalation"]["id"]
+    async with http.post(
+        f"{server.url}/api/escalations/{esc_id}/cancel", json={}, headers=API_KEY
+    ) as r:
+        assert r.status == 200, await r.text()
+    hello = await say(http, server, "conv-again", "hello")
+    assert hello["intent"] == "greeting" and hello["reply"].startswith("Hello!")
+    second = await say(http, server, "conv-again", "a video call please")
+    assert second["escalation"]["id"] != esc_id

@@ -8,7 +8,7 @@ from tests.harness import RunningServer
 EXAMPLES_PER_OPERATION = 15
 
 
-async def test_fuzzed_requests_never_get_5xx_and_errors_are_problem_json(
+async def test_fuzzed_requests_never_get_5xx_errors_are_problem_json_and_match_the_spec(
     server: RunningServer,
 ) -> None:
     report = await fuzz(server, EXAMPLES_PER_OPERATION)

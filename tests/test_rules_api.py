@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from escalation.rules_models import WEEKDAYS
 from server.keys import STORE
 from store.escalation_models import Escalation, EscalationEvent, EscalationWrite, State
 from store.models import utcnow
@@ -199,3 +200,28 @@ async def test_estimated_wait_comes_from_the_queue_and_recent_handle_times(
     body = await availability(http, server, page="/demo/")
     # One free agent takes the first of 3 queued; 2 ahead + this one at 180 s each.
     assert body["available"] and body["estimated_wait_s"] == 540
+
+
+async def test_holiday_today_and_rules_that_do_not_require_agents(
+    server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    token = await admin_token(http, server)
+    today = utcnow().date().isoformat()  # UTC calendar: today is the local date
+    rules = {
+        "calendar": {
+            "timezone": "UTC",
+            "weekly": {d: [{"start": "00:00", "end": "24:00"}] for d in WEEKDAYS},
+            "holidays": [{"date": today, "name": "Founders' day"}],
+        },
+        "require_agents": False,
+        "alternative": "leave_message",
+    }
+    async with http.put(f"{server.url}/api/admin/rules", json=rules, headers=bearer(token)) as r:
+        assert r.status == 200, await r.text()
+    body = await availability(http, server)
+    assert (body["reason"], body["alternative"]) == ("holiday", "leave_message")
+    rules["calendar"]["holidays"] = []  # type: ignore[index]
+    async with http.put(f"{server.url}/api/admin/rules", json=rules, headers=bearer(token)) as r:
+        assert r.status == 200
+    open_now = await availability(http, server, modality="cobrowse")
+    assert open_now["available"] and open_now["modalities"] == ["cobrowse"]  # nobody present

@@ -126,3 +126,17 @@ async def test_finished_deliveries_are_no_longer_due_and_stay_in_the_log(store: 
     assert [d.id for d in await store.list_deliveries("t1")] == ["d2", "d1"]
     assert [d.id for d in await store.list_deliveries("t1", "wh2")] == ["d2"]
     assert await store.list_deliveries("t2") == []
+
+
+async def test_old_finished_deliveries_are_pruned_and_pending_ones_kept(store: Store) -> None:
+    old = delivery("old", -1).model_copy(
+        update={"status": "delivered", "created_at": utcnow() - timedelta(days=30)}
+    )
+    stuck = delivery("stuck", -1).model_copy(update={"created_at": utcnow() - timedelta(days=30)})
+    await store.save_delivery(old)
+    await store.save_delivery(stuck)
+    await store.save_delivery(delivery("new", 5).model_copy(update={"status": "failed"}))
+    assert await store.prune_deliveries(utcnow() - timedelta(days=14)) == 1
+    assert await store.get_delivery("old") is None
+    assert sorted(d.id for d in await store.list_deliveries("t1")) == ["new", "stuck"]
+    assert [d.id for d in await store.list_deliveries("t1", "wh1")] == ["new", "stuck"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.keys import TEMPLATES
-from web import call_pages, cobrowse_pages
+from web import call_pages, cobrowse_pages, console, cors, demo, widget_assets
 from web.pages import admin_page, chat_page, dashboard_page, join_page, landing
 from web.render import STATIC_DIR, make_environment
 
@@ -19,4 +19,8 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/dashboard", dashboard_page, name="dashboard")
     cobrowse_pages.setup(app)
     call_pages.setup(app)
+    demo.setup(app)
+    console.setup(app)
+    widget_assets.setup(app)
+    cors.setup(app)
     app[TEMPLATES] = make_environment(app)

@@ -84,3 +84,25 @@ class RedisWebhooks(RedisBase):
             WebhookDelivery, [self.keys.webhook_delivery(str(i)) for i in ids]
         )
         return [d for d in found if d.tenant_id == tenant_id]
+
+    async def prune_deliveries(self, before: datetime) -> int:
+        pruned = 0
+        cursor = 0
+        pattern = self.keys.tenant_deliveries("*")
+        while True:
+            cursor, indexes = await self.redis.scan(cursor, match=pattern, count=100)
+            for index in indexes:
+                old = await self.redis.zrangebyscore(index, "-inf", f"({before.timestamp()}")
+                for delivery in await self._get_many(
+                    WebhookDelivery, [self.keys.webhook_delivery(str(i)) for i in old]
+                ):
+                    if delivery.status == "pending":
+                        continue
+                    async with self.redis.pipeline(transaction=True) as pipe:
+                        pipe.delete(self.keys.webhook_delivery(delivery.id))
+                        pipe.zrem(index, delivery.id)
+                        pipe.zrem(self.keys.endpoint_deliveries(delivery.endpoint_id), delivery.id)
+                        await pipe.execute()
+                    pruned += 1
+            if cursor == 0:
+                return pruned

@@ -103,3 +103,9 @@ class SqliteWebhooks(SqliteBase):
             "ORDER BY created DESC LIMIT ?",
             (tenant_id, endpoint_id, limit),
         )
+
+    async def prune_deliveries(self, before: datetime) -> int:
+        return await self._write(
+            "DELETE FROM webhook_deliveries WHERE due IS NULL AND created < ?",
+            (before.timestamp(),),
+        )

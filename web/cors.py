@@ -1,0 +1,49 @@
+"""CORS for the endpoints the embeddable widget calls from customers' sites.
+
+The widget authenticates with the site key (whose allowed origins the server checks on
+every request) or the customer's bearer session token; browsers send no cookies to
+coview, so answering any origin adds no ambient authority. Agent and admin endpoints
+stay same-origin.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+WIDGET_PATHS = re.compile(
+    r"^/api/(availability|join|conversations|bot/messages"
+    r"|escalations(/[^/]+(/(events|cancel|abandon|csat))?)?)$"
+)
+ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Coview-Site-Key, Last-Event-ID"
+MAX_AGE_S = "600"
+
+
+def is_widget_path(path: str) -> bool:
+    return WIDGET_PATHS.match(path) is not None
+
+
+async def preflight(request: web.Request) -> web.Response:
+    if not is_widget_path(request.path) or "Origin" not in request.headers:
+        raise web.HTTPNotFound()
+    return web.Response(
+        status=204,
+        headers={
+            "Access-Control-Allow-Origin": "*",
+            "Access-Control-Allow-Methods": "GET, POST",
+            "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+            "Access-Control-Max-Age": MAX_AGE_S,
+        },
+    )
+
+
+async def _allow_origin(request: web.Request, response: web.StreamResponse) -> None:
+    if "Origin" in request.headers and is_widget_path(request.path):
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        response.headers.setdefault("Access-Control-Expose-Headers", "Retry-After")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_route("OPTIONS", "/api/{tail:.*}", preflight)
+    app.on_response_prepare.append(_allow_origin)

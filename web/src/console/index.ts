@@ -1,0 +1,433 @@
+// The agent console: sign-in, presence, the live /agent feed (offers, queue, changes),
+// and one workspace tab per accepted escalation.
+import { io, type Socket } from "socket.io-client";
+import { h } from "../shared/dom";
+import { ApiError, ConsoleApi, type AgentInfo, type Escalation } from "./api";
+import { readContext } from "./context";
+import { duration, t } from "./strings";
+import { Workspace } from "./workspace";
+
+interface Offer {
+  escalation: Escalation;
+  expiresAt: number;
+  el: HTMLElement;
+}
+
+const root = document.getElementById("console") as HTMLElement;
+const announcer = document.getElementById("announcer") as HTMLElement;
+const api = new ConsoleApi();
+
+function announce(text: string): void {
+  announcer.textContent = "";
+  window.setTimeout(() => (announcer.textContent = text), 30);
+}
+
+// ---- sound: a short two-tone beep, made with WebAudio (no file to fetch) ----
+let audio: AudioContext | null = null;
+function unlockAudio(): void {
+  try {
+    audio ??= new AudioContext();
+    void audio.resume();
+  } catch {
+    audio = null;
+  }
+}
+function beep(): void {
+  if (!audio) return;
+  const now = audio.currentTime;
+  [880, 660].forEach((freq, i) => {
+    const osc = audio!.createOscillator();
+    const gain = audio!.createGain();
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0.0001, now + i * 0.18);
+    gain.gain.exponentialRampToValueAtTime(0.25, now + i * 0.18 + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.18 + 0.16);
+    osc.connect(gain).connect(audio!.destination);
+    osc.start(now + i * 0.18);
+    osc.stop(now + i * 0.18 + 0.17);
+  });
+}
+(window as unknown as { coviewBeeps?: number }).coviewBeeps = 0;
+
+// ---- sign-in ----
+function showLogin(message = ""): void {
+  const email = h("input", { id: "email", name: "email", type: "email", autocomplete: "username", required: true });
+  const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
+  const error = h("p", { class: "error", role: "alert" }, message);
+  const form = h(
+    "form",
+    { class: "login-card", "aria-labelledby": "login-title" },
+    h("div", { class: "login-brand" }, h("span", { "aria-hidden": "true" }, "◉"), " coview"),
+    h("h1", { id: "login-title" }, t("console.login.title")),
+    h("p", { class: "muted" }, t("console.login.lead")),
+    h("label", { for: "email" }, t("console.login.email")),
+    email,
+    h("label", { for: "password" }, t("console.login.password")),
+    password,
+    error,
+    h("button", { class: "btn primary wide", type: "submit" }, t("console.login.submit")),
+    h("p", { class: "hint" }, t("console.login.demo")),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    unlockAudio();
+    error.textContent = "";
+    api
+      .login(email.value.trim(), password.value)
+      .then((agent) => startConsole(agent))
+      .catch((err: unknown) => {
+        error.textContent = err instanceof ApiError && (err.status === 401 || err.status === 422 || err.status === 400) ? t("console.login.failed") : t("console.login.error");
+      });
+  });
+  root.replaceChildren(h("div", { class: "login" }, form));
+  email.focus();
+}
+
+// ---- the signed-in console ----
+class ConsoleApp {
+  private socket: Socket | null = null;
+  private readonly offers = new Map<string, Offer>();
+  private readonly workspaces = new Map<string, Workspace>();
+  private activeId: string | null = null;
+  private presence = "offline";
+  private readonly offersList = h("ul", { class: "offers", "aria-label": t("console.offers") });
+  private readonly offersEmpty = h("p", { class: "muted" }, t("console.offers.none"));
+  private readonly queueBox = h("div", { class: "queue-box", role: "status" }, t("console.queue.empty"));
+  private readonly tablist = h("div", { class: "tabs", role: "tablist", "aria-label": t("console.sessions") });
+  private readonly panels = h("div", { class: "panels" });
+  private readonly empty = h("div", { class: "empty-ws" }, h("p", {}, t("console.sessions.none")));
+  private readonly presenceSelect: HTMLSelectElement;
+  private readonly presencePill = h("span", { class: "pill", "data-presence": "offline" }, t("console.presence.offline"));
+  private readonly feedPill = h("span", { class: "feed", "data-live": "false" }, t("console.feed.disconnected"));
+  private readonly capacityEl = h("span", { class: "capacity" });
+  private timer = 0;
+  private serverLoad: Record<string, number> | null = null;
+
+  constructor(private agent: AgentInfo) {
+    this.presenceSelect = h(
+      "select",
+      { id: "presence", "aria-label": t("console.presence") },
+      h("option", { value: "available" }, t("console.presence.available")),
+      h("option", { value: "away" }, t("console.presence.away")),
+      h("option", { value: "offline" }, t("console.presence.offline")),
+    );
+    this.presenceSelect.value = "offline";
+    this.presenceSelect.addEventListener("change", () => void this.setPresence(this.presenceSelect.value));
+    this.tablist.addEventListener("keydown", (event) => this.onTabKey(event));
+  }
+
+  mount(): void {
+    const top = h(
+      "header",
+      { class: "bar" },
+      h("a", { class: "brand", href: "/" }, h("span", { "aria-hidden": "true" }, "◉"), " coview"),
+      h("span", { class: "bar-title" }, t("console.title")),
+      this.feedPill,
+      h("div", { class: "spacer" }),
+      this.capacityEl,
+      h("label", { class: "presence", for: "presence" }, t("console.presence")),
+      this.presenceSelect,
+      this.presencePill,
+      h("span", { class: "who" }, this.agent.name),
+      h("button", { class: "btn ghost", type: "button", onclick: () => void this.logout() }, t("console.logout")),
+    );
+    const side = h(
+      "aside",
+      { class: "side" },
+      h("section", { class: "side-box", "aria-labelledby": "offers-title" }, h("h2", { id: "offers-title" }, t("console.offers")), this.offersEmpty, this.offersList),
+      h("section", { class: "side-box", "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title" }, t("console.queue")), this.queueBox),
+    );
+    const main = h("main", { class: "work", id: "main" }, this.tablist, this.panels, this.empty);
+    root.replaceChildren(h("div", { class: "app" }, top, h("div", { class: "cols" }, side, main)));
+    this.timer = window.setInterval(() => this.tick(), 250);
+    this.renderTabs();
+    void this.refreshMe();
+    this.connect();
+    void this.loadQueue();
+    this.renderCapacity();
+  }
+
+  private async refreshMe(): Promise<void> {
+    try {
+      this.agent = { ...this.agent, ...(await api.me()) };
+      if (this.agent.presence) this.showPresence(this.agent.presence);
+      this.renderCapacity();
+    } catch {
+      /* 401 handled globally */
+    }
+  }
+
+  private connect(): void {
+    const socket = io("/agent", { transports: ["websocket"], auth: { token: api.token } });
+    this.socket = socket;
+    socket.on("connect", () => this.setLive(true));
+    socket.on("disconnect", () => this.setLive(false));
+    socket.on("connect_error", (err: Error & { data?: { code?: string } }) => {
+      this.setLive(false);
+      if (err.data?.code === "unauthorized" || /token|unauthori/i.test(err.message)) signOut();
+    });
+    socket.on("presence", (data: { status?: string; load?: Record<string, number>; capacity?: Record<string, number> }) => {
+      if (data.capacity) this.agent.capacity = data.capacity;
+      if (data.load) this.serverLoad = data.load;
+      if (data.status) this.showPresence(data.status);
+      this.renderCapacity();
+    });
+    socket.on("offer", (data: { escalation: Escalation; expires_at?: string }) => this.addOffer(data.escalation, data.expires_at));
+    socket.on("offer-withdrawn", (data: { escalation_id?: string; escalation?: Escalation; id?: string }) => {
+      const id = data.escalation_id ?? data.escalation?.id ?? data.id;
+      if (id) this.removeOffer(id);
+    });
+    socket.on("queue", (data: { counts?: Record<string, number> | number; longest_wait_s?: number }) => this.showQueue(data));
+    socket.on("escalation", (data: Escalation | { escalation: Escalation }) => {
+      const e = "escalation" in data && data.escalation ? data.escalation : (data as Escalation);
+      this.onEscalation(e);
+    });
+  }
+
+  private setLive(live: boolean): void {
+    this.feedPill.dataset.live = String(live);
+    this.feedPill.textContent = live ? t("console.feed.connected") : t("console.feed.disconnected");
+  }
+
+  private showPresence(status: string): void {
+    this.presence = status;
+    this.presencePill.dataset.presence = status;
+    this.presencePill.textContent = t(`console.presence.${status}`);
+    if (status !== "busy") this.presenceSelect.value = status;
+  }
+
+  private async setPresence(status: string): Promise<void> {
+    unlockAudio();
+    try {
+      await api.setPresence(status);
+      this.showPresence(status);
+    } catch (error) {
+      announce(t("console.error", { detail: (error as Error).message }));
+      this.presenceSelect.value = this.presence === "busy" ? "available" : this.presence;
+    }
+  }
+
+  private async loadQueue(): Promise<void> {
+    try {
+      const data = (await api.queue()) as { offers?: { escalation?: Escalation; expires_at?: string }[]; counts?: Record<string, number>; longest_wait_s?: number; queued?: Escalation[] } | null;
+      for (const offer of data?.offers ?? []) {
+        const e = offer.escalation ?? (offer as unknown as Escalation);
+        const expires = offer.expires_at ?? (e.offer_expires_at as string | undefined);
+        if (e?.id) this.addOffer(e, expires, false);
+      }
+      if (data?.counts || data?.queued) this.showQueue({ counts: data.counts ?? data.queued?.length ?? 0, longest_wait_s: data.longest_wait_s });
+    } catch {
+      /* queue endpoint not available yet */
+    }
+  }
+
+  private showQueue(data: { counts?: Record<string, number> | number; longest_wait_s?: number }): void {
+    const counts = data.counts;
+    const waiting = typeof counts === "number" ? counts : Object.values(counts ?? {}).reduce((a, b) => a + (typeof b === "number" ? b : 0), 0);
+    if (!waiting) {
+      this.queueBox.textContent = t("console.queue.empty");
+      return;
+    }
+    this.queueBox.replaceChildren(
+      h("strong", { class: "queue-count" }, t("console.queue.waiting", { n: waiting })),
+      typeof data.longest_wait_s === "number" ? h("span", { class: "muted" }, ` · ${t("console.queue.longest", { t: duration(data.longest_wait_s) })}`) : "",
+    );
+  }
+
+  private addOffer(escalation: Escalation, expiresAt?: string, ring = true): void {
+    if (this.offers.has(escalation.id) || this.workspaces.has(escalation.id)) return;
+    const ctx = readContext(escalation.context, escalation.language);
+    const name = ctx.name ?? t("console.anonymous");
+    const expires = expiresAt ? Date.parse(expiresAt) : Date.now() + 30_000;
+    const countdown = h("span", { class: "countdown", "aria-hidden": "true" });
+    const bar = h("span", { class: "bar-fill" });
+    const cartItems = ctx.cart?.items.map((i) => `${i.qty} × ${i.name}`).join(", ");
+    const accept = h("button", { class: "btn primary", type: "button", onclick: () => void this.accept(escalation.id) }, t("console.accept"));
+    const el = h(
+      "li",
+      { class: "offer", "data-escalation": escalation.id, "aria-label": t("console.offer.new", { name }) },
+      h("div", { class: "offer-head" }, h("strong", {}, name), ctx.tier ? h("span", { class: `tag tier-${ctx.tier}` }, ctx.tier) : null, countdown),
+      h("p", { class: "offer-mods" }, escalation.modalities.map((m) => t(`console.modality.${m}`)).join(" + "), ctx.language ? ` · ${ctx.language.toUpperCase()}` : ""),
+      ctx.pageTitle || ctx.pageUrl ? h("p", { class: "offer-page" }, ctx.pageTitle ?? ctx.pageUrl ?? "") : null,
+      cartItems ? h("p", { class: "offer-cart" }, cartItems) : null,
+      h("span", { class: "timebar", "aria-hidden": "true" }, bar),
+      h("div", { class: "offer-actions" }, h("button", { class: "btn", type: "button", onclick: () => void this.decline(escalation.id) }, t("console.decline")), accept),
+    );
+    el.dataset.total = String(Math.max(1, expires - Date.now()));
+    this.offers.set(escalation.id, { escalation, expiresAt: expires, el });
+    this.offersList.append(el);
+    this.offersEmpty.hidden = true;
+    this.tick();
+    if (ring) {
+      beep();
+      (window as unknown as { coviewBeeps: number }).coviewBeeps += 1;
+      announce(t("console.offer.new", { name }));
+    }
+  }
+
+  private removeOffer(id: string): void {
+    this.offers.get(id)?.el.remove();
+    this.offers.delete(id);
+    this.offersEmpty.hidden = this.offers.size > 0;
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const [id, offer] of this.offers) {
+      const left = offer.expiresAt - now;
+      if (left <= -2000) {
+        this.removeOffer(id);
+        continue;
+      }
+      const seconds = Math.max(0, Math.ceil(left / 1000));
+      const countdown = offer.el.querySelector(".countdown");
+      if (countdown) countdown.textContent = t("console.offer.expires", { s: seconds });
+      const fill = offer.el.querySelector<HTMLElement>(".bar-fill");
+      if (fill) fill.style.width = `${Math.max(0, Math.min(100, (left / Number(offer.el.dataset.total)) * 100))}%`;
+    }
+  }
+
+  private async accept(id: string): Promise<void> {
+    const offer = this.offers.get(id);
+    try {
+      const escalation = await api.act(id, "accept");
+      this.removeOffer(id);
+      this.openWorkspace(escalation);
+    } catch (error) {
+      announce(t("console.error", { detail: (error as Error).message }));
+      if (offer) this.removeOffer(id);
+    }
+  }
+
+  private async decline(id: string): Promise<void> {
+    try {
+      await api.act(id, "decline");
+    } catch {
+      /* already gone */
+    }
+    this.removeOffer(id);
+  }
+
+  private onEscalation(escalation: Escalation): void {
+    const ws = this.workspaces.get(escalation.id);
+    if (ws) {
+      ws.update(escalation);
+      this.renderTabs();
+    } else if (escalation.agent_id === this.agent.id && ["accepted", "connecting", "in_session", "wrap_up"].includes(escalation.state)) {
+      this.openWorkspace(escalation);
+    }
+    if (this.offers.has(escalation.id) && escalation.state !== "offered") this.removeOffer(escalation.id);
+    this.renderCapacity();
+  }
+
+  private openWorkspace(escalation: Escalation): void {
+    let ws = this.workspaces.get(escalation.id);
+    if (!ws) {
+      ws = new Workspace(escalation, api, (id) => this.closeWorkspace(id));
+      this.workspaces.set(escalation.id, ws);
+      this.panels.append(ws.panel);
+    } else {
+      ws.update(escalation);
+    }
+    this.activate(escalation.id);
+    this.renderCapacity();
+  }
+
+  private closeWorkspace(id: string): void {
+    this.workspaces.get(id)?.destroy();
+    this.workspaces.delete(id);
+    if (this.activeId === id) this.activeId = [...this.workspaces.keys()].pop() ?? null;
+    this.renderTabs();
+    this.renderCapacity();
+    if (this.activeId) this.activate(this.activeId);
+  }
+
+  private activate(id: string): void {
+    this.activeId = id;
+    for (const [wid, ws] of this.workspaces) ws.panel.hidden = wid !== id;
+    this.renderTabs();
+  }
+
+  private renderTabs(): void {
+    const tabs = [...this.workspaces.values()].map((ws) => {
+      const id = ws.escalation.id;
+      const selected = id === this.activeId;
+      return h(
+        "button",
+        { class: "tab", role: "tab", id: `tab-${id}`, type: "button", "aria-selected": String(selected), "aria-controls": `panel-${id}`, tabindex: selected ? "0" : "-1", "data-state": ws.escalation.state, onclick: () => this.activate(id) },
+        h("span", { class: "tab-dot", "aria-hidden": "true" }),
+        ws.label,
+        h("small", {}, ws.escalation.modalities.map((m) => t(`console.modality.${m}`)).join(" + ")),
+      );
+    });
+    this.tablist.replaceChildren(...tabs);
+    this.empty.hidden = this.workspaces.size > 0;
+    this.tablist.hidden = this.workspaces.size === 0;
+  }
+
+  private onTabKey(event: KeyboardEvent): void {
+    const ids = [...this.workspaces.keys()];
+    const index = this.activeId ? ids.indexOf(this.activeId) : -1;
+    let next = -1;
+    if (event.key === "ArrowRight") next = (index + 1) % ids.length;
+    else if (event.key === "ArrowLeft") next = (index - 1 + ids.length) % ids.length;
+    else if (event.key === "Home") next = 0;
+    else if (event.key === "End") next = ids.length - 1;
+    if (next < 0 || !ids.length) return;
+    event.preventDefault();
+    this.activate(ids[next]);
+    document.getElementById(`tab-${ids[next]}`)?.focus();
+  }
+
+  /** Open sessions per capacity class (screen counts as video). */
+  private renderCapacity(): void {
+    const capacity = this.agent.capacity ?? { video: 1, cobrowse: 2, chat: 4 };
+    const used: Record<string, number> = { video: 0, cobrowse: 0, chat: 0, ...(this.serverLoad ?? {}) };
+    for (const ws of this.serverLoad ? [] : this.workspaces.values()) {
+      if (ws.done) continue;
+      const m = ws.escalation.modalities;
+      const kind = m.includes("video") || m.includes("screen") ? "video" : m.includes("cobrowse") ? "cobrowse" : "chat";
+      used[kind] += 1;
+    }
+    this.capacityEl.replaceChildren(
+      ...["video", "cobrowse", "chat"].map((k) => h("span", { class: `cap${used[k] >= (capacity[k] ?? 0) ? " full" : ""}`, title: t(`console.modality.${k}`) }, `${t(`console.modality.${k}`)} ${used[k]}/${capacity[k] ?? 0}`)),
+    );
+  }
+
+  async logout(): Promise<void> {
+    window.clearInterval(this.timer);
+    this.socket?.disconnect();
+    try {
+      await api.logout();
+    } catch {
+      /* token already gone */
+    }
+    showLogin();
+  }
+
+  stop(): void {
+    window.clearInterval(this.timer);
+    this.socket?.disconnect();
+  }
+}
+
+let app: ConsoleApp | null = null;
+
+function startConsole(agent: AgentInfo): void {
+  app?.stop();
+  app = new ConsoleApp(agent);
+  app.mount();
+}
+
+function signOut(): void {
+  app?.stop();
+  app = null;
+  api.forget();
+  showLogin();
+}
+
+api.onUnauthorized = signOut;
+const stored = api.storedAgent;
+if (api.token && stored) startConsole(stored);
+else showLogin();
+document.addEventListener("pointerdown", unlockAudio, { once: true });

@@ -1,0 +1,291 @@
+// One accepted escalation's workspace: context panel (everything the customer already
+// told us), call and co-browse slots, actions (upgrade, transfer) and the wrap-up form.
+import { h } from "../shared/dom";
+import type { ConsoleApi, Escalation } from "./api";
+import { money, readContext, type Context } from "./context";
+import { mountCall, mountViewer, type Mounted } from "./slots";
+import { lang, t } from "./strings";
+
+const VISUAL = ["video", "screen", "cobrowse"];
+// States in which this agent holds the escalation; in any other it has left the workspace.
+const HELD_STATES = new Set(["accepted", "connecting", "in_session", "wrap_up"]);
+const TRANSFER_SKILLS = ["support", "sales", "billing"];
+
+export class Workspace {
+  readonly panel: HTMLElement;
+  private call: Mounted | null = null;
+  private viewer: Mounted | null = null;
+  private callSlot: HTMLElement | null = null;
+  private viewerSlot: HTMLElement | null = null;
+  private stateEl: HTMLElement | null = null;
+  private actionsEl: HTMLElement | null = null;
+  private status: HTMLElement;
+  private wrapping = false;
+
+  constructor(
+    public escalation: Escalation,
+    private readonly api: ConsoleApi,
+    private readonly onClose: (id: string) => void,
+  ) {
+    this.status = h("p", { class: "ws-status", role: "status" });
+    this.panel = h("section", { class: "ws", role: "tabpanel", id: `panel-${escalation.id}`, "aria-labelledby": `tab-${escalation.id}`, tabindex: "-1" });
+    this.render();
+    void this.loadHistory();
+  }
+
+  get label(): string {
+    const ctx = readContext(this.escalation.context, this.escalation.language);
+    return ctx.name ?? ctx.customerId ?? t("console.anonymous");
+  }
+
+  get done(): boolean {
+    return !HELD_STATES.has(this.escalation.state);
+  }
+
+  update(escalation: Escalation): void {
+    const modalitiesChanged = escalation.modalities.join() !== this.escalation.modalities.join();
+    this.escalation = escalation;
+    if (modalitiesChanged) {
+      this.render();
+      return;
+    }
+    if (this.stateEl) {
+      this.stateEl.textContent = t(`console.state.${escalation.state}`);
+      this.stateEl.dataset.state = escalation.state;
+    }
+    if (this.done && !this.wrapping) {
+      void this.call?.unmount();
+      void this.viewer?.unmount();
+      this.call = null;
+      this.viewer = null;
+      this.renderActions();
+    }
+  }
+
+  destroy(): void {
+    void this.call?.unmount();
+    void this.viewer?.unmount();
+    this.panel.remove();
+  }
+
+  private render(): void {
+    const e = this.escalation;
+    const ctx = readContext(e.context, e.language);
+    this.panel.replaceChildren(
+      this.contextPanel(ctx),
+      h(
+        "div",
+        { class: "stage" },
+        this.mediaArea(),
+        (this.actionsEl = h("div", { class: "actions" })),
+        this.status,
+      ),
+    );
+    this.renderActions();
+    void this.mountSlots();
+  }
+
+  private contextPanel(ctx: Context): HTMLElement {
+    const e = this.escalation;
+    const dl = h("dl", { class: "facts" });
+    const fact = (label: string, value: Node | string | null): void => {
+      if (value === null || value === "") return;
+      dl.append(h("dt", {}, label), h("dd", {}, value));
+    };
+    fact(t("console.customer"), [ctx.name, ctx.email].filter(Boolean).join(" · ") || t("console.anonymous"));
+    fact(t("console.tier"), ctx.tier ? h("span", { class: `tag tier-${ctx.tier}` }, ctx.tier) : null);
+    fact(t("console.language"), ctx.language ? ctx.language.toUpperCase() : null);
+    fact(t("console.requested"), e.modalities.map((m) => t(`console.modality.${m}`)).join(", "));
+    this.stateEl = h("span", { class: "tag state", "data-state": e.state }, t(`console.state.${e.state}`));
+    fact(t("console.state"), this.stateEl);
+    if (ctx.pageUrl) {
+      fact(t("console.page"), h("a", { href: ctx.pageUrl, target: "_blank", rel: "noopener noreferrer", class: "page-link" }, ctx.pageTitle ?? ctx.pageUrl, h("small", {}, ctx.pageUrl)));
+    }
+    fact(t("console.intent"), ctx.intent ? `${ctx.intent}${ctx.confidence !== null ? ` (${Math.round(ctx.confidence * 100)}%)` : ""}` : t("console.intent.none"));
+
+    const cart = h("section", { class: "box", "aria-label": t("console.cart") }, h("h3", {}, t("console.cart")));
+    if (ctx.cart && ctx.cart.items.length) {
+      const list = h("ul", { class: "cart" });
+      for (const item of ctx.cart.items) {
+        list.append(h("li", {}, h("span", {}, `${item.qty} × ${item.name}`), item.price !== undefined ? h("strong", {}, money(item.qty * item.price, ctx.cart.currency)) : null));
+      }
+      cart.append(list);
+      if (ctx.cart.total !== null) cart.append(h("p", { class: "cart-total" }, h("span", {}, t("console.cart.total")), h("strong", {}, money(ctx.cart.total, ctx.cart.currency))));
+    } else {
+      cart.append(h("p", { class: "muted" }, t("console.cart.empty")));
+    }
+
+    const transcript = h("section", { class: "box", "aria-label": t("console.transcript") }, h("h3", {}, t("console.transcript")));
+    if (ctx.transcript.length) {
+      const list = h("ol", { class: "transcript" });
+      for (const line of ctx.transcript) list.append(h("li", { class: `from-${line.from || "unknown"}` }, line.from ? h("b", {}, `${t(`console.role.${line.from}`)}: `) : null, line.text));
+      transcript.append(list);
+    } else {
+      transcript.append(h("p", { class: "muted" }, t("console.transcript.none")));
+    }
+    const notes = (Array.isArray(e.notes) ? (e.notes as { by?: string; text?: string }[]) : []).filter((n) => n.text);
+    const note = notes.length
+      ? h("section", { class: "box", "aria-label": t("console.notes") }, h("h3", {}, t("console.notes")), ...notes.map((n) => h("p", { class: "transfer-note" }, n.text ?? "")))
+      : ctx.note
+        ? h("p", { class: "transfer-note" }, ctx.note)
+        : null;
+    const attrs = Object.entries(ctx.attributes);
+    for (const [key, value] of attrs.slice(0, 12)) fact(key, typeof value === "string" ? value : JSON.stringify(value));
+    const history = h("section", { class: "box history", "aria-label": t("console.history") }, h("h3", {}, t("console.history")), h("p", { class: "muted" }, "…"));
+    return h("aside", { class: "ctx", "aria-label": t("console.context") }, h("h2", { class: "ctx-title" }, t("console.context")), dl, note, cart, transcript, history);
+  }
+
+  private async loadHistory(): Promise<void> {
+    const ctx = readContext(this.escalation.context);
+    const box = this.panel.querySelector(".history");
+    if (!box) return;
+    const body = h("div", {});
+    let previous: Escalation[] = [];
+    if (ctx.customerId) {
+      try {
+        previous = (await this.api.history(ctx.customerId)).filter((e) => e.id !== this.escalation.id);
+      } catch {
+        previous = [];
+      }
+    }
+    if (!previous.length) body.append(h("p", { class: "muted" }, t("console.history.none")));
+    else {
+      const list = h("ul", { class: "past" });
+      for (const e of previous.slice(0, 10)) {
+        const when = new Date(e.created_at).toLocaleDateString(lang);
+        const pctx = readContext(e.context);
+        list.append(h("li", {}, h("span", {}, `${when} · ${e.modalities.map((m) => t(`console.modality.${m}`)).join(", ")}`), h("span", { class: "tag", "data-state": e.state }, t(`console.state.${e.state}`)), pctx.pageTitle ? h("small", {}, pctx.pageTitle) : null));
+      }
+      body.append(list);
+    }
+    box.querySelector("p")?.replaceWith(body);
+  }
+
+  private mediaArea(): HTMLElement {
+    const mods = this.escalation.modalities;
+    const area = h("div", { class: "media" });
+    this.callSlot = null;
+    this.viewerSlot = null;
+    if (mods.includes("video") || mods.includes("screen")) {
+      this.callSlot = h("div", { class: "slot call", "data-slot": "call", "aria-label": t("console.call") }, h("p", { class: "placeholder" }, t("console.call.waiting")));
+      area.append(this.callSlot);
+    }
+    if (mods.includes("cobrowse")) {
+      this.viewerSlot = h("div", { class: "slot cobrowse", "data-slot": "cobrowse", "aria-label": t("console.cobrowse") }, h("p", { class: "placeholder" }, t("console.cobrowse.waiting")));
+      area.append(this.viewerSlot);
+    }
+    area.classList.toggle("both", !!(this.callSlot && this.viewerSlot));
+    return area;
+  }
+
+  private async mountSlots(): Promise<void> {
+    if (!this.api.token || this.done) return;
+    const options = {
+      baseUrl: location.origin,
+      token: this.api.token,
+      sessionId: this.escalation.session_id,
+      escalationId: this.escalation.id,
+      lang,
+      role: "agent" as const,
+      modalities: this.escalation.modalities,
+    };
+    if (this.callSlot && !this.call) this.call = await mountCall(this.callSlot, options);
+    if (this.viewerSlot && !this.viewer) this.viewer = await mountViewer(this.viewerSlot, options);
+  }
+
+  private renderActions(): void {
+    const el = this.actionsEl;
+    if (!el) return;
+    const e = this.escalation;
+    if (this.done) {
+      el.replaceChildren(
+        h("p", { class: "ended", role: "status" }, t(e.state === "completed" ? "console.wrap.done" : e.state === "queued" || e.state === "offered" ? "console.transfer.done" : "console.ended")),
+        h("button", { class: "btn", type: "button", onclick: () => this.onClose(e.id) }, t("console.close_tab")),
+      );
+      return;
+    }
+    if (this.wrapping || e.state === "wrap_up") {
+      el.replaceChildren(this.wrapForm());
+      return;
+    }
+    const missing = VISUAL.filter((m) => !e.modalities.includes(m));
+    const upgrade = h(
+      "div",
+      { class: "action-group", role: "group", "aria-label": t("console.upgrade") },
+      h("span", { class: "group-label" }, t("console.upgrade")),
+      ...missing.map((m) => h("button", { class: "btn", type: "button", onclick: () => void this.upgrade(m) }, `+ ${t(`console.modality.${m}`)}`)),
+    );
+    const skill = h("select", { name: "skill", "aria-label": t("console.transfer.to") }, ...TRANSFER_SKILLS.map((s) => h("option", { value: s }, s)));
+    const note = h("input", { name: "note", type: "text", placeholder: t("console.transfer.note"), "aria-label": t("console.transfer.note"), maxlength: "500" });
+    const transfer = h("form", { class: "action-group transfer" }, h("span", { class: "group-label" }, t("console.transfer")), skill, note, h("button", { class: "btn", type: "submit" }, t("console.transfer")));
+    transfer.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.transfer(skill.value, note.value);
+    });
+    const wrap = h("button", { class: "btn primary", type: "button", onclick: () => void this.startWrapUp() }, t("console.wrap"));
+    el.replaceChildren(missing.length ? upgrade : "", transfer, wrap);
+  }
+
+  private wrapForm(): HTMLElement {
+    const dispositions = ["resolved", "sale", "follow_up", "not_resolved"];
+    const notes = h("textarea", { name: "notes", rows: "3", maxlength: "4000" });
+    const disposition = h("select", { name: "disposition" }, ...dispositions.map((d) => h("option", { value: d }, t(`console.wrap.${d}`))));
+    const form = h(
+      "form",
+      { class: "wrap", "aria-label": t("console.wrap.title") },
+      h("h3", {}, t("console.wrap.title")),
+      h("label", {}, t("console.wrap.disposition"), disposition),
+      h("label", {}, t("console.wrap.notes"), notes),
+      h("button", { class: "btn primary", type: "submit" }, t("console.wrap.complete")),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.complete(notes.value, disposition.value);
+    });
+    queueMicrotask(() => disposition.focus());
+    return form;
+  }
+
+  private async run(action: string, body: Record<string, unknown>, doneText?: string): Promise<boolean> {
+    this.status.textContent = "";
+    try {
+      this.update(await this.api.act(this.escalation.id, action, body));
+      if (doneText) this.status.textContent = doneText;
+      return true;
+    } catch (error) {
+      this.status.textContent = t("console.error", { detail: (error as Error).message });
+      return false;
+    }
+  }
+
+  private upgrade(modality: string): Promise<boolean> {
+    return this.run("upgrade", { modalities: [modality] });
+  }
+
+  private async transfer(skill: string, note: string): Promise<void> {
+    const body: Record<string, unknown> = { to_queue: true, skills: [skill], note: note.trim() || t("console.transfer.default_note", { skill }) };
+    if (await this.run("transfer", body, t("console.transfer.done"))) {
+      void this.call?.unmount();
+      void this.viewer?.unmount();
+    }
+  }
+
+  /** Ends the call (the customer's page shows the end and the rating form at once),
+   * then the form records notes and outcome: wrap_up, then complete. */
+  private startWrapUp(): void {
+    void this.call?.unmount();
+    void this.viewer?.unmount();
+    this.call = null;
+    this.viewer = null;
+    this.wrapping = true;
+    this.renderActions();
+  }
+
+  private async complete(notes: string, disposition: string): Promise<void> {
+    if (this.escalation.state !== "wrap_up" && !(await this.run("wrap_up", { notes: notes.trim(), disposition }))) return;
+    if (await this.run("complete", {}, t("console.wrap.done"))) {
+      this.wrapping = false;
+      this.renderActions();
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// The customer's escalation survives page navigations on the same site: its id and
+// session token live in sessionStorage (this tab, this origin), keyed by site key.
+export interface Saved {
+  escalationId: string;
+  sessionId: string;
+  token: string;
+  modalities: string[];
+  view: "waiting" | "session" | "ended";
+}
+
+const PREFIX = "coview:";
+
+export function load(siteKey: string): Saved | null {
+  try {
+    const raw = sessionStorage.getItem(PREFIX + siteKey);
+    return raw ? (JSON.parse(raw) as Saved) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function save(siteKey: string, saved: Saved): void {
+  try {
+    sessionStorage.setItem(PREFIX + siteKey, JSON.stringify(saved));
+  } catch {
+    /* storage disabled: the widget still works for this page */
+  }
+}
+
+export function clear(siteKey: string): void {
+  try {
+    sessionStorage.removeItem(PREFIX + siteKey);
+  } catch {
+    /* nothing to clear */
+  }
+}
+
+/**
+ * Whether the page is being left for another page of the same site. Link clicks and
+ * form submits tell us before pagehide; the Navigation API (where present) tells us the
+ * destination of any navigation. Anything else (closing the tab, another site) is a
+ * real exit.
+ */
+export function trackInSiteNavigation(): () => boolean {
+  let inSite = false;
+  const sameOrigin = (url: string): boolean => {
+    try {
+      return new URL(url, location.href).origin === location.origin;
+    } catch {
+      return false;
+    }
+  };
+  document.addEventListener(
+    "click",
+    (event) => {
+      const anchor = (event.composedPath().find((n) => n instanceof HTMLAnchorElement) ?? null) as HTMLAnchorElement | null;
+      if (anchor?.href && !anchor.target && sameOrigin(anchor.href)) inSite = true;
+    },
+    true,
+  );
+  document.addEventListener("submit", (event) => {
+    const form = event.target as HTMLFormElement;
+    if (!event.defaultPrevented && sameOrigin(form.action || location.href)) inSite = true;
+  });
+  const nav = (window as unknown as { navigation?: EventTarget }).navigation;
+  nav?.addEventListener("navigate", (event) => {
+    const destination = (event as unknown as { destination?: { url: string } }).destination;
+    inSite = !!destination && sameOrigin(destination.url);
+  });
+  return () => inSite;
+}

@@ -1,0 +1,675 @@
+// The widget: a launcher button shown only where the site's rules allow, a panel with
+// the modality choice, consent prompts, the waiting screen, the session (call and
+// co-browse slots) and the satisfaction survey. Lives in a shadow root.
+import en from "../../translations/widget.en.json";
+import es from "../../translations/widget.es.json";
+import pt from "../../translations/widget.pt.json";
+import { formatWait, pickLang, translator, type Lang } from "../shared/i18n";
+import type { CartInput, CoviewApi, Identity } from "./api";
+import { ApiError, WidgetClient, type Availability, type Escalation, type Modality } from "./client";
+import { h, ICONS, svg } from "../shared/dom";
+import { clear, load, save, trackInSiteNavigation, type Saved } from "./persist";
+import { mountCallSlot, startCobrowse, type ConsentKind, type Mounted, type SlotOptions } from "./slots";
+import { CSS, HOST_STYLE } from "./styles";
+
+const CATALOGS = { en, es, pt } as Record<Lang, Record<string, string>>;
+const WAITING_STATES = new Set(["requested", "queued", "offered"]);
+const SESSION_STATES = new Set(["accepted", "connecting", "in_session"]);
+const ENDED_STATES = new Set(["wrap_up", "completed"]);
+const OFFERED_MODALITIES: Modality[] = ["video", "screen", "cobrowse"];
+
+type View = "closed" | "menu" | "waiting" | "session" | "ended" | "thanks" | "message";
+
+export interface WidgetConfig {
+  baseUrl: string;
+  siteKey: string;
+  lang?: string;
+}
+
+export class Widget implements CoviewApi {
+  private readonly client: WidgetClient;
+  private readonly root: ShadowRoot;
+  private readonly frame: HTMLDivElement;
+  private lang: Lang;
+  private t: ReturnType<typeof translator>;
+  private identity: Identity = {};
+  private cart: CartInput | null = null;
+  private availability: Availability | null = null;
+  private view: View = "closed";
+  private saved: Saved | null;
+  private escalation: Escalation | null = null;
+  private stopWatching: (() => void) | null = null;
+  private call: Mounted | null = null;
+  private cobrowse: Mounted | null = null;
+  private controlActive = false;
+  private recordingNoticeShown = false;
+  private message = "";
+  private pendingConsent: { kind: ConsentKind; name?: string; resolve: (ok: boolean) => void } | null = null;
+  private availabilityTimer = 0;
+  private readonly leavingInSite: () => boolean;
+  private rating = 0;
+  private collapsed = false;
+  private endedByCustomer = false;
+  private upgrading = false;
+  private readonly refused = new Set<string>();
+
+  constructor(readonly config: WidgetConfig) {
+    this.client = new WidgetClient(config.baseUrl, config.siteKey);
+    this.lang = pickLang(config.lang, document.documentElement.lang, navigator.language);
+    this.t = translator(CATALOGS, this.lang);
+    const host = document.createElement("coview-widget");
+    host.setAttribute("style", HOST_STYLE);
+    host.setAttribute("data-coview-block", ""); // co-browsing shows the agent the page, not this panel
+    this.root = host.attachShadow({ mode: "open" });
+    const style = document.createElement("style");
+    style.textContent = CSS;
+    this.frame = h("div", { class: "cv", part: "widget" });
+    this.root.append(style, this.frame);
+    (document.body ?? document.documentElement).append(host);
+    this.saved = load(config.siteKey);
+    this.leavingInSite = trackInSiteNavigation();
+    window.addEventListener("pagehide", () => this.onPageHide());
+  }
+
+  // ---- public API (window.coview) ----
+  identify(identity: Identity): void {
+    const tierChanged = identity.tier !== this.identity.tier;
+    this.identity = { ...identity };
+    if (tierChanged) this.scheduleAvailability();
+  }
+
+  setCart(cart: CartInput): void {
+    this.cart = cart;
+  }
+
+  setLanguage(lang: string): void {
+    this.lang = pickLang(lang);
+    this.t = translator(CATALOGS, this.lang);
+    this.scheduleAvailability();
+  }
+
+  open(): void {
+    if (this.view === "closed") this.view = this.saved ? this.savedView() : "menu";
+    this.collapsed = false;
+    this.render();
+  }
+
+  push(entry: unknown): void {
+    if (typeof entry === "function") (entry as (api: CoviewApi) => void)(this);
+    else if (Array.isArray(entry) && typeof entry[0] === "string") {
+      const method = (this as unknown as Record<string, (...args: unknown[]) => void>)[entry[0]];
+      if (typeof method === "function" && entry[0] !== "push") method.apply(this, entry.slice(1));
+    }
+  }
+
+  // ---- start-up ----
+  async start(): Promise<void> {
+    if (this.saved) {
+      await this.resume(this.saved);
+    }
+    await this.refreshAvailability();
+  }
+
+  private scheduleAvailability(): void {
+    window.clearTimeout(this.availabilityTimer);
+    this.availabilityTimer = window.setTimeout(() => void this.refreshAvailability(), 50);
+  }
+
+  private async refreshAvailability(): Promise<void> {
+    try {
+      this.availability = await this.client.availability({
+        page: location.href,
+        tier: typeof this.identity.tier === "string" ? this.identity.tier : undefined,
+        lang: this.lang,
+      });
+    } catch (error) {
+      console.warn("coview: availability check failed", error);
+      this.availability = { available: false, modalities: [], estimated_wait_s: null, reason: "error" };
+    }
+    this.render();
+  }
+
+  private savedView(): View {
+    return this.saved?.view === "ended" ? "ended" : this.saved?.view === "session" ? "session" : "waiting";
+  }
+
+  private async resume(saved: Saved): Promise<void> {
+    try {
+      this.escalation = await this.client.get(saved.escalationId, saved.token);
+    } catch {
+      this.forget();
+      return;
+    }
+    this.view = this.savedView();
+    this.endedByCustomer = this.view === "ended";
+    this.follow();
+    this.apply(this.escalation);
+  }
+
+  // ---- the flow ----
+  private offeredModalities(): Modality[] {
+    const allowed = this.availability?.modalities?.length ? this.availability.modalities : OFFERED_MODALITIES;
+    return OFFERED_MODALITIES.filter((m) => allowed.includes(m));
+  }
+
+  private async choose(modality: Modality): Promise<void> {
+    const consentKind: ConsentKind = modality === "video" ? "camera" : modality;
+    if (!(await this.consent(consentKind))) return;
+    try {
+      const created = await this.client.create(this.escalationBody(modality), crypto.randomUUID?.() ?? String(Math.random()));
+      this.escalation = created.escalation;
+      this.saved = {
+        escalationId: created.escalation.id,
+        sessionId: created.escalation.session_id,
+        token: created.customer.token,
+        modalities: created.escalation.modalities,
+        view: "waiting",
+      };
+      save(this.config.siteKey, this.saved);
+      this.view = "waiting";
+      this.follow();
+      this.apply(created.escalation);
+    } catch (error) {
+      this.showMessage(error instanceof ApiError && error.status === 422 ? "widget.closed.ineligible" : "widget.error");
+    }
+  }
+
+  /** The escalation request, with the page context (docs/protocol.md: Context). */
+  private escalationBody(modality: Modality): Record<string, unknown> {
+    const identity = this.identity;
+    const customer: Record<string, unknown> = { language: this.lang };
+    for (const key of ["id", "name", "email", "tier"] as const) {
+      const value = identity[key];
+      if (typeof value === "string" && value) customer[key] = value;
+    }
+    const context: Record<string, unknown> = {
+      page: { url: location.href.slice(0, 4096), title: document.title.slice(0, 1000) },
+      customer,
+    };
+    if (this.cart) {
+      context.cart = {
+        items: this.cart.items.slice(0, 500).map((item) => ({
+          name: String(item.name).slice(0, 500),
+          ...(item.sku ? { sku: String(item.sku) } : {}),
+          quantity: Math.max(0, Math.round(Number(item.qty ?? item.quantity ?? 1)) || 0),
+          ...(typeof item.price === "number" ? { price: item.price } : {}),
+        })),
+        ...(typeof this.cart.total === "number" ? { total: this.cart.total } : {}),
+        ...(this.cart.currency ? { currency: this.cart.currency } : {}),
+      };
+    }
+    return { trigger: "customer", channel: "web", modalities: [modality], context, language: this.lang };
+  }
+
+  private follow(): void {
+    if (!this.saved || this.stopWatching) return;
+    const { escalationId, token } = this.saved;
+    this.stopWatching = this.client.watch(escalationId, token, () => void this.poll(), (type) => this.onEvent(type));
+  }
+
+  private async poll(): Promise<void> {
+    if (!this.saved) return;
+    try {
+      this.apply(await this.client.get(this.saved.escalationId, this.saved.token));
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 404)) this.forget();
+    }
+  }
+
+  private onEvent(type: string): void {
+    if (type === "recording_started" && !this.recordingNoticeShown) {
+      this.recordingNoticeShown = true;
+      void this.consent("recording").then((stay) => {
+        if (!stay) void this.end();
+      });
+    }
+  }
+
+  private apply(escalation: Escalation): void {
+    this.escalation = escalation;
+    const state = escalation.state;
+    if (this.endedByCustomer || this.view === "thanks") {
+      if (this.view !== "thanks") this.setView("ended");
+      return;
+    }
+    if (WAITING_STATES.has(state)) {
+      this.setView("waiting");
+    } else if (SESSION_STATES.has(state)) {
+      this.setView("session");
+      void this.consentToUpgrade(escalation);
+    } else if (ENDED_STATES.has(state)) {
+      if (this.view !== "thanks") this.setView("ended");
+    } else if (state === "cancelled") {
+      this.close("widget.cancelled");
+    } else {
+      this.close(`widget.closed.${state === "expired" || state === "ineligible" ? state : "failed"}`);
+    }
+  }
+
+  /** The agent added a modality: ask the customer before turning it on here. */
+  private async consentToUpgrade(escalation: Escalation): Promise<void> {
+    const saved = this.saved;
+    if (!saved || this.upgrading) return;
+    const added = escalation.modalities.filter((m) => !saved.modalities.includes(m) && !this.refused.has(m));
+    if (!added.length) return;
+    this.upgrading = true;
+    try {
+      for (const modality of added) {
+        const kind: ConsentKind = modality === "video" ? "camera" : (modality as ConsentKind);
+        const ok = modality === "chat" || (await this.consent(kind));
+        if (!ok) {
+          this.refused.add(modality);
+          continue;
+        }
+        saved.modalities = [...saved.modalities, modality];
+        save(this.config.siteKey, saved);
+      }
+    } finally {
+      this.upgrading = false;
+    }
+    this.render();
+  }
+
+  private setView(view: View): void {
+    const changed = view !== this.view;
+    if (this.saved && (view === "waiting" || view === "session" || view === "ended") && this.saved.view !== view) {
+      this.saved.view = view;
+      save(this.config.siteKey, this.saved);
+    }
+    if (view !== "session") this.unmountSlots();
+    if (changed && (view === "session" || view === "ended")) this.collapsed = false;
+    this.view = view;
+    if (changed || view === "waiting") this.render();
+  }
+
+  private close(messageKey: string): void {
+    this.forget();
+    this.showMessage(messageKey);
+  }
+
+  private forget(): void {
+    this.stopWatching?.();
+    this.stopWatching = null;
+    this.unmountSlots();
+    this.saved = null;
+    this.escalation = null;
+    clear(this.config.siteKey);
+  }
+
+  private showMessage(key: string): void {
+    this.message = key;
+    this.view = "message";
+    this.render();
+  }
+
+  private async cancel(): Promise<void> {
+    if (!this.saved) return;
+    try {
+      this.apply(await this.client.cancel(this.saved.escalationId, this.saved.token));
+    } catch {
+      await this.poll();
+    }
+  }
+
+  /** The customer ends: hang up, stop co-browsing, withdraw the request if no session
+   * has started yet, and ask for a rating once an agent has helped. */
+  private async end(): Promise<void> {
+    this.unmountSlots();
+    const state = this.escalation?.state ?? "";
+    if (WAITING_STATES.has(state)) {
+      await this.cancel();
+      return;
+    }
+    if (this.saved && (state === "accepted" || state === "connecting")) {
+      try {
+        this.escalation = await this.client.cancel(this.saved.escalationId, this.saved.token);
+      } catch {
+        /* the session started meanwhile: the agent wraps it up */
+      }
+    }
+    this.endedByCustomer = true;
+    this.setView("ended");
+  }
+
+  private onPageHide(): void {
+    if (!this.saved || this.leavingInSite()) return;
+    if (this.escalation && (WAITING_STATES.has(this.escalation.state) || SESSION_STATES.has(this.escalation.state))) {
+      this.client.abandon(this.saved.escalationId, this.saved.token);
+    }
+  }
+
+  private unmountSlots(): void {
+    void this.call?.unmount();
+    void this.cobrowse?.unmount();
+    this.call = null;
+    this.cobrowse = null;
+    this.controlActive = false;
+  }
+
+  private consent(kind: ConsentKind, name?: string): Promise<boolean> {
+    this.pendingConsent?.resolve(false);
+    return new Promise((resolve) => {
+      this.pendingConsent = {
+        kind,
+        name,
+        resolve: (ok) => {
+          this.pendingConsent = null;
+          resolve(ok);
+          this.render();
+        },
+      };
+      if (this.view === "closed") this.view = "menu";
+      this.collapsed = false;
+      this.render();
+    });
+  }
+
+  private slotOptions(): SlotOptions | null {
+    if (!this.saved) return null;
+    return {
+      baseUrl: this.config.baseUrl,
+      token: this.saved.token,
+      sessionId: this.saved.sessionId,
+      escalationId: this.saved.escalationId,
+      lang: this.lang,
+      role: "customer",
+      modalities: this.saved.modalities,
+      consent: (kind, info) => this.consent(kind, info?.name),
+      onControl: (active) => {
+        this.controlActive = active;
+        this.render();
+      },
+      onEnd: () => {
+        this.endedByCustomer = true;
+        this.setView("ended");
+      },
+    };
+  }
+
+  private async mountSlots(callSlot: HTMLElement | null): Promise<void> {
+    const options = this.slotOptions();
+    if (!options) return;
+    const mods = options.modalities;
+    if (callSlot && !this.call && (mods.includes("video") || mods.includes("screen"))) {
+      this.call = { unmount: () => undefined };
+      this.call = (await mountCallSlot(callSlot, options)) ?? this.call;
+    }
+    if (!this.cobrowse && mods.includes("cobrowse")) {
+      this.cobrowse = { unmount: () => undefined };
+      this.cobrowse = (await startCobrowse(options)) ?? this.cobrowse;
+    }
+  }
+
+  private async sendRating(form: HTMLFormElement): Promise<void> {
+    const note = form.querySelector<HTMLElement>(".note");
+    if (!this.rating) {
+      if (note) note.textContent = this.t("widget.csat.pick");
+      return;
+    }
+    const comment = (form.elements.namedItem("comment") as HTMLTextAreaElement).value;
+    try {
+      if (this.saved) await this.client.csat(this.saved.escalationId, this.saved.token, this.rating, comment);
+      this.forget();
+      this.view = "thanks";
+      this.render();
+    } catch {
+      if (note) note.textContent = this.t("widget.error");
+    }
+  }
+
+  // ---- rendering ----
+  private render(): void {
+    const t = this.t;
+    const available = !!this.availability?.available;
+    this.frame.classList.toggle("open", this.view !== "closed" && !this.collapsed);
+    this.frame.setAttribute("lang", this.lang);
+    const launcher = (): HTMLElement =>
+      h(
+        "button",
+        { class: "launcher", type: "button", "aria-haspopup": "dialog", onclick: () => this.open() },
+        svg(ICONS.video),
+        t("widget.button"),
+        available || this.saved ? h("span", { class: "dot", "aria-hidden": "true" }) : null,
+      );
+    if (this.view === "closed") {
+      // The launcher shows only where the rules allow, or to come back to a live request.
+      this.frame.replaceChildren(available || this.saved ? launcher() : "");
+      return;
+    }
+    const panel = h("section", { class: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "cv-title" });
+    const header = h(
+      "header",
+      { class: "head" },
+      h("h2", { id: "cv-title" }, this.title()),
+      h("button", { class: "iconbtn", type: "button", "aria-label": t("widget.minimize"), title: t("widget.minimize"), onclick: () => this.minimize() }, "–"),
+    );
+    const body = h("div", { class: "body" });
+    panel.append(header, body);
+    let callSlot: HTMLElement | null = null;
+    switch (this.view) {
+      case "menu":
+        body.append(...this.menuView());
+        break;
+      case "waiting":
+        body.append(...this.waitingView());
+        break;
+      case "session": {
+        panel.classList.add("wide");
+        const parts = this.sessionView();
+        callSlot = parts.callSlot;
+        body.append(...parts.nodes);
+        break;
+      }
+      case "ended":
+        body.append(this.csatView());
+        break;
+      case "thanks":
+        body.append(
+          h("div", { class: "done", role: "status" }, h("div", { class: "check", "aria-hidden": "true" }, "✓"), h("p", { class: "big" }, t("widget.csat.thanks"))),
+          h("div", { class: "row" }, h("button", { class: "secondary", type: "button", onclick: () => this.dismiss() }, t("widget.close"))),
+        );
+        break;
+      case "message":
+        body.append(
+          h("p", { class: "big", role: "status" }, t(this.message)),
+          h(
+            "div",
+            { class: "row" },
+            available ? h("button", { class: "secondary", type: "button", onclick: () => this.restart() }, t("widget.retry")) : null,
+            h("button", { class: "primary", type: "button", onclick: () => this.dismiss() }, t("widget.close")),
+          ),
+        );
+        break;
+    }
+    body.append(h("div", { class: "powered" }, "coview"));
+    if (this.pendingConsent) panel.append(this.consentSheet());
+    // Keep a mounted call's element alive across re-renders (the video must not restart).
+    const existingCall = this.frame.querySelector<HTMLElement>(".slot.call");
+    if (callSlot && existingCall && this.call) callSlot.replaceWith(existingCall);
+    panel.hidden = this.collapsed;
+    this.frame.replaceChildren(panel, this.collapsed ? launcher() : "");
+    if (this.view === "session") void this.mountSlots(existingCall && this.call ? null : callSlot);
+    const focusTarget = panel.querySelector<HTMLElement>(".sheet button, .choice, .primary, .danger");
+    if (!this.frame.contains(this.root.activeElement)) focusTarget?.focus({ preventScroll: true });
+  }
+
+  private title(): string {
+    const t = this.t;
+    if (this.view === "session") return t("widget.session.title", { name: this.agentName() });
+    if (this.view === "ended" || this.view === "thanks") return t("widget.ended.title");
+    return t("widget.title");
+  }
+
+  private agentName(): string {
+    const e = this.escalation;
+    return e?.agent?.name ?? e?.agent_name ?? this.t("widget.session.agent");
+  }
+
+  private minimize(): void {
+    if (this.pendingConsent) this.pendingConsent.resolve(false);
+    if (this.view === "menu" || this.view === "message" || this.view === "thanks") this.view = "closed";
+    else this.collapsed = true; // a live request or call stays mounted; only the panel hides
+    this.render();
+  }
+
+  private dismiss(): void {
+    this.message = "";
+    this.view = "closed";
+    this.render();
+  }
+
+  private restart(): void {
+    this.view = "menu";
+    this.render();
+  }
+
+  private menuView(): Node[] {
+    const t = this.t;
+    if (!this.availability?.available) return [h("p", { class: "lead", role: "status" }, t("widget.unavailable"))];
+    const wait = this.availability.estimated_wait_s;
+    return [
+      h("p", { class: "lead" }, t("widget.subtitle")),
+      h("p", { class: "big", id: "cv-choose" }, t("widget.choose")),
+      h(
+        "ul",
+        { class: "choices", "aria-labelledby": "cv-choose" },
+        ...this.offeredModalities().map((m) =>
+          h(
+            "li",
+            {},
+            h(
+              "button",
+              { class: "choice", type: "button", "data-modality": m, onclick: () => void this.choose(m) },
+              h("span", { class: "ic" }, svg(ICONS[m as "video" | "screen" | "cobrowse"])),
+              h("strong", {}, t(`widget.modality.${m}`)),
+              h("small", {}, t(`widget.modality.${m}.hint`)),
+            ),
+          ),
+        ),
+      ),
+      typeof wait === "number" ? h("p", { class: "eta" }, `${t("widget.wait.est")}: ${formatWait(wait, t)}`) : null,
+    ].filter(Boolean) as Node[];
+  }
+
+  private waitingView(): Node[] {
+    const t = this.t;
+    const e = this.escalation;
+    const position = typeof e?.queue_position === "number" ? e.queue_position : null;
+    const wait = typeof e?.estimated_wait_s === "number" ? e.estimated_wait_s : this.availability?.estimated_wait_s;
+    const offered = e?.state === "offered";
+    return [
+      h(
+        "div",
+        { class: "waiting", role: "status", "aria-live": "polite" },
+        h("div", { class: "spinner", "aria-hidden": "true" }),
+        h("p", { class: "big" }, offered ? t("widget.waiting.offered") : t("widget.waiting.title")),
+        position !== null ? h("p", { class: "muted", "data-queue-position": String(position) }, position <= 1 ? t("widget.waiting.next") : t("widget.waiting.position", { n: position })) : null,
+        typeof wait === "number" ? h("p", { class: "muted" }, t("widget.waiting.eta", { t: formatWait(wait, t) })) : null,
+        h("p", { class: "muted" }, t("widget.waiting.keep")),
+      ),
+      h("div", { class: "row" }, h("button", { class: "danger", type: "button", onclick: () => void this.cancel() }, t("widget.cancel"))),
+    ];
+  }
+
+  private sessionView(): { nodes: Node[]; callSlot: HTMLElement | null } {
+    const t = this.t;
+    const mods = this.saved?.modalities ?? [];
+    const name = this.agentName();
+    const nodes: Node[] = [
+      h("div", { class: "agent" }, h("span", { class: "avatar", "aria-hidden": "true" }, name.slice(0, 1).toUpperCase()), h("strong", {}, name)),
+    ];
+    let callSlot: HTMLElement | null = null;
+    if (mods.includes("video") || mods.includes("screen")) {
+      callSlot = h("div", { class: "slot call", "data-slot": "call" }, h("p", { class: "placeholder" }, t("widget.session.connecting")));
+      nodes.push(callSlot);
+    }
+    if (mods.includes("cobrowse")) {
+      nodes.push(h("div", { class: "slot cobrowse", "data-slot": "cobrowse" }, h("span", { class: "live", "aria-hidden": "true" }), t("widget.session.cobrowse")));
+    }
+    if (this.controlActive) {
+      nodes.push(
+        h(
+          "div",
+          { class: "banner", role: "status" },
+          t("widget.control.active"),
+          h("button", { class: "secondary", type: "button", onclick: () => this.revokeControl() }, t("widget.control.stop")),
+        ),
+      );
+    }
+    nodes.push(h("div", { class: "row" }, h("button", { class: "danger", type: "button", onclick: () => void this.end() }, t("widget.session.end"))));
+    return { nodes, callSlot };
+  }
+
+  private revokeControl(): void {
+    const capture = this.cobrowse as (Mounted & { revokeControl?: () => void }) | null;
+    capture?.revokeControl?.();
+    this.controlActive = false;
+    this.render();
+  }
+
+  private csatView(): HTMLFormElement {
+    const t = this.t;
+    const stars = h("fieldset", { class: "stars" }, h("legend", {}, t("widget.csat.question")));
+    const labels: HTMLLabelElement[] = [];
+    const paint = (): void => labels.forEach((label, i) => label.classList.toggle("on", i < this.rating));
+    for (let n = 1; n <= 5; n++) {
+      const input = h("input", { type: "radio", name: "score", value: String(n), "aria-label": t("widget.csat.star", { n }) });
+      if (n === this.rating) input.checked = true;
+      input.addEventListener("change", () => {
+        this.rating = n;
+        paint();
+      });
+      const label = h("label", { title: t("widget.csat.star", { n }) }, input, h("span", { "aria-hidden": "true" }, "★"));
+      labels.push(label);
+      stars.append(label);
+    }
+    paint();
+    const form = h(
+      "form",
+      { class: "csat", novalidate: true },
+      stars,
+      h("label", { class: "field" }, t("widget.csat.comment"), h("textarea", { name: "comment", maxlength: "1000" })),
+      h("p", { class: "note", role: "alert" }),
+      h(
+        "div",
+        { class: "row" },
+        h("button", { class: "secondary", type: "button", onclick: () => this.skipRating() }, t("widget.csat.skip")),
+        h("button", { class: "primary", type: "submit" }, t("widget.csat.submit")),
+      ),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.sendRating(form);
+    });
+    return form;
+  }
+
+  private skipRating(): void {
+    this.forget();
+    this.dismiss();
+  }
+
+  private consentSheet(): HTMLElement {
+    const t = this.t;
+    const pending = this.pendingConsent!;
+    const kind = pending.kind;
+    const name = pending.name ?? this.agentName();
+    const isNotice = kind === "recording";
+    return h(
+      "div",
+      { class: "overlay" },
+      h(
+        "div",
+        { class: "sheet", role: "alertdialog", "aria-modal": "true", "aria-labelledby": "cv-consent-title", "aria-describedby": "cv-consent-body", "data-consent": kind },
+        h("h3", { id: "cv-consent-title" }, t(`widget.consent.${kind}.title`, { name })),
+        h("p", { id: "cv-consent-body" }, t(`widget.consent.${kind}.body`, { name })),
+        h(
+          "div",
+          { class: "row" },
+          h("button", { class: isNotice ? "danger" : "secondary", type: "button", onclick: () => pending.resolve(false) }, t(isNotice ? "widget.consent.leave" : "widget.consent.deny")),
+          h("button", { class: "primary", type: "button", onclick: () => pending.resolve(true) }, t(isNotice ? "widget.consent.continue" : "widget.consent.allow")),
+        ),
+      ),
+    );
+  }
+}
