@@ -42,7 +42,7 @@ class Participant:
 
 
 def conversation_view(conversation: Conversation) -> dict[str, Any]:
-    return conversation.model_dump(mode="json", exclude={"tenant_id"})
+    return conversation.model_dump(mode="json")
 
 
 def message_view(message: ChatMessage) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from store.base import DuplicateError
 from store.models import Agent, Invite, Tenant, utcnow
 from store.sqlite import SqliteStore
 
@@ -58,3 +59,13 @@ async def test_transaction_commits_together_or_not_at_all(sqlite: SqliteStore) -
         await sqlite.put_tenant(Tenant(id="t1", name="one"))
         await sqlite.put_tenant(Tenant(id="t2", name="two"))
     assert await sqlite.get_tenant("t2") is not None
+
+
+async def test_a_clash_leaves_no_transaction_open(sqlite: SqliteStore) -> None:
+    agent = Agent(id="a1", tenant_id="t", email="a@x", name="A", password_hash="h")
+    await sqlite.create_agent(agent)
+    with pytest.raises(DuplicateError):
+        await sqlite.create_agent(agent.model_copy(update={"id": "a2"}))
+    async with sqlite.transaction():  # would fail: "cannot start a transaction within..."
+        await sqlite.put_tenant(Tenant(id="t", name="T"))
+    assert await sqlite.get_tenant("t") is not None

@@ -93,13 +93,24 @@ class SqliteBase:
         if not _IN_TRANSACTION.get():
             await self.db.commit()
 
+    async def _undo(self) -> None:
+        """A failed statement (e.g. a unique-key clash) must not leave the implicit
+        transaction it opened: the next ``transaction()`` could not begin. Inside a
+        ``transaction()`` the block's own rollback handles it."""
+        if not _IN_TRANSACTION.get():
+            await self.db.rollback()
+
     async def _write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         """Run one statement and commit; the number of rows it changed."""
         async with self._exclusive():
             try:
                 cursor = await self.db.execute(sql, params)
             except aiosqlite.IntegrityError as exc:
+                await self._undo()
                 raise DuplicateError(str(exc)) from exc
+            except BaseException:
+                await self._undo()
+                raise
             await self._commit()
             return cursor.rowcount
 
@@ -109,7 +120,11 @@ class SqliteBase:
             try:
                 rows = await self.db.execute_fetchall(sql, params)
             except aiosqlite.IntegrityError as exc:
+                await self._undo()
                 raise DuplicateError(str(exc)) from exc
+            except BaseException:
+                await self._undo()
+                raise
             await self._commit()
             return [tuple(r) for r in rows]
 
