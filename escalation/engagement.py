@@ -7,7 +7,12 @@ from aiohttp import web
 
 from escalation import bot_routes, docs_routes, kpi_routes, rules_routes, webhook_routes
 from escalation.keys import ELIGIBILITY, ESCALATION_EVENTS
-from escalation.openapi_catalog import describe_admin, describe_escalations, describe_foundation
+from escalation.openapi_catalog import (
+    describe_admin,
+    describe_escalations,
+    describe_foundation,
+    describe_media,
+)
 from escalation.rules_service import rules_eligibility
 from escalation.webhooks import escalation_observer, webhooks_ctx
 
@@ -23,4 +28,5 @@ def setup(app: web.Application) -> None:
     describe_foundation()
     describe_escalations()
     describe_admin()
+    describe_media()
     docs_routes.setup(app)  # last: its spec is built from every route registered before

@@ -4,10 +4,11 @@ are reused; the response shapes are declared here)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, RootModel
 
+from cobrowse import api as cobrowse_api
 from escalation import routes as esc
 from escalation.openapi import describe
 from escalation.schemas import (
@@ -25,6 +26,7 @@ from server.admin import routes as admin
 from server.admin.schemas import AgentIn, AgentUpdate, SiteIn, SiteUpdate
 from server.auth import routes as auth
 from server.validation import ApiModel
+from signaling import media_routes
 from store.audit_models import AuditEvent
 from store.escalation_models import Escalation, EscalationEvent
 from store.models import Presence, Role, Site
@@ -356,4 +358,77 @@ def describe_admin() -> None:
         auth=("admin",),
         query=admin.AuditQuery,
         response=AuditList,
+    )
+
+
+class RecordingsQuery(ApiModel):
+    session_id: str | None = Field(default=None, max_length=100)
+
+
+class VideoRecordings(BaseModel):
+    recordings: list[dict[str, Any]] = Field(
+        description="{id, session_id, started_at, duration_s, size_bytes, url}"
+    )
+
+
+class DemoVideos(BaseModel):
+    videos: list[dict[str, Any]]
+
+
+class CobrowseRecordings(BaseModel):
+    recordings: list[dict[str, Any]]
+
+
+class CobrowseEvents(RootModel[list[dict[str, Any]]]):
+    """The masked rrweb events of a recorded session, in order."""
+
+
+def describe_media() -> None:
+    """Recordings, demo videos and snapshots (signaling/media_routes.py, cobrowse/api.py)."""
+    describe(
+        media_routes.list_recordings,
+        summary="Call recordings (supervisors)",
+        tag="recordings",
+        auth=("supervisor",),
+        query=RecordingsQuery,
+        response=VideoRecordings,
+        errors=(404,),
+    )
+    describe(
+        media_routes.recording_file,
+        summary="Download a call recording (WebM)",
+        tag="recordings",
+        auth=("supervisor",),
+        content_type="video/webm",
+        errors=(404,),
+    )
+    describe(
+        media_routes.demo_videos,
+        summary="The demo-video library agents can play",
+        tag="recordings",
+        auth=("agent",),
+        response=DemoVideos,
+    )
+    describe(
+        media_routes.snapshot_file,
+        summary="A snapshot taken during a session (PNG)",
+        tag="recordings",
+        auth=("agent",),
+        content_type="image/png",
+        errors=(404,),
+    )
+    describe(
+        cobrowse_api.recordings,
+        summary="Co-browse recordings (supervisors)",
+        tag="recordings",
+        auth=("supervisor",),
+        response=CobrowseRecordings,
+    )
+    describe(
+        cobrowse_api.recording_events,
+        summary="A co-browse recording's masked events, for replay (supervisors)",
+        tag="recordings",
+        auth=("supervisor",),
+        response=CobrowseEvents,
+        errors=(404,),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 WIDGET_PATHS = re.compile(
     r"^/api/(availability|join|conversations|bot/messages"
@@ -24,9 +25,16 @@ def is_widget_path(path: str) -> bool:
     return WIDGET_PATHS.match(path) is not None
 
 
-async def preflight(request: web.Request) -> web.Response:
-    if not is_widget_path(request.path) or "Origin" not in request.headers:
-        raise web.HTTPNotFound()
+@web.middleware
+async def preflight(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer CORS preflights for the widget's paths; leave every other request (and
+    every other path's OPTIONS) to the router, so unknown routes stay 404/405."""
+    if (
+        request.method != "OPTIONS"
+        or not is_widget_path(request.path)
+        or "Origin" not in request.headers
+    ):
+        return await handler(request)
     return web.Response(
         status=204,
         headers={
@@ -45,5 +53,5 @@ async def _allow_origin(request: web.Request, response: web.StreamResponse) -> N
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_route("OPTIONS", "/api/{tail:.*}", preflight)
+    app.middlewares.append(preflight)
     app.on_response_prepare.append(_allow_origin)
