@@ -29,6 +29,7 @@ const moduleEntries = {
   // Slot modules: the call UI and co-browse parts wrapped for the widget and console.
   "call-slot": "src/slots/call-slot.ts",
   chat: "src/chat/page.ts",
+  "chat-slot": "src/chat/index.ts",
   join: "src/join.ts",
   admin: "src/admin/index.ts",
   dashboard: "src/dashboard/index.ts",

@@ -324,6 +324,7 @@ class ConsoleApp {
     let ws = this.workspaces.get(escalation.id);
     if (!ws) {
       ws = new Workspace(escalation, api, (id) => this.closeWorkspace(id));
+      ws.onUnread = () => this.renderTabs();
       this.workspaces.set(escalation.id, ws);
       this.panels.append(ws.panel);
     } else {
@@ -345,6 +346,8 @@ class ConsoleApp {
   private activate(id: string): void {
     this.activeId = id;
     for (const [wid, ws] of this.workspaces) ws.panel.hidden = wid !== id;
+    const active = this.workspaces.get(id);
+    if (active && active.unread) active.markRead();
     this.renderTabs();
   }
 
@@ -358,6 +361,7 @@ class ConsoleApp {
         h("span", { class: "tab-dot", "aria-hidden": "true" }),
         ws.label,
         h("small", {}, ws.escalation.modalities.map((m) => t(`console.modality.${m}`)).join(" + ")),
+        ws.unread && !selected ? h("span", { class: "unread", "aria-label": t("console.unread", { n: String(ws.unread) }) }, String(ws.unread)) : "",
       );
     });
     this.tablist.replaceChildren(...tabs);

@@ -67,3 +67,50 @@ async function reportMediaConnected(options: AgentSlotOptions, modality: string)
     /* the state catches up on the next report */
   }
 }
+
+export interface ChatSlot extends Mounted {
+  offer(modality: string): Promise<boolean>;
+  onUnread?: (count: number) => void;
+  markRead(): void;
+}
+
+type ChatModule = {
+  mountChat?: (
+    c: HTMLElement,
+    o: { token: string; conversationId: string; lang: string; role: "agent"; baseUrl: string },
+  ) => {
+    client: { emit(event: string, payload: Record<string, unknown>): Promise<{ ok: boolean; error?: { message: string } }> };
+    onUnread?: (count: number) => void;
+    markRead(): void;
+    close(): void;
+  };
+};
+
+/** The conversation the escalation came from: the agent replies in text, and offers
+ * video, screen share or co-browse in it (the customer consents in the chat). */
+export async function mountChatSlot(
+  container: HTMLElement,
+  options: AgentSlotOptions & { conversationId: string },
+): Promise<ChatSlot | null> {
+  const module = await importModule<ChatModule>("chat-slot");
+  if (!module?.mountChat) return null;
+  container.replaceChildren();
+  const chat = module.mountChat(container, {
+    token: options.token,
+    conversationId: options.conversationId,
+    lang: options.lang,
+    role: "agent",
+    baseUrl: options.baseUrl,
+  });
+  const slot: ChatSlot = {
+    unmount: () => chat.close(),
+    markRead: () => chat.markRead(),
+    async offer(modality: string) {
+      const ack = await chat.client.emit("offer-upgrade", { modality });
+      if (!ack.ok) throw new Error(ack.error?.message ?? "offer failed");
+      return true;
+    },
+  };
+  chat.onUnread = (n) => slot.onUnread?.(n);
+  return slot;
+}

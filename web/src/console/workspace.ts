@@ -3,7 +3,7 @@
 import { h } from "../shared/dom";
 import type { ConsoleApi, Escalation } from "./api";
 import { money, readContext, type Context } from "./context";
-import { mountCall, mountViewer, type Mounted } from "./slots";
+import { mountCall, mountChatSlot, mountViewer, type ChatSlot, type Mounted } from "./slots";
 import { lang, t } from "./strings";
 
 const VISUAL = ["video", "screen", "cobrowse"];
@@ -17,6 +17,10 @@ export class Workspace {
   private viewer: Mounted | null = null;
   private callSlot: HTMLElement | null = null;
   private viewerSlot: HTMLElement | null = null;
+  private chat: ChatSlot | null = null;
+  private chatSlot: HTMLElement | null = null;
+  unread = 0;
+  onUnread: ((count: number) => void) | null = null;
   private stateEl: HTMLElement | null = null;
   private actionsEl: HTMLElement | null = null;
   private status: HTMLElement;
@@ -65,7 +69,20 @@ export class Workspace {
   destroy(): void {
     void this.call?.unmount();
     void this.viewer?.unmount();
+    void this.chat?.unmount();
     this.panel.remove();
+  }
+
+  /** The conversation this escalation came from, when it started as a chat. */
+  get conversationId(): string | null {
+    const id = this.escalation.conversation_id;
+    return typeof id === "string" ? id : null;
+  }
+
+  markRead(): void {
+    this.unread = 0;
+    this.chat?.markRead();
+    this.onUnread?.(0);
   }
 
   private render(): void {
@@ -175,6 +192,12 @@ export class Workspace {
       area.append(this.viewerSlot);
     }
     area.classList.toggle("both", !!(this.callSlot && this.viewerSlot));
+    if (this.conversationId) {
+      // Kept across re-renders: the chat stays beside the call and the page.
+      this.chatSlot ??= h("div", { class: "slot chat", "data-slot": "chat", "aria-label": t("console.chat") }, h("p", { class: "placeholder" }, "…"));
+      area.append(this.chatSlot);
+      area.classList.add("with-chat");
+    }
     return area;
   }
 
@@ -189,6 +212,15 @@ export class Workspace {
       role: "agent" as const,
       modalities: this.escalation.modalities,
     };
+    if (this.chatSlot && !this.chat && this.conversationId) {
+      this.chat = await mountChatSlot(this.chatSlot, { ...options, conversationId: this.conversationId });
+      if (this.chat) {
+        this.chat.onUnread = (n) => {
+          this.unread = n;
+          this.onUnread?.(n);
+        };
+      }
+    }
     if (this.callSlot && !this.call) this.call = await mountCall(this.callSlot, options);
     if (this.viewerSlot && !this.viewer) this.viewer = await mountViewer(this.viewerSlot, options);
   }
@@ -258,8 +290,19 @@ export class Workspace {
     }
   }
 
-  private upgrade(modality: string): Promise<boolean> {
-    return this.run("upgrade", { modalities: [modality] });
+  /** From a chat, the customer consents first (a card in their chat); otherwise the
+   * modality is added at once (e.g. a call the customer joined by code). */
+  private async upgrade(modality: string): Promise<boolean> {
+    if (!this.chat) return this.run("upgrade", { modalities: [modality] });
+    this.status.textContent = "";
+    try {
+      await this.chat.offer(modality);
+      this.status.textContent = t("console.offer.sent", { modality: t(`console.modality.${modality}`) });
+      return true;
+    } catch (error) {
+      this.status.textContent = t("console.error", { detail: (error as Error).message });
+      return false;
+    }
   }
 
   private async transfer(skill: string, note: string): Promise<void> {
