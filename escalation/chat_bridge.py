@@ -37,6 +37,7 @@ from store.escalation_models import (
 log = logging.getLogger("coview.chat")
 
 VISUAL_MODALITIES = ("video", "screen", "cobrowse")
+EXPLICIT_VISUAL_INTENTS = {"video_call", "screen_share", "cobrowse"}
 ENDED = {"completed", "cancelled", "abandoned", "expired", "failed"}
 
 
@@ -51,7 +52,10 @@ def transcript_of(messages: Sequence[ChatMessage]) -> list[TranscriptEntry]:
 
 
 def context_of(
-    conversation: Conversation, transcript: list[TranscriptEntry], bot: BotInfo | None
+    conversation: Conversation,
+    transcript: list[TranscriptEntry],
+    bot: BotInfo | None,
+    hint: dict[str, Any],
 ) -> Context:
     """The widget's page/cart/customer context plus the transcript; a part that does not
     validate is kept as a custom attribute rather than lost."""
@@ -67,6 +71,7 @@ def context_of(
             except ValidationError:
                 attributes[key] = value
     attributes.update(given)
+    attributes.update(hint)
     return Context.model_validate(
         {**known, "transcript": transcript, "bot": bot, "attributes": attributes}, strict=False
     )
@@ -121,8 +126,13 @@ class ChatBridge:
                 confidence=turn.understanding.confidence,
                 name="coview bot",
             )
-            modalities = ["chat", *(m for m in turn.modalities if m in VISUAL_MODALITIES)]
-            await self.handoff(conversation, "bot", modalities, bot, reason=turn.reason)
+            # A chat goes to a person as a chat; only an explicit ask for video, screen
+            # or co-browse starts it visual. The bot's other ideas are a hint for the agent.
+            asked = turn.understanding.intent in EXPLICIT_VISUAL_INTENTS
+            visual = [m for m in turn.modalities if m in VISUAL_MODALITIES]
+            modalities = ["chat", *(visual if asked else [])]
+            hint = {} if asked else {"suggested_modalities": visual}
+            await self.handoff(conversation, "bot", modalities, bot, reason=turn.reason, hint=hint)
 
     async def bot_silent(self, conversation_id: str, bot_name: str, reason: str) -> None:
         """The tenant's bot failed or did not answer in time: a person takes over."""
@@ -169,6 +179,7 @@ class ChatBridge:
         modalities: list[str],
         bot: BotInfo | None = None,
         reason: str | None = None,
+        hint: dict[str, Any] | None = None,
     ) -> Escalation | None:
         """Queue the conversation for a person, with everything said so far."""
         if conversation.escalation_id is not None:
@@ -184,7 +195,7 @@ class ChatBridge:
                 "trigger": trigger,
                 "channel": "chat",
                 "modalities": list(dict.fromkeys(modalities)),
-                "context": context_of(conversation, transcript, bot),
+                "context": context_of(conversation, transcript, bot, hint or {}),
                 "conversation_id": conversation.id,
                 "language": conversation.language,
             },

@@ -8,7 +8,7 @@ export interface ChatMessage {
   sender_id: string; sender_name: string; text?: string; attachment?: Attachment;
   event?: string; data?: Record<string, string>; at: string;
 }
-export interface Conversation { id: string; state: string; agent_name?: string | null; session_id: string }
+export interface Conversation { id: string; state: string; agent_name?: string | null; session_id: string; escalation_id?: string | null }
 export interface Ack { ok: boolean; error?: { code: string; message: string }; [key: string]: unknown }
 
 export interface ChatClientEvents {

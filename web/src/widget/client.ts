@@ -74,6 +74,11 @@ export class WidgetClient {
     return this.call("POST", "/api/escalations", { body, headers: { "Idempotency-Key": idempotencyKey } });
   }
 
+  /** A web chat (the bot answers first); its token is the customer's session token. */
+  conversation(body: Record<string, unknown>): Promise<{ conversation_id: string; session_id: string; token: string }> {
+    return this.call("POST", "/api/conversations", { body });
+  }
+
   get(id: string, token: string): Promise<Escalation> {
     return this.call("GET", `/api/escalations/${encodeURIComponent(id)}`, { token });
   }

@@ -1,11 +1,12 @@
 // The customer's escalation survives page navigations on the same site: its id and
 // session token live in sessionStorage (this tab, this origin), keyed by site key.
 export interface Saved {
-  escalationId: string;
+  escalationId: string; // empty while a chat is still with the bot
   sessionId: string;
   token: string;
   modalities: string[];
-  view: "waiting" | "session" | "ended";
+  view: "chat" | "waiting" | "session" | "ended";
+  conversationId?: string; // set when the help started as a chat
 }
 
 const PREFIX = "coview:";

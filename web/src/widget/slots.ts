@@ -59,3 +59,38 @@ export async function startCobrowse(options: SlotOptions): Promise<(Mounted & { 
   });
   return { unmount: () => handle.stop(), revokeControl: () => handle.revokeControl() };
 }
+
+type ChatModule = {
+  mountChat(
+    container: HTMLElement,
+    options: {
+      token: string;
+      conversationId: string;
+      lang: string;
+      role: "customer";
+      baseUrl: string;
+      onUpgrade?: (modality: string) => void;
+      onConsent?: (modality: string, accepted: boolean) => void;
+      onConversation?: (conversation: { id: string; state: string; escalation_id?: string | null; agent_name?: string | null }) => void;
+    },
+  ): { close(): void };
+};
+
+export interface ChatSlotOptions {
+  baseUrl: string;
+  token: string;
+  conversationId: string;
+  lang: string;
+  onUpgrade: (modality: string) => void;
+  onConsent: (modality: string, accepted: boolean) => void;
+  onConversation: (conversation: { state: string; escalation_id?: string | null; agent_name?: string | null }) => void;
+}
+
+/** The conversation with the bot and then the agent; it stays beside the call. */
+export async function mountChatSlot(container: HTMLElement, options: ChatSlotOptions): Promise<Mounted | null> {
+  const module = await importModule<ChatModule>(options.baseUrl, "chat-slot");
+  if (!module?.mountChat) return null;
+  container.replaceChildren();
+  const chat = module.mountChat(container, { ...options, role: "customer" });
+  return { unmount: () => chat.close() };
+}

@@ -9,7 +9,7 @@ import type { CartInput, CoviewApi, Identity } from "./api";
 import { ApiError, WidgetClient, type Availability, type Escalation, type Modality } from "./client";
 import { h, ICONS, svg } from "../shared/dom";
 import { clear, load, save, trackInSiteNavigation, type Saved } from "./persist";
-import { mountCallSlot, startCobrowse, type ConsentKind, type Mounted, type SlotOptions } from "./slots";
+import { mountCallSlot, mountChatSlot, startCobrowse, type ConsentKind, type Mounted, type SlotOptions } from "./slots";
 import { CSS, HOST_STYLE } from "./styles";
 
 const CATALOGS = { en, es, pt } as Record<Lang, Record<string, string>>;
@@ -18,7 +18,7 @@ const SESSION_STATES = new Set(["accepted", "connecting", "in_session"]);
 const ENDED_STATES = new Set(["wrap_up", "completed"]);
 const OFFERED_MODALITIES: Modality[] = ["video", "screen", "cobrowse"];
 
-type View = "closed" | "menu" | "waiting" | "session" | "ended" | "thanks" | "message";
+type View = "closed" | "menu" | "chat" | "waiting" | "session" | "ended" | "thanks" | "message";
 
 export interface WidgetConfig {
   baseUrl: string;
@@ -41,6 +41,8 @@ export class Widget implements CoviewApi {
   private stopWatching: (() => void) | null = null;
   private call: Mounted | null = null;
   private cobrowse: Mounted | null = null;
+  private chat: Mounted | null = null;
+  private chatSlot: HTMLElement | null = null; // kept across renders: the chat must not reset
   private controlActive = false;
   private recordingNoticeShown = false;
   private message = "";
@@ -130,10 +132,15 @@ export class Widget implements CoviewApi {
   }
 
   private savedView(): View {
-    return this.saved?.view === "ended" ? "ended" : this.saved?.view === "session" ? "session" : "waiting";
+    const view = this.saved?.view;
+    return view === "ended" || view === "session" || view === "chat" ? view : "waiting";
   }
 
   private async resume(saved: Saved): Promise<void> {
+    if (saved.conversationId && !saved.escalationId) {
+      this.view = "chat"; // still with the bot: nothing to follow yet
+      return;
+    }
     try {
       this.escalation = await this.client.get(saved.escalationId, saved.token);
     } catch {
@@ -172,6 +179,71 @@ export class Widget implements CoviewApi {
     } catch (error) {
       this.showMessage(error instanceof ApiError && error.status === 422 ? "widget.closed.ineligible" : "widget.error");
     }
+  }
+
+  /** Chat first: the bot answers, a person joins when needed, and the agent can turn
+   * the chat into a call or co-browsing right here (the customer consents in the chat). */
+  private async startChat(): Promise<void> {
+    try {
+      const body = this.escalationBody("chat");
+      const created = await this.client.conversation({ context: body.context, language: this.lang });
+      this.saved = {
+        escalationId: "",
+        sessionId: created.session_id,
+        token: created.token,
+        modalities: ["chat"],
+        view: "chat",
+        conversationId: created.conversation_id,
+      };
+      save(this.config.siteKey, this.saved);
+      this.setView("chat");
+    } catch {
+      this.showMessage("widget.error");
+    }
+  }
+
+  private chatOptions() {
+    const saved = this.saved;
+    if (!saved?.conversationId) return null;
+    return {
+      baseUrl: this.config.baseUrl,
+      token: saved.token,
+      conversationId: saved.conversationId,
+      lang: this.lang,
+      onConsent: (modality: string, accepted: boolean) => {
+        // Consent given in the chat's card: the widget will not ask again.
+        if (accepted && this.saved && !this.saved.modalities.includes(modality)) {
+          this.saved.modalities = [...this.saved.modalities, modality];
+          save(this.config.siteKey, this.saved);
+        }
+      },
+      onUpgrade: (modality: string) => {
+        if (!this.saved) return;
+        if (!this.saved.modalities.includes(modality)) {
+          this.saved.modalities = [...this.saved.modalities, modality];
+          save(this.config.siteKey, this.saved);
+        }
+        if (this.saved.escalationId) this.setView("session");
+      },
+      onConversation: (conversation: { state: string; escalation_id?: string | null }) => {
+        const saved = this.saved;
+        if (!saved || !conversation.escalation_id || saved.escalationId) return;
+        saved.escalationId = conversation.escalation_id;
+        save(this.config.siteKey, saved);
+        this.follow();
+      },
+    };
+  }
+
+  private async mountChat(slot: HTMLElement): Promise<void> {
+    const options = this.chatOptions();
+    if (!options || this.chat) return;
+    this.chat = { unmount: () => undefined };
+    this.chat = (await mountChatSlot(slot, options)) ?? this.chat;
+  }
+
+  private visualModalities(): string[] {
+    return (this.saved?.modalities ?? []).filter((m) => m !== "chat");
   }
 
   /** The escalation request, with the page context (docs/protocol.md: Context). */
@@ -232,11 +304,12 @@ export class Widget implements CoviewApi {
       if (this.view !== "thanks") this.setView("ended");
       return;
     }
+    const chatOnly = !!this.saved?.conversationId && this.visualModalities().length === 0;
     if (WAITING_STATES.has(state)) {
-      this.setView("waiting");
+      this.setView(this.saved?.conversationId ? "chat" : "waiting");
     } else if (SESSION_STATES.has(state)) {
-      this.setView("session");
       void this.consentToUpgrade(escalation);
+      this.setView(chatOnly ? "chat" : "session");
     } else if (ENDED_STATES.has(state)) {
       if (this.view !== "thanks") this.setView("ended");
     } else if (state === "cancelled") {
@@ -272,7 +345,7 @@ export class Widget implements CoviewApi {
 
   private setView(view: View): void {
     const changed = view !== this.view;
-    if (this.saved && (view === "waiting" || view === "session" || view === "ended") && this.saved.view !== view) {
+    if (this.saved && (view === "chat" || view === "waiting" || view === "session" || view === "ended") && this.saved.view !== view) {
       this.saved.view = view;
       save(this.config.siteKey, this.saved);
     }
@@ -291,6 +364,9 @@ export class Widget implements CoviewApi {
     this.stopWatching?.();
     this.stopWatching = null;
     this.unmountSlots();
+    void this.chat?.unmount();
+    this.chat = null;
+    this.chatSlot = null;
     this.saved = null;
     this.escalation = null;
     clear(this.config.siteKey);
@@ -450,6 +526,10 @@ export class Widget implements CoviewApi {
       case "menu":
         body.append(...this.menuView());
         break;
+      case "chat":
+        panel.classList.add("wide");
+        body.append(this.chatArea());
+        break;
       case "waiting":
         body.append(...this.waitingView());
         break;
@@ -458,6 +538,7 @@ export class Widget implements CoviewApi {
         const parts = this.sessionView();
         callSlot = parts.callSlot;
         body.append(...parts.nodes);
+        if (this.saved?.conversationId) body.append(this.chatArea());
         break;
       }
       case "ended":
@@ -489,6 +570,7 @@ export class Widget implements CoviewApi {
     panel.hidden = this.collapsed;
     this.frame.replaceChildren(panel, this.collapsed ? launcher() : "");
     if (this.view === "session") void this.mountSlots(existingCall && this.call ? null : callSlot);
+    if (this.chatSlot && this.chatSlot.isConnected) void this.mountChat(this.chatSlot);
     const focusTarget = panel.querySelector<HTMLElement>(".sheet button, .choice, .primary, .danger");
     if (!this.frame.contains(this.root.activeElement)) focusTarget?.focus({ preventScroll: true });
   }
@@ -533,6 +615,19 @@ export class Widget implements CoviewApi {
       h(
         "ul",
         { class: "choices", "aria-labelledby": "cv-choose" },
+        this.availability.modalities?.includes("chat") === false
+          ? ""
+          : h(
+              "li",
+              {},
+              h(
+                "button",
+                { class: "choice", type: "button", "data-modality": "chat", onclick: () => void this.startChat() },
+                h("span", { class: "ic" }, svg(ICONS.chat)),
+                h("strong", {}, t("widget.modality.chat")),
+                h("small", {}, t("widget.modality.chat.hint")),
+              ),
+            ),
         ...this.offeredModalities().map((m) =>
           h(
             "li",
@@ -569,6 +664,11 @@ export class Widget implements CoviewApi {
       ),
       h("div", { class: "row" }, h("button", { class: "danger", type: "button", onclick: () => void this.cancel() }, t("widget.cancel"))),
     ];
+  }
+
+  private chatArea(): HTMLElement {
+    this.chatSlot ??= h("div", { class: "slot chat", "data-slot": "chat" }, h("p", { class: "placeholder" }, "…"));
+    return this.chatSlot;
   }
 
   private sessionView(): { nodes: Node[]; callSlot: HTMLElement | null } {
