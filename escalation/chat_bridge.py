@@ -131,7 +131,7 @@ class ChatBridge:
             asked = turn.understanding.intent in EXPLICIT_VISUAL_INTENTS
             visual = [m for m in turn.modalities if m in VISUAL_MODALITIES]
             modalities = ["chat", *(visual if asked else [])]
-            hint = {} if asked else {"suggested_modalities": visual}
+            hint = {} if asked else {"suggested": visual}
             await self.handoff(conversation, "bot", modalities, bot, reason=turn.reason, hint=hint)
 
     async def bot_silent(self, conversation_id: str, bot_name: str, reason: str) -> None:

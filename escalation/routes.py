@@ -145,7 +145,12 @@ async def create_session(request: web.Request) -> web.Response:
 async def get_escalation(request: web.Request) -> web.Response:
     principal = await authenticate(request, allow_query=True)
     esc = await _service(request).visible(principal, _id(request))
-    return web.json_response(view(esc, principal))
+    data = view(esc, principal)
+    if esc.agent_id is not None:
+        # The customer is helped by a person with a name ("Ana is helping you").
+        agent = await request.app[STORE].get_agent(esc.agent_id)
+        data["agent_name"] = agent.name if agent else None
+    return web.json_response(data)
 
 
 async def list_escalations(request: web.Request) -> web.Response:

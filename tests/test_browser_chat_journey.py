@@ -56,15 +56,19 @@ async def test_chat_with_the_bot_hand_off_and_upgrade_to_video_in_spanish(
         await shop.locator("[data-slot='call'] video").first.wait_for(state="attached")
         await workspace.locator("[data-slot='call'] video").first.wait_for(state="attached")
         # Both sides decode the other's camera (Chromium's fake device).
-        remote_customer = shop.locator("[data-slot='call'] video").first
-        remote_agent = workspace.locator("[data-slot='call'] video").first
+        remote_customer = shop.locator("[data-slot='call'] video.cv-remote")
+        remote_agent = workspace.locator("[data-slot='call'] video.cv-remote")
         for video in (remote_customer, remote_agent):
-            for _ in range(100):
+            for _ in range(300):  # media over loopback; generous for a loaded CI machine
                 if await video.evaluate(PLAYING):
                     break
                 await agent.wait_for_timeout(100)
-        assert await remote_agent.evaluate(PLAYING)
-        assert await remote_customer.evaluate(PLAYING)
+        probe = "(v) => [v.readyState, v.videoWidth, v.srcObject ? v.srcObject.getTracks().map(t => t.kind + ':' + t.readyState).join(',') : 'none']"
+        states = [await remote_agent.evaluate(probe), await remote_customer.evaluate(probe)]
+        await shoot(customer, "chat-upgrade-customer-desktop-es")
+        await shoot(agent, "chat-upgrade-agent-desktop-es")
+        assert await remote_agent.evaluate(PLAYING), states
+        assert await remote_customer.evaluate(PLAYING), states
         await shop.get_by_text("¡Hola! Soy Ana, ¿en qué te ayudo?").wait_for()  # the chat stays
         await shoot(customer, "chat-upgrade-customer-desktop-es")
         await shoot(agent, "chat-upgrade-agent-desktop-es")

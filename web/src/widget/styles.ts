@@ -70,7 +70,9 @@ button:focus-visible, textarea:focus-visible, input:focus-visible { outline: 3px
 .big { font-size: 17px; font-weight: 650; margin: 0; }
 .muted { color: var(--muted); margin: 0; font-size: 13px; }
 .slot { border-radius: 12px; background: var(--soft); border: 1px solid var(--line); min-height: 56px; }
+.body > * { flex-shrink: 0; } /* the body scrolls; its parts keep their size */
 .slot.chat { height: 360px; display: flex; overflow: hidden; background: #fff; }
+.slot.call ~ .slot.chat { height: 300px; }
 .slot.chat > .cv-chat { flex: 1; min-height: 0; }
 .slot.chat > .placeholder { margin: auto; }
 .slot.call { min-height: 200px; background: #101722; color: #c9d4e3; display: grid; place-items: center; overflow: hidden; position: relative; }
