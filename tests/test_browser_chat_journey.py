@@ -63,7 +63,10 @@ async def test_chat_with_the_bot_hand_off_and_upgrade_to_video_in_spanish(
                 if await video.evaluate(PLAYING):
                     break
                 await agent.wait_for_timeout(100)
-        probe = "(v) => [v.readyState, v.videoWidth, v.srcObject ? v.srcObject.getTracks().map(t => t.kind + ':' + t.readyState).join(',') : 'none']"
+        probe = (
+            "(v) => [v.readyState, v.videoWidth, v.srcObject ? "
+            "v.srcObject.getTracks().map(t => t.kind + ':' + t.readyState).join(',') : 'none']"
+        )
         states = [await remote_agent.evaluate(probe), await remote_customer.evaluate(probe)]
         await shoot(customer, "chat-upgrade-customer-desktop-es")
         await shoot(agent, "chat-upgrade-agent-desktop-es")
