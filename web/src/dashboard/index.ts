@@ -127,11 +127,10 @@ class Dashboard {
     sessionsCard.replaceChildren(h("h3", {}, t("dashboard.sessions")),
       rows.length === 0 ? h("p", { class: "muted" }, t("dashboard.sessions.none")) :
         h("table", { class: "dash-table" },
-          h("thead", {}, h("tr", {}, ...["customer", "agent", "modalities", "since"].map((k) => h("th", { scope: "col" }, t(`dashboard.sessions.${k}`))), h("th", {}, ""))),
+          h("thead", {}, h("tr", {}, ...["customer", "agent", "modalities", "since"].map((k) => h("th", { scope: "col" }, t(`dashboard.sessions.${k}`))))),
           h("tbody", {}, ...rows.map(({ escalation: e, agent_name }) => h("tr", {},
             h("td", {}, e.context.customer?.name ?? "—"), h("td", {}, agent_name ?? "—"),
-            h("td", {}, e.modalities.join(", ")), h("td", {}, new Date(e.updated_at).toLocaleTimeString(lang)),
-            h("td", {}, h("a", { class: "button", href: `/observe/${encodeURIComponent(e.session_id)}?escalation=${encodeURIComponent(e.id)}` }, t("dashboard.sessions.observe"))))))));
+            h("td", {}, e.modalities.join(", ")), h("td", {}, new Date(e.updated_at).toLocaleTimeString(lang)))))));
   }
 
   async loadMetrics(windowKey: string): Promise<Metrics> {
