@@ -779,3 +779,14 @@ class EscalationService:
         session = await self.store.get_session(esc.session_id)
         if session is not None and session.ended_at is None:
             await self.store.update_session(session.model_copy(update={"ended_at": utcnow()}))
+
+
+async def create_escalation(
+    app: web.Application, principal: Principal, request: CreateEscalation
+) -> tuple[Escalation, str]:
+    """Create (eligibility checked, queued and routed) as ``POST /api/escalations`` does;
+    the escalation and the customer's session token. For the bot and hand-off endpoints."""
+    from escalation.keys import ESCALATIONS
+
+    created = await app[ESCALATIONS].create(principal, request)
+    return created.escalation, created.customer_token.token
