@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from store.redis.audit import RedisAudit
+from store.redis.chat import RedisChat
 from store.redis.core import RedisCore
 from store.redis.escalations import RedisEscalations
 
 
-class RedisStore(RedisCore, RedisEscalations):
+class RedisStore(
+    RedisCore,
+    RedisChat,
+    RedisAudit,
+    RedisEscalations,
+):
     """Every part of the store on one Redis; domain parts are added as bases."""
 
 

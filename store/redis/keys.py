@@ -17,6 +17,10 @@ Every key starts with the configured prefix (default ``coview:``).
 | invite:{id}                      | string | Invite JSON, expires with the invite         |
 | invite-code:{code}               | string | invite id while the code is live (SET NX)    |
 | session:{id}:peers               | hash   | peer id -> Peer JSON                         |
+| conversation:{id}                | string | Conversation JSON                            |
+| conversation:{id}:messages       | list   | ChatMessage JSON, index = seq - 1            |
+| conversation:{id}:client-ids     | hash   | sender's client id -> seq (dedupe)           |
+| audit:{tenant id}                | list   | AuditEvent JSON, newest first, capped        |
 | escalation:{id}                  | string | Escalation JSON                              |
 | escalation:{id}:seq              | string | seq of its last event (the CAS version)      |
 | escalation:{id}:events           | list   | EscalationEvent JSON, index = seq - 1        |
@@ -74,6 +78,18 @@ class RedisKeys:
 
     def session_peers(self, session_id: str) -> str:
         return f"{self.prefix}session:{session_id}:peers"
+
+    def conversation(self, conversation_id: str) -> str:
+        return f"{self.prefix}conversation:{conversation_id}"
+
+    def conversation_messages(self, conversation_id: str) -> str:
+        return f"{self.prefix}conversation:{conversation_id}:messages"
+
+    def conversation_client_ids(self, conversation_id: str) -> str:
+        return f"{self.prefix}conversation:{conversation_id}:client-ids"
+
+    def audit(self, tenant_id: str) -> str:
+        return f"{self.prefix}audit:{tenant_id}"
 
     def escalation(self, escalation_id: str) -> str:
         return f"{self.prefix}escalation:{escalation_id}"

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from store.sqlite.audit import SqliteAudit
+from store.sqlite.chat import SqliteChat
 from store.sqlite.core import SqliteCore
 from store.sqlite.escalations import SqliteEscalations
 
 
-class SqliteStore(SqliteCore, SqliteEscalations):
+class SqliteStore(
+    SqliteCore,
+    SqliteChat,
+    SqliteAudit,
+    SqliteEscalations,
+):
     """Every part of the store on one SQLite file; domain parts are added as bases."""
 
 
