@@ -187,13 +187,16 @@ class Socket:
         if msg.full:
             await self.store.cobrowse_reset(session_id, msg.seq, masked, now)
             conn.snapshot_at, conn.snapshot_requested = now, False
+            conn.bytes_since_snapshot = 0
             out = {"t": "events", "seq": msg.seq, "full": True}
         else:
             kept = await self.store.cobrowse_append(session_id, msg.seq, masked)
+            conn.bytes_since_snapshot += len(masked)
             out = {"t": "events", "seq": msg.seq}
             stale = (
                 kept == 0
                 or kept >= self.config.cobrowse_snapshot_every_batches
+                or conn.bytes_since_snapshot >= self.config.cobrowse_snapshot_every_bytes
                 or now - conn.snapshot_at >= self.config.cobrowse_snapshot_every_s
             )
             if stale and not conn.snapshot_requested:

@@ -55,6 +55,7 @@ class Config:
     cobrowse_max_snapshot_bytes: int = 8_388_608
     cobrowse_snapshot_every_s: int = 300
     cobrowse_snapshot_every_batches: int = 1_000
+    cobrowse_snapshot_every_bytes: int = 16_777_216
     cobrowse_mask_patterns: tuple[str, ...] = ()  # regexes masked server-side (ids, e-mails)
     cobrowse_mask_selectors: tuple[str, ...] = ()  # CSS selectors the widget masks as well
 

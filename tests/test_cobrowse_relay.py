@@ -245,3 +245,19 @@ async def test_customer_is_asked_for_a_fresh_snapshot_after_many_batches(
         assert not [h for h, _ in customer.seen if h["t"] == "snapshot-request"]
         await customer.send_events(4, [text_event("b")])
         await customer.next("snapshot-request")
+
+
+async def test_customer_is_asked_for_a_fresh_snapshot_when_the_checkpoint_grows_big(
+    tmp_path: Any,
+) -> None:
+    config = make_config(tmp_path, cobrowse_snapshot_every_bytes=2_000)
+    async with running_server(config) as server, aiohttp.ClientSession() as http:
+        setup = Setup(server, http, await open_store_session(server), Recorded([]))
+        customer = await setup.customer()
+        await customer.send_events(1, SNAPSHOT, full=True)
+        await customer.send_events(2, [text_event("a" * 1_000)])
+        await customer.next("ack")
+        await customer.next("ack")
+        assert not [h for h, _ in customer.seen if h["t"] == "snapshot-request"]
+        await customer.send_events(3, [text_event("b" * 1_000)])
+        await customer.next("snapshot-request")
