@@ -26,6 +26,9 @@ async def test_chat_with_the_bot_hand_off_and_upgrade_to_video_in_spanish(
         new_page(browser, locale="es", viewport=DESKTOP) as agent,
         new_page(browser, locale="es", viewport=DESKTOP) as customer,
     ):
+        logs: list[str] = []
+        agent.on("console", lambda m: logs.append(f"agent {m.type}: {m.text}"))
+        customer.on("console", lambda m: logs.append(f"customer {m.type}: {m.text}"))
         await agent_console(agent, server, "es")
         await customer.goto(f"{server.url}/demo/?lang=es")
         await customer.get_by_role("button", name="Añadir al carrito").click()
@@ -53,13 +56,13 @@ async def test_chat_with_the_bot_hand_off_and_upgrade_to_video_in_spanish(
         await workspace.get_by_role("button", name="+ Vídeo").click()
         card = shop.get_by_role("group").filter(has_text="Ana Souza te invita a: videollamada")
         await card.get_by_role("button", name="Aceptar").click()
-        await shop.locator("[data-slot='call'] video").first.wait_for(state="attached")
-        await workspace.locator("[data-slot='call'] video").first.wait_for(state="attached")
-        # Both sides decode the other's camera (Chromium's fake device).
         remote_customer = shop.locator("[data-slot='call'] video.cv-remote")
         remote_agent = workspace.locator("[data-slot='call'] video.cv-remote")
+        await remote_customer.wait_for(state="attached", timeout=30_000)
+        await remote_agent.wait_for(state="attached", timeout=30_000)
+        # Both sides decode the other's camera (Chromium's fake device).
         for video in (remote_customer, remote_agent):
-            for _ in range(300):  # media over loopback; generous for a loaded CI machine
+            for _ in range(600):  # media over loopback; generous for a loaded machine
                 if await video.evaluate(PLAYING):
                     break
                 await agent.wait_for_timeout(100)
@@ -70,7 +73,7 @@ async def test_chat_with_the_bot_hand_off_and_upgrade_to_video_in_spanish(
         states = [await remote_agent.evaluate(probe), await remote_customer.evaluate(probe)]
         await shoot(customer, "chat-upgrade-customer-desktop-es")
         await shoot(agent, "chat-upgrade-agent-desktop-es")
-        assert await remote_agent.evaluate(PLAYING), states
+        assert await remote_agent.evaluate(PLAYING), (states, logs[-40:])
         assert await remote_customer.evaluate(PLAYING), states
         await shop.get_by_text("¡Hola! Soy Ana, ¿en qué te ayudo?").wait_for()  # the chat stays
         await shoot(customer, "chat-upgrade-customer-desktop-es")
