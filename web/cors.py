@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 WIDGET_PATHS = re.compile(
     r"^/api/(availability|join|conversations|bot/messages"
@@ -24,18 +25,26 @@ def is_widget_path(path: str) -> bool:
     return WIDGET_PATHS.match(path) is not None
 
 
-async def preflight(request: web.Request) -> web.Response:
-    if not is_widget_path(request.path) or "Origin" not in request.headers:
-        raise web.HTTPNotFound()
-    return web.Response(
-        status=204,
-        headers={
-            "Access-Control-Allow-Origin": "*",
-            "Access-Control-Allow-Methods": "GET, POST",
-            "Access-Control-Allow-Headers": ALLOWED_HEADERS,
-            "Access-Control-Max-Age": MAX_AGE_S,
-        },
-    )
+@web.middleware
+async def preflight_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answers CORS preflights for the widget's paths before routing (they are not API
+    operations of their own, so they have no routes)."""
+    if (
+        request.method == "OPTIONS"
+        and "Origin" in request.headers
+        and "Access-Control-Request-Method" in request.headers
+        and is_widget_path(request.path)
+    ):
+        return web.Response(
+            status=204,
+            headers={
+                "Access-Control-Allow-Origin": "*",
+                "Access-Control-Allow-Methods": "GET, POST",
+                "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+                "Access-Control-Max-Age": MAX_AGE_S,
+            },
+        )
+    return await handler(request)
 
 
 async def _allow_origin(request: web.Request, response: web.StreamResponse) -> None:
@@ -45,5 +54,5 @@ async def _allow_origin(request: web.Request, response: web.StreamResponse) -> N
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_route("OPTIONS", "/api/{tail:.*}", preflight)
+    app.middlewares.append(preflight_middleware)
     app.on_response_prepare.append(_allow_origin)
