@@ -71,6 +71,7 @@ class MediaLink:
         send: SendSignal,
         on_frame: OnFrame,
         on_closed: Callable[[str], None],
+        tap: bool = True,
     ) -> None:
         self.peer_id = peer_id
         self._send = send
@@ -85,8 +86,9 @@ class MediaLink:
         self.video = self.pc.addTransceiver("video", direction="sendrecv")
         self.audio.setCodecPreferences(_preferred("audio", {"opus"}))
         self.video.setCodecPreferences(_preferred("video", {"VP8", "rtx"}))
-        tap_receiver(self.audio.receiver, lambda _c, d, ts: on_frame(peer_id, "audio", d, ts))
-        tap_receiver(self.video.receiver, lambda _c, d, ts: on_frame(peer_id, "video", d, ts))
+        if tap:  # else aiortc decodes as usual (the benchmark's MediaRecorder reference)
+            tap_receiver(self.audio.receiver, lambda _c, d, ts: on_frame(peer_id, "audio", d, ts))
+            tap_receiver(self.video.receiver, lambda _c, d, ts: on_frame(peer_id, "video", d, ts))
         self.pc.on("connectionstatechange", self._state_changed)
         self.closed = False
 

@@ -48,6 +48,8 @@ class SessionNamespace(MediaEvents):
             ice_servers=lambda: ice_servers(config, MEDIA_PEER["id"]),
             host_addresses=config.media_host_addresses,
             send_signal=self.send_media_signal,
+            # Benchmarks only (bench/media.py): record with aiortc's MediaRecorder.
+            decode_recorder=config.extra.get("media_recorder") == "aiortc",
         )
         self.awaiting_consent = {}
         self._background: set[asyncio.Task[None]] = set()

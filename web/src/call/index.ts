@@ -87,6 +87,8 @@ export interface CallController {
    * "snapshot" {peer_id?} → ack {snapshot: {name, url, width, height}}. */
   request(event: AgentRequest, payload?: Record<string, unknown>): Promise<Ack>;
   readonly state: CallState;
+  /** Epoch ms of the join ack and of the first remote video frame shown (benchmarks). */
+  readonly marks: { joined?: number; firstRemoteFrame?: number };
   /** Every state the call went through, in order (for tests and diagnostics). */
   readonly history: readonly CallState[];
   end(reason?: string): void;
@@ -127,6 +129,7 @@ const isPolite = (role: string): boolean => role !== "agent";
 class Call implements CallController {
   state: CallState = "connecting";
   readonly history: CallState[] = [];
+  readonly marks: { joined?: number; firstRemoteFrame?: number } = {};
   private readonly t: Translate;
   private readonly view: CallView;
   private readonly socket: Socket;
@@ -232,6 +235,7 @@ class Call implements CallController {
       return;
     }
     this.joined = true;
+    this.marks.joined ??= Date.now();
     this.self = ack.self;
     this.polite = ack.polite;
     this.iceServers = ack.ice_servers;
@@ -269,7 +273,11 @@ class Call implements CallController {
           if (this.joined) this.socket.emit("signal", signal);
         },
         onRemoteStream: (stream) =>
-          peer.role === SERVER_ROLE ? this.view.showDemo(stream) : this.view.showRemote(stream, peer.name),
+          peer.role === SERVER_ROLE
+            ? this.view.showDemo(stream)
+            : this.view.showRemote(stream, peer.name, () => {
+                this.marks.firstRemoteFrame ??= Date.now();
+              }),
         onState: () => this.setState(this.linkState()),
       },
       this.mic,

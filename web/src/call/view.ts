@@ -136,8 +136,13 @@ export class CallView {
     this.local.hidden = false;
   }
 
-  showRemote(stream: MediaStream, name: string): void {
-    if (this.remote.srcObject !== stream) this.remote.srcObject = stream;
+  showRemote(stream: MediaStream, name: string, onFirstFrame?: () => void): void {
+    if (this.remote.srcObject !== stream) {
+      this.remote.srcObject = stream;
+      if (onFirstFrame && "requestVideoFrameCallback" in this.remote) {
+        this.remote.requestVideoFrameCallback(() => onFirstFrame());
+      }
+    }
     this.remote.setAttribute("aria-label", name);
     void this.remote.play().catch(() => undefined);
   }
