@@ -7,6 +7,7 @@ other way; ``input`` reaches the customer only while control is granted.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -93,6 +94,36 @@ class Socket:
         self.conn = conn
         self.hub = request.app[COBROWSE]
         self.store = request.app[STORE]
+        self._ack_seq = -1
+        self._ack_timer: asyncio.TimerHandle | None = None
+        self._ack_tasks: set[asyncio.Task[None]] = set()
+
+    async def ack(self, seq: int, now: bool) -> None:
+        """Acks are cumulative: one per interval carries the latest seq, which saves a
+        frame (and a system call) per batch on the hot path."""
+        self._ack_seq = max(self._ack_seq, seq)
+        interval = self.config.cobrowse_ack_interval_ms / 1000
+        if now or interval <= 0:
+            await self._send_ack()
+        elif self._ack_timer is None:
+            self._ack_timer = asyncio.get_running_loop().call_later(interval, self._ack_later)
+
+    def _ack_later(self) -> None:
+        task = asyncio.create_task(self._send_ack())
+        self._ack_tasks.add(task)
+        task.add_done_callback(self._ack_tasks.discard)
+
+    async def _send_ack(self) -> None:
+        if self._ack_timer is not None:
+            self._ack_timer.cancel()
+            self._ack_timer = None
+        if self._ack_seq >= 0:
+            seq, self._ack_seq = self._ack_seq, -1
+            await self.conn.send(b'{"t":"ack","seq":%d}' % seq)
+
+    def close(self) -> None:
+        if self._ack_timer is not None:
+            self._ack_timer.cancel()
 
     async def publish(self, audience: bytes, header: dict[str, Any], payload: bytes = b"") -> None:
         await self.hub.bus.publish(self.conn.session_id, audience, encode_frame(header, payload))
@@ -187,13 +218,16 @@ class Socket:
         if msg.full:
             await self.store.cobrowse_reset(session_id, msg.seq, masked, now)
             conn.snapshot_at, conn.snapshot_requested = now, False
+            conn.bytes_since_snapshot = 0
             out = {"t": "events", "seq": msg.seq, "full": True}
         else:
             kept = await self.store.cobrowse_append(session_id, msg.seq, masked)
+            conn.bytes_since_snapshot += len(masked)
             out = {"t": "events", "seq": msg.seq}
             stale = (
                 kept == 0
                 or kept >= self.config.cobrowse_snapshot_every_batches
+                or conn.bytes_since_snapshot >= self.config.cobrowse_snapshot_every_bytes
                 or now - conn.snapshot_at >= self.config.cobrowse_snapshot_every_s
             )
             if stale and not conn.snapshot_requested:
@@ -202,7 +236,7 @@ class Socket:
         if conn.recorder is not None:
             conn.recorder.write(masked)
         await self.hub.bus.publish(session_id, TO_VIEWERS, encode_frame(out, masked))
-        await conn.send(b'{"t":"ack","seq":%d}' % msg.seq)
+        await self.ack(msg.seq, now=msg.full)
 
     async def grant(self, header: dict[str, Any]) -> None:
         state = await self.store.cobrowse_control(self.conn.session_id)
@@ -314,6 +348,7 @@ async def cobrowse_socket(request: web.Request) -> web.StreamResponse:
                 seq = _seq_of(data)
                 await conn.send(error_frame(exc, seq))
     finally:
+        socket.close()
         await hub.leave(conn)
         if conn.recorder is not None:
             conn.recorder.close()

@@ -28,6 +28,7 @@ class Conn:
     ready: bool = True  # a viewer is not ready until it has its checkpoint
     pending: list[bytes] = field(default_factory=list)
     snapshot_at: float = 0.0  # customer: when its last full snapshot arrived
+    bytes_since_snapshot: int = 0  # customer: size of the batches kept since then
     snapshot_requested: bool = False
     recorder: Recorder | None = None  # customer: set while recording is consented
 

@@ -88,6 +88,8 @@ class Config:
     cobrowse_max_snapshot_bytes: int = 8_388_608
     cobrowse_snapshot_every_s: int = 300
     cobrowse_snapshot_every_batches: int = 1_000
+    cobrowse_snapshot_every_bytes: int = 16_777_216
+    cobrowse_ack_interval_ms: int = 50  # acks are cumulative, at most this often; 0: each
     cobrowse_mask_patterns: tuple[str, ...] = ()  # regexes masked server-side (ids, e-mails)
     cobrowse_mask_selectors: tuple[str, ...] = ()  # CSS selectors the widget masks as well
 

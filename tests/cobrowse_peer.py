@@ -51,5 +51,10 @@ class CobrowsePeer:
                 if header["t"] == kind:
                     return header, payload
 
+    async def acked(self, seq: int) -> None:
+        """Wait until the server acked ``seq`` (acks are cumulative)."""
+        while (await self.next("ack"))[0]["seq"] < seq:
+            pass
+
     async def close(self) -> None:
         await self.ws.close()

@@ -42,8 +42,7 @@ async def test_customer_on_a_agent_on_b_relay_checkpoint_and_control(
         await customer.next("hello")
         await customer.send_events(1, SNAPSHOT, full=True)
         await customer.send_events(2, [{"type": 3, "data": {"text": "4539 1488 0343 6467"}}])
-        await customer.next("ack")
-        await customer.next("ack")
+        await customer.acked(2)
 
         agent = await CobrowsePeer.connect(http, b.url, await login(http, b), session.id)
         header, payload = await agent.next("checkpoint")  # read from Redis on node B

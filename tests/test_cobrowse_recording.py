@@ -31,11 +31,10 @@ async def test_consented_recording_stores_the_masked_stream_for_supervisors(cb: 
     await customer.next("snapshot-request")
     await customer.send_events(1, SNAPSHOT, full=True)
     await customer.send_events(2, [text_event(CARD)])
-    await customer.next("ack")
-    await customer.next("ack")
+    await customer.acked(2)
     await customer.send({"t": "recording-consent", "granted": False})
     await customer.send_events(3, [text_event("after consent withdrawn")])
-    await customer.next("ack")
+    await customer.acked(3)
 
     sofia = await login(cb.http, cb.server, "sofia@demo.coview")
     async with cb.http.get(f"{cb.server.url}/api/cobrowse/recordings", headers=bearer(sofia)) as r:

@@ -66,10 +66,11 @@ async def cb(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
         yield Setup(server, http, await open_store_session(server), facts)
 
 
-async def test_customer_batches_reach_the_agent_and_are_acked(cb: Setup) -> None:
+async def test_customer_batches_reach_the_agent_and_are_acked_cumulatively(cb: Setup) -> None:
     customer, agent = await cb.customer(), await cb.agent()
     await customer.send_events(1, [text_event("hello")])
-    assert (await customer.next("ack"))[0] == {"t": "ack", "seq": 1}
+    await customer.send_events(2, [text_event("again")])
+    assert (await customer.next("ack"))[0] == {"t": "ack", "seq": 2}  # one ack for both
     header, payload = await agent.next("events")
     assert header == {"t": "events", "seq": 1}
     assert json.loads(payload) == [text_event("hello")]
@@ -91,8 +92,7 @@ async def test_late_viewer_gets_checkpoint_without_customer_round_trip(cb: Setup
     customer = await cb.customer()
     await customer.send_events(1, SNAPSHOT, full=True)
     await customer.send_events(2, [text_event("typed")])
-    await customer.next("ack")
-    await customer.next("ack")
+    await customer.acked(2)
     agent = await cb.agent()
     header, payload = await agent.next("checkpoint")
     assert header == {"t": "checkpoint", "seq": 2}
@@ -241,7 +241,22 @@ async def test_customer_is_asked_for_a_fresh_snapshot_after_many_batches(
         await customer.send_events(1, SNAPSHOT, full=True)
         for seq in (2, 3):
             await customer.send_events(seq, [text_event("a")])
-            await customer.next("ack")
+        await customer.acked(3)
         assert not [h for h, _ in customer.seen if h["t"] == "snapshot-request"]
         await customer.send_events(4, [text_event("b")])
+        await customer.next("snapshot-request")
+
+
+async def test_customer_is_asked_for_a_fresh_snapshot_when_the_checkpoint_grows_big(
+    tmp_path: Any,
+) -> None:
+    config = make_config(tmp_path, cobrowse_snapshot_every_bytes=2_000)
+    async with running_server(config) as server, aiohttp.ClientSession() as http:
+        setup = Setup(server, http, await open_store_session(server), Recorded([]))
+        customer = await setup.customer()
+        await customer.send_events(1, SNAPSHOT, full=True)
+        await customer.send_events(2, [text_event("a" * 1_000)])
+        await customer.acked(2)
+        assert not [h for h, _ in customer.seen if h["t"] == "snapshot-request"]
+        await customer.send_events(3, [text_event("b" * 1_000)])
         await customer.next("snapshot-request")

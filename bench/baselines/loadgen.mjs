@@ -109,8 +109,14 @@ const tickMs = 2;
 await new Promise((resolve) => {
   const timer = setInterval(() => {
     const elapsed = performance.now() - start;
-    if (!measuring && elapsed >= warmup) { measuring = true; measuredReceivedStart = received; measuredSent = 0; }
-    if (elapsed >= warmup + seconds * 1000) { clearInterval(timer); resolve(); return; }
+    if (!measuring && elapsed >= warmup) {
+      measuring = true; measuredReceivedStart = received; measuredSent = 0;
+      console.log(JSON.stringify({ phase: "start" })); // the orchestrator samples server CPU
+    }
+    if (elapsed >= warmup + seconds * 1000) {
+      console.log(JSON.stringify({ phase: "end" }));
+      clearInterval(timer); resolve(); return;
+    }
     // Paced by the clock, not by tick count: a late timer sends what is due since.
     due = rate * elapsed / 1000 - sent;
     while (due >= 1) {
@@ -128,7 +134,7 @@ latencies.sort((a, b) => a - b);
 const pct = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : null;
 const lost = sentAt.reduce((n, m) => n + [...m.values()].filter((t) => t >= 0).length, 0);
 console.log(JSON.stringify({
-  target, sessions, offered_per_s: measuredSent / window, delivered_per_s: latencies.length / window,
+  target, sessions, measured_sent: measuredSent, window_s: window, offered_per_s: measuredSent / window, delivered_per_s: latencies.length / window,
   delivery: measuredSent ? latencies.length / measuredSent : 0, p50_ms: pct(0.5), p99_ms: pct(0.99),
   undelivered: lost, loadgen_cpu_pct: 100 * (cpu.user + cpu.system) / 1000 / (performance.now() - start),
 }));
