@@ -57,6 +57,7 @@ ALL_DEADLINES: tuple[DeadlineKind, ...] = ("offer", "relax", "queue")
 ROUTER = "system:router"
 TIMER = "system:deadline"
 _MUTATE_ATTEMPTS = 8
+PULL_WINDOW = 20  # how far down the queue an agent with room looks for one it can take
 
 
 @dataclass
@@ -322,6 +323,8 @@ class EscalationService:
 
     # routing ------------------------------------------------------------------------
     async def _offer(self, esc: Escalation, agent: Agent) -> tuple[WriteResult, Escalation]:
+        if esc.state != "queued":  # a stale read: someone else moved it on
+            return "conflict", esc
         expires = utcnow() + timedelta(seconds=self.config.offer_timeout_s)
         change = Change(
             events=[("offered", {"agent_id": agent.id, "expires_at": expires.isoformat()})],
@@ -364,7 +367,7 @@ class EscalationService:
                 return
             load = (await self.store.get_agent_loads([agent_id]))[agent_id]
             offered = False
-            for esc in await self.store.queued_escalations(agent.tenant_id, limit=50):
+            for esc in await self.store.queued_escalations(agent.tenant_id, limit=PULL_WINDOW):
                 if not can_take(agent, esc, load):
                     continue
                 result, _ = await self._offer(esc, agent)

@@ -15,6 +15,8 @@ from store.redis.keys import RedisKeys
 
 M = TypeVar("M", bound=BaseModel)
 
+MAX_CONNECTIONS = 64
+
 
 def _text(value: bytes | str) -> str:
     """Values are str at run time (decode_responses=True); the stubs allow bytes too."""
@@ -28,7 +30,12 @@ class RedisBase:
         self._redis: aioredis.Redis | None = None
 
     async def open(self) -> None:
-        self._redis = aioredis.from_url(self._url, decode_responses=True)
+        # A bounded pool that waits for a free connection under bursts, instead of
+        # failing with "Too many connections" (redis-py's default pool caps at 100).
+        pool = aioredis.BlockingConnectionPool.from_url(
+            self._url, decode_responses=True, max_connections=MAX_CONNECTIONS, timeout=10
+        )
+        self._redis = aioredis.Redis(connection_pool=pool)
         for part in reversed(type(self).__mro__):
             register = vars(part).get("_register_scripts")
             if register is not None:
