@@ -113,3 +113,20 @@ async def test_widget_stays_hidden_when_rules_say_no(server: RunningServer, brow
         )
         await page.wait_for_load_state("networkidle")
         assert await widget(page).get_by_role("button").count() == 0
+
+
+async def test_site_can_queue_calls_before_load_and_open_the_panel(
+    server: RunningServer, browser: Any
+) -> None:
+    async with new_page(browser) as page:
+        asked = await stub_availability(page)
+        await page.add_init_script(
+            "window.coview = [['identify', {id: 'c1', tier: 'gold'}], ['setLanguage', 'es']];"
+        )
+        await page.goto(f"{server.url}/demo/")
+        await page.wait_for_function("() => typeof window.coview.open === 'function'")
+        await page.evaluate("window.coview.open()")
+        await (
+            widget(page).get_by_role("dialog").get_by_role("button", name="Videollamada").wait_for()
+        )
+        assert any("tier=gold" in url and "lang=es" in url for url in asked)
