@@ -142,10 +142,18 @@ class MediaSession:
         if self._decode_recorder:
             path.parent.mkdir(parents=True, exist_ok=True)
             recorder = MediaRecorder(str(path))
-            recorder.addTrack(participant.link.audio.receiver.track)
-            recorder.addTrack(participant.link.video.receiver.track)
-            await recorder.start()
             participant.reference = recorder
+
+            async def start() -> None:
+                await participant.link.remote_tracks.wait()
+                if participant.reference is recorder:
+                    recorder.addTrack(participant.link.audio.receiver.track)
+                    recorder.addTrack(participant.link.video.receiver.track)
+                    await recorder.start()
+
+            task = asyncio.ensure_future(start())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
             return
         participant.writer = EncodedWebmWriter(path)
 
