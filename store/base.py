@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from store.audit import AuditStore
+from store.chat import ChatStore
 from store.cobrowse import CobrowseStore
 from store.engagement import EngagementStore
 from store.escalation_base import EscalationStore
@@ -81,5 +83,14 @@ class CoreStore(Protocol):
     async def list_peers(self, session_id: str) -> list[Peer]: ...
 
 
-class Store(CobrowseStore, CoreStore, EscalationStore, EngagementStore, WebhookStore, Protocol):
+class Store(
+    CobrowseStore,
+    CoreStore,
+    ChatStore,
+    AuditStore,
+    EscalationStore,
+    EngagementStore,
+    WebhookStore,
+    Protocol,
+):
     """Everything the application keeps; add a domain's protocol to the bases."""

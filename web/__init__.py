@@ -6,7 +6,7 @@ from aiohttp import web
 
 from server.keys import TEMPLATES
 from web import call_pages, cobrowse_pages, console, cors, demo, widget_assets
-from web.pages import landing
+from web.pages import admin_page, chat_page, join_page, landing
 from web.render import STATIC_DIR, make_environment
 
 
@@ -19,4 +19,7 @@ def setup(app: web.Application) -> None:
     cors.setup(app)
     call_pages.setup(app)
     cobrowse_pages.setup(app)
+    app.router.add_get("/chat/{id}", chat_page, name="chat")
+    app.router.add_get("/join", join_page, name="join")
+    app.router.add_get("/admin", admin_page, name="admin")
     app[TEMPLATES] = make_environment(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from store.redis.audit import RedisAudit
+from store.redis.chat import RedisChat
 from store.redis.cobrowse import RedisCobrowse
 from store.redis.core import RedisCore
 from store.redis.engagement import RedisEngagement
@@ -9,7 +11,15 @@ from store.redis.escalations import RedisEscalations
 from store.redis.webhooks import RedisWebhooks
 
 
-class RedisStore(RedisCobrowse, RedisCore, RedisEscalations, RedisEngagement, RedisWebhooks):
+class RedisStore(
+    RedisCobrowse,
+    RedisCore,
+    RedisChat,
+    RedisAudit,
+    RedisEscalations,
+    RedisEngagement,
+    RedisWebhooks,
+):
     """Every part of the store on one Redis; domain parts are added as bases."""
 
 

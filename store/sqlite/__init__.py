@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from store.sqlite.audit import SqliteAudit
+from store.sqlite.chat import SqliteChat
 from store.sqlite.cobrowse import SqliteCobrowse
 from store.sqlite.core import SqliteCore
 from store.sqlite.engagement import SqliteEngagement
@@ -9,7 +11,15 @@ from store.sqlite.escalations import SqliteEscalations
 from store.sqlite.webhooks import SqliteWebhooks
 
 
-class SqliteStore(SqliteCobrowse, SqliteCore, SqliteEscalations, SqliteEngagement, SqliteWebhooks):
+class SqliteStore(
+    SqliteCobrowse,
+    SqliteCore,
+    SqliteChat,
+    SqliteAudit,
+    SqliteEscalations,
+    SqliteEngagement,
+    SqliteWebhooks,
+):
     """Every part of the store on one SQLite file; domain parts are added as bases."""
 
 
