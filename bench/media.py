@@ -146,30 +146,50 @@ def record_run(clip: Path, recorder: str, calls: int, seconds: float) -> dict[st
              "--sessions", str(calls), "--recorder", recorder],
             stdout=subprocess.PIPE, env=env, text=True,
         )  # fmt: skip
-        assert server.stdout is not None
-        info = json.loads(server.stdout.readline())
-        feeder = subprocess.Popen(
-            [python, "-m", "bench.media_feeder", "--url", info["url"], "--clip", str(clip),
-             "--sessions", json.dumps(info["sessions"])],
-            stdout=subprocess.PIPE, env=env, text=True,
-        )  # fmt: skip
-        assert feeder.stdout is not None
-        for _ in range(calls):
-            line = feeder.stdout.readline()
-            if not line.startswith("recording"):
-                raise RuntimeError(f"feeder failed: {line!r}")
-        time.sleep(3)  # warm-up: ICE, DTLS, first keyframes
-        cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
-        time.sleep(seconds)
-        cpu = cpu_seconds(server.pid) - cpu0
-        elapsed = time.monotonic() - t0
-        feeder.terminate()
-        feeder.wait(timeout=30)
-        time.sleep(1)
-        server.terminate()
-        server.wait(timeout=30)
-        files = sorted(Path(data, "recordings").glob("*/*.webm"))
-        rates = [file_fps(f) for f in files]
+        try:
+            return _measure(server, python, env, data, clip, recorder, calls, seconds)
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+
+
+def _measure(
+    server: subprocess.Popen[str],
+    python: str,
+    env: dict[str, str],
+    data: str,
+    clip: Path,
+    recorder: str,
+    calls: int,
+    seconds: float,
+) -> dict[str, Any]:
+    assert server.stdout is not None
+    info = json.loads(server.stdout.readline())
+    feeder = subprocess.Popen(
+        [python, "-m", "bench.media_feeder", "--url", info["url"], "--clip", str(clip),
+         "--sessions", json.dumps(info["sessions"])],
+        stdout=subprocess.PIPE, env=env, text=True,
+    )  # fmt: skip
+    assert feeder.stdout is not None
+    for _ in range(calls):
+        line = feeder.stdout.readline()
+        if not line.startswith("recording"):
+            feeder.kill()
+            feeder.wait()
+            raise RuntimeError(f"feeder failed: {line!r}")
+    time.sleep(3)  # warm-up: ICE, DTLS, first keyframes
+    cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
+    time.sleep(seconds)
+    cpu = cpu_seconds(server.pid) - cpu0
+    elapsed = time.monotonic() - t0
+    feeder.terminate()
+    feeder.wait(timeout=30)
+    time.sleep(1)
+    server.terminate()
+    server.wait(timeout=30)
+    files = sorted(Path(data, "recordings").glob("*/*.webm"))
+    rates = [file_fps(f) for f in files]
     return {
         "recorder": recorder,
         "calls": calls,

@@ -33,7 +33,11 @@ class Participant:
 
     async def join(self) -> None:
         await self.sio.connect(
-            self.url, namespaces=["/session"], transports=["websocket"], auth={"token": self.token}
+            self.url,
+            namespaces=["/session"],
+            transports=["websocket"],
+            auth={"token": self.token},
+            wait_timeout=30,  # the machine may be loaded
         )
         ack = await self.call("join", {"session_id": self.session_id})
         assert ack["ok"], ack
