@@ -184,7 +184,11 @@ def _measure(
     cpu = cpu_seconds(server.pid) - cpu0
     elapsed = time.monotonic() - t0
     feeder.terminate()
-    feeder.wait(timeout=30)
+    try:
+        feeder.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        feeder.kill()
+        feeder.wait()
     time.sleep(1)
     server.terminate()
     server.wait(timeout=30)
@@ -225,6 +229,7 @@ def main() -> None:
                 for recorder in ("packets", "aiortc"):
                     run = record_run(clip, recorder, calls, args.record_seconds)
                     runs.append(run)
+                    print(json.dumps(run), flush=True)
         results["recording"] = runs
         print(f"{'recorder':<10}{'calls':>6}{'streams':>8}{'server cores':>14}"
               f"{'cores/call':>12}{'fps min':>9}{'fps mean':>10}")  # fmt: skip
