@@ -146,30 +146,54 @@ def record_run(clip: Path, recorder: str, calls: int, seconds: float) -> dict[st
              "--sessions", str(calls), "--recorder", recorder],
             stdout=subprocess.PIPE, env=env, text=True,
         )  # fmt: skip
-        assert server.stdout is not None
-        info = json.loads(server.stdout.readline())
-        feeder = subprocess.Popen(
-            [python, "-m", "bench.media_feeder", "--url", info["url"], "--clip", str(clip),
-             "--sessions", json.dumps(info["sessions"])],
-            stdout=subprocess.PIPE, env=env, text=True,
-        )  # fmt: skip
-        assert feeder.stdout is not None
-        for _ in range(calls):
-            line = feeder.stdout.readline()
-            if not line.startswith("recording"):
-                raise RuntimeError(f"feeder failed: {line!r}")
-        time.sleep(3)  # warm-up: ICE, DTLS, first keyframes
-        cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
-        time.sleep(seconds)
-        cpu = cpu_seconds(server.pid) - cpu0
-        elapsed = time.monotonic() - t0
-        feeder.terminate()
+        try:
+            return _measure(server, python, env, data, clip, recorder, calls, seconds)
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+
+
+def _measure(
+    server: subprocess.Popen[str],
+    python: str,
+    env: dict[str, str],
+    data: str,
+    clip: Path,
+    recorder: str,
+    calls: int,
+    seconds: float,
+) -> dict[str, Any]:
+    assert server.stdout is not None
+    info = json.loads(server.stdout.readline())
+    feeder = subprocess.Popen(
+        [python, "-m", "bench.media_feeder", "--url", info["url"], "--clip", str(clip),
+         "--sessions", json.dumps(info["sessions"])],
+        stdout=subprocess.PIPE, env=env, text=True,
+    )  # fmt: skip
+    assert feeder.stdout is not None
+    for _ in range(calls):
+        line = feeder.stdout.readline()
+        if not line.startswith("recording"):
+            feeder.kill()
+            feeder.wait()
+            raise RuntimeError(f"feeder failed: {line!r}")
+    time.sleep(3)  # warm-up: ICE, DTLS, first keyframes
+    cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
+    time.sleep(seconds)
+    cpu = cpu_seconds(server.pid) - cpu0
+    elapsed = time.monotonic() - t0
+    feeder.terminate()
+    try:
         feeder.wait(timeout=30)
-        time.sleep(1)
-        server.terminate()
-        server.wait(timeout=30)
-        files = sorted(Path(data, "recordings").glob("*/*.webm"))
-        rates = [file_fps(f) for f in files]
+    except subprocess.TimeoutExpired:
+        feeder.kill()
+        feeder.wait()
+    time.sleep(1)
+    server.terminate()
+    server.wait(timeout=30)
+    files = sorted(Path(data, "recordings").glob("*/*.webm"))
+    rates = [file_fps(f) for f in files]
     return {
         "recorder": recorder,
         "calls": calls,
@@ -205,6 +229,7 @@ def main() -> None:
                 for recorder in ("packets", "aiortc"):
                     run = record_run(clip, recorder, calls, args.record_seconds)
                     runs.append(run)
+                    print(json.dumps(run), flush=True)
         results["recording"] = runs
         print(f"{'recorder':<10}{'calls':>6}{'streams':>8}{'server cores':>14}"
               f"{'cores/call':>12}{'fps min':>9}{'fps mean':>10}")  # fmt: skip
