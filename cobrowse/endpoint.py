@@ -125,6 +125,15 @@ class Socket:
         if self._ack_timer is not None:
             self._ack_timer.cancel()
 
+    async def gone(self) -> None:
+        """An agent who leaves while in control gives it back: control never outlives
+        the console that asked for it."""
+        if self.conn.role != "agent":
+            return
+        state = await self.store.cobrowse_control(self.conn.session_id)
+        if state.granted_to == self.conn.peer_id:
+            await self.revoke(self.conn.peer_id)
+
     async def publish(self, audience: bytes, header: dict[str, Any], payload: bytes = b"") -> None:
         await self.hub.bus.publish(self.conn.session_id, audience, encode_frame(header, payload))
 
@@ -350,6 +359,7 @@ async def cobrowse_socket(request: web.Request) -> web.StreamResponse:
     finally:
         socket.close()
         await hub.leave(conn)
+        await socket.gone()
         if conn.recorder is not None:
             conn.recorder.close()
     return ws

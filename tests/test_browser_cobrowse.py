@@ -142,6 +142,15 @@ async def test_card_number_never_reaches_the_agent_page_or_the_relay(pair: Pair)
     await relay.close()
 
 
+async def test_agent_sees_where_the_customer_moves_the_mouse(pair: Pair) -> None:
+    agent = await pair.open_viewer()
+    await pair.customer.mouse.move(300, 250)
+    await asyncio.sleep(0.1)  # rrweb samples mouse moves every 50 ms (leading edge)
+    await pair.customer.mouse.move(320, 260)
+    await agent.wait_for_function("() => document.querySelector('.cv-cursor').dataset.x === '320'")
+    assert await agent.locator(".cv-cursor").get_attribute("data-y") == "260"
+
+
 async def test_agent_pointer_shows_on_the_customer_page(pair: Pair) -> None:
     agent = await pair.open_viewer()
     box = await agent.locator(".cv-glass").bounding_box()

@@ -260,3 +260,16 @@ async def test_customer_is_asked_for_a_fresh_snapshot_when_the_checkpoint_grows_
         assert not [h for h, _ in customer.seen if h["t"] == "snapshot-request"]
         await customer.send_events(3, [text_event("b" * 1_000)])
         await customer.next("snapshot-request")
+
+
+async def test_control_ends_when_the_agent_in_control_leaves(cb: Setup) -> None:
+    customer, agent = await cb.customer(), await cb.agent()
+    await agent.send({"t": "control-request"})
+    await customer.next("control-request")
+    await customer.send({"t": "control-grant"})
+    await customer.next("control-grant")
+    await agent.close()
+    assert (await customer.next("control-revoke"))[0]["agent_id"] == "ag_ana"
+    assert [f[1:3] for f in cb.facts.facts][-1] == ("control_revoked", "ag_ana")
+    again = await cb.agent()
+    assert again.seen[0][0]["control"] is None

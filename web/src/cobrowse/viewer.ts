@@ -71,6 +71,11 @@ const CSS = `
   transition: opacity .6s; }
 .cv-waiting { position: absolute; inset: 0; display: grid; place-items: center; color: #5b6776; }
 .replayer-wrapper { position: relative; }
+.cv-viewer .replayer-mouse { display: none; }
+.cv-cursor { position: absolute; left: 0; top: 0; width: 16px; height: 16px; pointer-events: none;
+  transition: transform .08s linear; }
+.cv-cursor::before { content: ""; position: absolute; inset: 0; border-radius: 50%;
+  background: rgba(73, 80, 246, .35); border: 2px solid rgb(73, 80, 246); transform: translate(-50%, -50%); }
 .replayer-mouse { position: absolute; width: 20px; height: 20px; transition: left .05s linear, top .05s linear;
   background: no-repeat center/contain url('data:image/svg+xml;utf8,<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 50 50"><path d="M2 2l15 42 8-13 13 13 5-5-13-13 13-8z" fill="%23000" stroke="%23fff" stroke-width="2"/></svg>'); }
 .replayer-mouse::after { content: ""; display: inline-block; width: 20px; height: 20px; border-radius: 100%;
@@ -108,9 +113,13 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
   const ink = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   ink.setAttribute("class", "cv-ink");
   const waiting = el("div", "cv-waiting", t("cobrowse.viewer.waiting"));
+  // The customer's mouse: rrweb applies every live event at once ("sync"), which does not
+  // move its own cursor, so the viewer draws one from the latest mouse position.
+  const cursor = el("div", "cv-cursor");
+  cursor.hidden = true;
   const statusLine = el("span", "cv-status");
   statusLine.setAttribute("role", "status");
-  stage.append(frame, ink, glass, waiting);
+  stage.append(frame, ink, cursor, glass, waiting);
   root.append(toolbar, stage);
   container.append(root);
 
@@ -196,6 +205,23 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
   };
 
   const iframe = () => replayer?.iframe || null;
+
+  type MouseData = { source?: number; positions?: { x: number; y: number }[]; x?: number; y?: number };
+  const followMouse = (events: RrwebEvent[]) => {
+    for (let i = events.length - 1; i >= 0; i--) {
+      const data = (events[i] as unknown as { type: number; data?: MouseData }).data;
+      if (events[i].type !== 3 || !data) continue;
+      const at = data.source === 1 && data.positions?.length
+        ? data.positions[data.positions.length - 1]
+        : data.source === 2 && data.x !== undefined ? { x: data.x, y: data.y! } : null;
+      if (!at) continue;
+      cursor.hidden = false;
+      cursor.style.transform = `translate(${at.x * scale}px, ${at.y * scale}px)`;
+      cursor.dataset.x = String(Math.round(at.x));
+      cursor.dataset.y = String(Math.round(at.y));
+      return;
+    }
+  };
 
   /** Page (document) coordinates and the element under a glass mouse event. */
   const locate = (event: MouseEvent) => {
@@ -333,6 +359,7 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
           break;
         }
         for (const event of events) replayer.addEvent(event as never);
+        followMouse(events);
         break;
       }
       case "control-grant":
