@@ -8,6 +8,7 @@ renegotiates. VP8 and Opus only, so recordings mux without transcoding.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -71,6 +72,7 @@ class MediaLink:
         send: SendSignal,
         on_frame: OnFrame,
         on_closed: Callable[[str], None],
+        tap: bool = True,
     ) -> None:
         self.peer_id = peer_id
         self._send = send
@@ -85,10 +87,17 @@ class MediaLink:
         self.video = self.pc.addTransceiver("video", direction="sendrecv")
         self.audio.setCodecPreferences(_preferred("audio", {"opus"}))
         self.video.setCodecPreferences(_preferred("video", {"VP8", "rtx"}))
-        tap_receiver(self.audio.receiver, lambda _c, d, ts: on_frame(peer_id, "audio", d, ts))
-        tap_receiver(self.video.receiver, lambda _c, d, ts: on_frame(peer_id, "video", d, ts))
+        if tap:  # else aiortc decodes as usual (the benchmark's MediaRecorder reference)
+            tap_receiver(self.audio.receiver, lambda _c, d, ts: on_frame(peer_id, "audio", d, ts))
+            tap_receiver(self.video.receiver, lambda _c, d, ts: on_frame(peer_id, "video", d, ts))
         self.pc.on("connectionstatechange", self._state_changed)
+        self.remote_tracks = asyncio.Event()  # set once the answer created the tracks
+        self.pc.on("track", self._track)
         self.closed = False
+
+    def _track(self, track: MediaStreamTrack) -> None:
+        if track.kind == "video":
+            self.remote_tracks.set()
 
     async def _state_changed(self) -> None:
         log.debug("media link %s: %s", self.peer_id, self.pc.connectionState)

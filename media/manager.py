@@ -20,7 +20,9 @@ class MediaManager:
         ice_servers: Callable[[], Sequence[dict[str, Any]]],
         host_addresses: Sequence[str],
         send_signal: SendSignal,
+        decode_recorder: bool = False,
     ) -> None:
+        self._decode_recorder = decode_recorder
         self.library = library
         self._ice_servers = ice_servers
         self._host_addresses = host_addresses
@@ -45,6 +47,7 @@ class MediaManager:
             ice_servers=self._ice_servers(),
             host_addresses=self._host_addresses,
             send_to=send_to,
+            decode_recorder=self._decode_recorder,
         )
         self.sessions[session_id] = session
         return session, True

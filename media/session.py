@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiortc.contrib.media import MediaPlayer, MediaRelay
+from aiortc.contrib.media import MediaPlayer, MediaRecorder, MediaRelay
 
 from media.library import MediaLibrary, RecordingInfo, new_id, now_iso
 from media.link import MediaLink
@@ -34,6 +34,7 @@ class _Participant:
     gop: list[bytes] = field(default_factory=list)
     keyframe: asyncio.Event = field(default_factory=asyncio.Event)
     writer: EncodedWebmWriter | None = None
+    reference: MediaRecorder | None = None
     recording_id: str | None = None
     started_at: str = ""
 
@@ -47,8 +48,11 @@ class MediaSession:
         ice_servers: Sequence[dict[str, Any]],
         host_addresses: Sequence[str],
         send_to: SendTo,
+        decode_recorder: bool = False,
     ) -> None:
         self.session_id = session_id
+        # Benchmark reference only: aiortc's MediaRecorder (decode + re-encode).
+        self._decode_recorder = decode_recorder
         self.library = library
         self._ice_servers = ice_servers
         self._host_addresses = host_addresses
@@ -76,11 +80,12 @@ class MediaSession:
             send=send,
             on_frame=self._on_frame,
             on_closed=self._link_closed,
+            tap=not self._decode_recorder,
         )
         participant = _Participant(peer_id, role, link)
         self.participants[peer_id] = participant
         if self.recording:
-            self._start_writer(participant)
+            await self._start_writer(participant)
         if self._player is not None:
             await self._play_on(participant)
         await link.offer()
@@ -96,7 +101,7 @@ class MediaSession:
         participant = self.participants.pop(peer_id, None)
         if participant is None:
             return
-        self._finish_writer(participant)
+        await self._finish_writer(participant)
         await participant.link.close()
 
     async def signal(self, peer_id: str, payload: dict[str, Any]) -> bool:
@@ -126,16 +131,37 @@ class MediaSession:
                 writer.add_audio(frame, timestamp)
         except Exception:
             log.exception("recording %s failed; stopping it", participant.recording_id)
-            self._finish_writer(participant)
+            participant.writer = None
+            writer.close()
 
     # -- recording ----------------------------------------------------------
-    def _start_writer(self, participant: _Participant) -> None:
+    async def _start_writer(self, participant: _Participant) -> None:
         participant.recording_id = new_id("rec")
         participant.started_at = now_iso()
         path = self.library.recording_path(self.session_id, participant.recording_id)
+        if self._decode_recorder:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            recorder = MediaRecorder(str(path))
+            participant.reference = recorder
+
+            async def start() -> None:
+                await participant.link.remote_tracks.wait()
+                if participant.reference is recorder:
+                    recorder.addTrack(participant.link.audio.receiver.track)
+                    recorder.addTrack(participant.link.video.receiver.track)
+                    await recorder.start()
+
+            task = asyncio.ensure_future(start())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return
         participant.writer = EncodedWebmWriter(path)
 
-    def _finish_writer(self, participant: _Participant) -> RecordingInfo | None:
+    async def _finish_writer(self, participant: _Participant) -> RecordingInfo | None:
+        reference, participant.reference = participant.reference, None
+        if reference is not None:
+            await reference.stop()
+            return None
         writer, participant.writer = participant.writer, None
         if writer is None or participant.recording_id is None:
             return None
@@ -157,16 +183,16 @@ class MediaSession:
         self.library.save_recording(info)
         return info
 
-    def start_recording(self) -> None:
+    async def start_recording(self) -> None:
         if self.recording:
             return
         self.recording = True
-        for participant in self.participants.values():
-            self._start_writer(participant)
+        for participant in list(self.participants.values()):
+            await self._start_writer(participant)
 
-    def stop_recording(self) -> list[RecordingInfo]:
+    async def stop_recording(self) -> list[RecordingInfo]:
         self.recording = False
-        infos = [self._finish_writer(p) for p in self.participants.values()]
+        infos = [await self._finish_writer(p) for p in list(self.participants.values())]
         return [i for i in infos if i is not None]
 
     # -- demo playback --------------------------------------------------------
@@ -220,7 +246,7 @@ class MediaSession:
         if self.closed:
             return []
         self.closed = True
-        infos = self.stop_recording()
+        infos = await self.stop_recording()
         with contextlib.suppress(Exception):
             await self.stop_demo()
         for peer_id in list(self.participants):

@@ -113,7 +113,7 @@ class MediaEvents(ProtocolNamespace):
         await self._start_media(session_id)
         media = self.media.get(session_id)
         assert media is not None
-        media.start_recording()
+        await media.start_recording()
         await self.emit("recording", {"state": "started", "by": me.id}, room=room)
         await events.record(session_id, "recording_started", agent_id, {"consent_by": me.id})
         return {"state": "started"}
@@ -124,7 +124,7 @@ class MediaEvents(ProtocolNamespace):
         media = self.media.get(session_id)
         if media is None or not media.recording:
             raise Conflict("not recording")
-        infos = media.stop_recording()
+        infos = await media.stop_recording()
         await self.emit(
             "recording", {"state": "stopped", "by": me.id}, room=session_room(session_id)
         )

@@ -48,6 +48,8 @@ class SessionNamespace(MediaEvents):
             ice_servers=lambda: ice_servers(config, MEDIA_PEER["id"]),
             host_addresses=config.media_host_addresses,
             send_signal=self.send_media_signal,
+            # Benchmarks only (bench/media.py): record with aiortc's MediaRecorder.
+            decode_recorder=config.extra.get("media_recorder") == "aiortc",
         )
         self.awaiting_consent = {}
         self._background: set[asyncio.Task[None]] = set()
@@ -101,10 +103,12 @@ class SessionNamespace(MediaEvents):
         if session.ended_at is not None:
             raise Conflict("the session has ended")
         peer = await self._peer_for(sid, state["principal"], session)
-        others = [p for p in await store.list_peers(session.id) if p.id != peer.id]
+        # Add and enter the room before listing: of two peers joining at once, the one
+        # that lists last sees the other, and the other gets its peer-joined.
         await store.add_peer(session.id, peer)
         self.deadlines.cancel(session.id, peer.id)
         await self.enter_room(sid, session_room(session.id))
+        others = [p for p in await store.list_peers(session.id) if p.id != peer.id]
         state.update(session_id=session.id, peer=peer)
         await self.save_session(sid, state)
         await self.emit(

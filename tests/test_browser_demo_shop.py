@@ -9,7 +9,15 @@ import aiohttp
 import pytest
 
 from media.demo_video import DEMO_NAME, write_demo_video
-from tests.browser_helpers import DESKTOP, PHONE, new_page, shoot, stub_availability, widget
+from tests.browser_helpers import (
+    DESKTOP,
+    PHONE,
+    new_page,
+    set_presence,
+    shoot,
+    stub_availability,
+    widget,
+)
 from tests.harness import RunningServer
 
 pytestmark = pytest.mark.browser
@@ -59,8 +67,8 @@ async def test_shop_pages_look_right(
 ) -> None:
     size = "desktop" if viewport is DESKTOP else "phone"
     write_demo_video(server.config.data_dir / "demo-videos" / DEMO_NAME, seconds=1)
+    await set_presence(server, "available")  # the real rules decide where the button shows
     async with new_page(browser, viewport=viewport) as page:
-        await stub_availability(page)
         await page.goto(f"{server.url}/demo/")
         await page.get_by_role("heading", name="Aurora Pro espresso machine").wait_for()
         duration = await page.locator("video").evaluate(
@@ -77,6 +85,8 @@ async def test_shop_pages_look_right(
         await shoot(page, f"demo-checkout-{size}")
         await page.goto(f"{server.url}/demo/premium")
         await page.get_by_role("heading", name="Aurora Care", exact=True).wait_for()
+        await page.wait_for_load_state("networkidle")
+        assert await widget(page).get_by_role("button").count() == 0  # guests: no help here
         await shoot(page, f"demo-premium-{size}")
 
 
@@ -113,3 +123,20 @@ async def test_widget_stays_hidden_when_rules_say_no(server: RunningServer, brow
         )
         await page.wait_for_load_state("networkidle")
         assert await widget(page).get_by_role("button").count() == 0
+
+
+async def test_site_can_queue_calls_before_load_and_open_the_panel(
+    server: RunningServer, browser: Any
+) -> None:
+    async with new_page(browser) as page:
+        asked = await stub_availability(page)
+        await page.add_init_script(
+            "window.coview = [['identify', {id: 'c1', tier: 'gold'}], ['setLanguage', 'es']];"
+        )
+        await page.goto(f"{server.url}/demo/")
+        await page.wait_for_function("() => typeof window.coview.open === 'function'")
+        await page.evaluate("window.coview.open()")
+        await (
+            widget(page).get_by_role("dialog").get_by_role("button", name="Videollamada").wait_for()
+        )
+        assert any("tier=gold" in url and "lang=es" in url for url in asked)

@@ -122,7 +122,7 @@ async def test_customer_gets_video_help_with_context_and_rates_it(
         workspace = agent.get_by_role("tabpanel")
         context = workspace.get_by_role("complementary")
         await context.get_by_text(f"1 \u00d7 {s['product']}").wait_for()
-        await context.get_by_text("649.00 €").first.wait_for()
+        await context.get_by_text("649,00 €").first.wait_for()  # in the agent's language
         await context.get_by_text("María García · maria@example.com").wait_for()
         await context.get_by_text("standard").wait_for()
         await context.get_by_role("link", name="Aurora Coffee Co.").wait_for()

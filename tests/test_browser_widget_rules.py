@@ -25,7 +25,9 @@ async def test_button_shows_only_where_page_and_tier_rules_allow(
         answers: list[Any] = []
         page.on(
             "response",
-            lambda r: answers.append(r) if "/api/availability" in r.url else None,
+            lambda r: (
+                answers.append(r) if "/api/availability" in r.url and "premium" in r.url else None
+            ),
         )
         await page.goto(f"{server.url}/demo/premium")  # a guest on the premium page
         await page.wait_for_function("() => window.coview && window.coview.identify")

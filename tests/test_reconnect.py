@@ -3,6 +3,7 @@ session ends with a reason."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -95,3 +96,26 @@ async def test_ending_on_purpose_arms_no_reconnect_window(
     finally:
         await customer.close()
         await agent.close()
+
+
+async def test_peers_joining_at_the_same_moment_each_learn_of_the_other(
+    server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    for _ in range(5):
+        session = await open_session(server)
+        customer = await SioPeer().connect(server.url, await customer_token(http, server, session))
+        agent = await SioPeer().connect(server.url, await login(http, server))
+        try:
+            acks = await asyncio.gather(
+                customer.call("join", {"session_id": session.id}),
+                agent.call("join", {"session_id": session.id}),
+            )
+            for me, ack, other_id in (
+                (customer, acks[0], "ag_ana"),
+                (agent, acks[1], acks[0]["self"]["id"]),
+            ):
+                if other_id not in [p["id"] for p in ack["peers"]]:
+                    assert (await me.next("peer-joined"))["peer"]["id"] == other_id
+        finally:
+            await customer.close()
+            await agent.close()

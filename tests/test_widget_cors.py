@@ -29,7 +29,7 @@ async def test_preflight_allows_the_widget_headers_only_on_widget_paths(
             assert "X-Coview-Site-Key" in r.headers["Access-Control-Allow-Headers"]
             assert "Idempotency-Key" in r.headers["Access-Control-Allow-Headers"]
         async with http.options(f"{server.url}/api/auth/login", headers=origin) as r:
-            assert r.status == 405  # the router's answer: no preflight for agent endpoints
+            assert r.status == 405  # agent endpoints stay same-origin
             assert "Access-Control-Allow-Origin" not in r.headers
         site = {"Origin": "https://shop.example", "X-Coview-Site-Key": "demo-site-key"}
         async with http.get(f"{server.url}/api/availability?page=/demo/", headers=site) as r:

@@ -20,6 +20,9 @@ const common = {
 // ES module entries for pages (and modules the widget imports on demand).
 const moduleEntries = {
   landing: "src/landing.ts",
+  chat: "src/chat/page.ts",
+  join: "src/join.ts",
+  admin: "src/admin/index.ts",
   demo: "src/demo.ts",
   console: "src/console/index.ts",
   call: "src/call-page.ts",

@@ -26,24 +26,25 @@ def is_widget_path(path: str) -> bool:
 
 
 @web.middleware
-async def preflight(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Answer CORS preflights for the widget's paths; leave every other request (and
-    every other path's OPTIONS) to the router, so unknown routes stay 404/405."""
+async def preflight_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answers CORS preflights for the widget's paths before routing (they are not API
+    operations of their own, so they have no routes)."""
     if (
-        request.method != "OPTIONS"
-        or not is_widget_path(request.path)
-        or "Origin" not in request.headers
+        request.method == "OPTIONS"
+        and "Origin" in request.headers
+        and "Access-Control-Request-Method" in request.headers
+        and is_widget_path(request.path)
     ):
-        return await handler(request)
-    return web.Response(
-        status=204,
-        headers={
-            "Access-Control-Allow-Origin": "*",
-            "Access-Control-Allow-Methods": "GET, POST",
-            "Access-Control-Allow-Headers": ALLOWED_HEADERS,
-            "Access-Control-Max-Age": MAX_AGE_S,
-        },
-    )
+        return web.Response(
+            status=204,
+            headers={
+                "Access-Control-Allow-Origin": "*",
+                "Access-Control-Allow-Methods": "GET, POST",
+                "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+                "Access-Control-Max-Age": MAX_AGE_S,
+            },
+        )
+    return await handler(request)
 
 
 async def _allow_origin(request: web.Request, response: web.StreamResponse) -> None:
@@ -53,5 +54,5 @@ async def _allow_origin(request: web.Request, response: web.StreamResponse) -> N
 
 
 def setup(app: web.Application) -> None:
-    app.middlewares.append(preflight)
+    app.middlewares.append(preflight_middleware)
     app.on_response_prepare.append(_allow_origin)

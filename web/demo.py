@@ -9,6 +9,7 @@ from aiohttp import web
 
 from server.errors import NotFound
 from server.keys import CONFIG
+from web.i18n import negotiate_language
 from web.render import render
 
 
@@ -25,9 +26,22 @@ GRINDER = DemoProduct("AUR-GRN-02", "demo.grinder.name", 189.0)
 CARE_PLAN = DemoProduct("AUR-CARE-36", "demo.premium.plan", 99.0)
 
 
+def euros(value: float, lang: str) -> str:
+    """``649.00 €`` in English, ``649,00 €`` in Spanish and Portuguese."""
+    text = f"{value:,.2f}"
+    if lang != "en":
+        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"{text} €"
+
+
 def _site_context(request: web.Request, page: str) -> dict[str, object]:
     config = request.app[CONFIG]
-    return {"site_key": config.demo_site_key, "page": page}
+    lang = negotiate_language(request)
+    return {
+        "site_key": config.demo_site_key,
+        "page": page,
+        "price": lambda value: euros(value, lang),
+    }
 
 
 async def product(request: web.Request) -> web.Response:

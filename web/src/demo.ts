@@ -1,5 +1,6 @@
 // Demo shop behaviour: a cart in localStorage, a demo-customer switch, and the calls a
 // real site makes to the coview widget (identify, setCart) whenever they change.
+import { formatMoney } from "./shared/i18n";
 import type { CoviewApi, CartInput, Identity } from "./widget/api";
 
 interface CartLine {
@@ -37,7 +38,7 @@ function cartPayload(lines: CartLine[]): CartInput {
 }
 
 function money(value: number): string {
-  return `${value.toFixed(2)} €`;
+  return formatMoney(value, "EUR", document.documentElement.lang || "en");
 }
 
 /** Calls the widget API now if it has loaded, or queues the call for when it does. */

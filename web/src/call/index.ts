@@ -18,6 +18,7 @@
  * Controller (CallController):
  *   end(reason?)         hang up
  *   history              states visited, in order
+ *   marks                {joined, firstRemoteFrame} epoch ms (bench/media.py)
  *   state                "connecting" | "waiting" | "connected" | "reconnecting" |
  *                        "peer_reconnecting" | "ended"
  *   toggleMic(), toggleCamera(), startScreenShare(), stopScreenShare()
@@ -87,6 +88,8 @@ export interface CallController {
    * "snapshot" {peer_id?} → ack {snapshot: {name, url, width, height}}. */
   request(event: AgentRequest, payload?: Record<string, unknown>): Promise<Ack>;
   readonly state: CallState;
+  /** Epoch ms of the join ack and of the first remote video frame shown (benchmarks). */
+  readonly marks: { joined?: number; firstRemoteFrame?: number };
   /** Every state the call went through, in order (for tests and diagnostics). */
   readonly history: readonly CallState[];
   end(reason?: string): void;
@@ -118,6 +121,7 @@ interface Remote {
   info: PeerInfo;
   link: PeerLink;
   meter: QualityMeter;
+  createdAt: number;
 }
 
 const SERVER_ROLE = "server";
@@ -127,6 +131,7 @@ const isPolite = (role: string): boolean => role !== "agent";
 class Call implements CallController {
   state: CallState = "connecting";
   readonly history: CallState[] = [];
+  readonly marks: { joined?: number; firstRemoteFrame?: number } = {};
   private readonly t: Translate;
   private readonly view: CallView;
   private readonly socket: Socket;
@@ -232,6 +237,7 @@ class Call implements CallController {
       return;
     }
     this.joined = true;
+    this.marks.joined ??= Date.now();
     this.self = ack.self;
     this.polite = ack.polite;
     this.iceServers = ack.ice_servers;
@@ -269,24 +275,42 @@ class Call implements CallController {
           if (this.joined) this.socket.emit("signal", signal);
         },
         onRemoteStream: (stream) =>
-          peer.role === SERVER_ROLE ? this.view.showDemo(stream) : this.view.showRemote(stream, peer.name),
+          peer.role === SERVER_ROLE
+            ? this.view.showDemo(stream)
+            : this.view.showRemote(stream, peer.name),
         onState: () => this.setState(this.linkState()),
       },
       this.mic,
       this.screen ?? this.camera,
     );
-    const remote = { info: peer, link, meter: new QualityMeter(link.pc) };
+    const remote = { info: peer, link, meter: new QualityMeter(link.pc), createdAt: Date.now() };
+    if (peer.role !== SERVER_ROLE) void this.watchFirstFrame(link);
     this.remotes.get(peer.id)?.link.close();
     this.remotes.set(peer.id, remote);
     return remote;
   }
 
+  /** marks.firstRemoteFrame: when getStats first reports a decoded remote frame. */
+  private async watchFirstFrame(link: PeerLink): Promise<void> {
+    while (this.marks.firstRemoteFrame === undefined && !link.closed && !this.ended) {
+      const report = await link.pc.getStats();
+      let decoded = 0;
+      report.forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
+        if (s.type === "inbound-rtp" && s.kind === "video") decoded += s.framesDecoded ?? 0;
+      });
+      if (decoded > 0) this.marks.firstRemoteFrame = Date.now();
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   private peerJoined(peer: PeerInfo): void {
-    this.away.delete(peer.id);
+    const wasAway = this.away.delete(peer.id);
     const existing = this.remotes.get(peer.id);
     if (existing) {
       existing.info = peer;
-      void existing.link.resync();
+      // Two peers joining at once may each learn of the other twice (ack + event):
+      // a link just made needs no resync; a returning peer does.
+      if (wasAway || Date.now() - existing.createdAt > 1000) void existing.link.resync();
       this.setState(this.linkState());
     } else {
       this.addRemote(peer);

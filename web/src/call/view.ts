@@ -139,13 +139,28 @@ export class CallView {
   showRemote(stream: MediaStream, name: string): void {
     if (this.remote.srcObject !== stream) this.remote.srcObject = stream;
     this.remote.setAttribute("aria-label", name);
-    void this.remote.play().catch(() => undefined);
+    this.remote.play().catch(() => this.playMuted());
   }
 
   remoteMediaState(name: string, s: { camera: boolean; screen: boolean }): void {
     this.remoteNote.hidden = !s.screen;
     this.remoteNote.textContent = s.screen ? `${name} ${this.t("call.peer.screen")}` : "";
     this.root.classList.toggle("cv-remote-screen", s.screen);
+  }
+
+  /** Autoplay with sound was refused (no capture, no gesture yet): play muted and
+   * offer a button that turns the sound on. */
+  private playMuted(): void {
+    this.remote.muted = true;
+    void this.remote.play().catch(() => undefined);
+    if (this.root.querySelector(".cv-sound")) return;
+    const button = el("button", { type: "button", class: "cv-btn cv-sound" }, this.t("call.sound.enable"));
+    button.addEventListener("click", () => {
+      this.remote.muted = false;
+      void this.remote.play();
+      button.remove();
+    });
+    this.noticeBox.after(button);
   }
 
   showDemo(stream: MediaStream | null): void {

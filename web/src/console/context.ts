@@ -1,3 +1,5 @@
+import { formatMoney } from "../shared/i18n";
+
 // Reading an escalation's context tolerantly: the widget, a bot and integrations fill it,
 // and the console shows whatever is there so the customer never repeats anything.
 export interface CartLine {
@@ -84,7 +86,6 @@ export function readContext(raw: unknown, language?: string | null): Context {
   };
 }
 
-export function money(value: number, currency: string): string {
-  const symbol = currency === "EUR" ? " €" : currency ? ` ${currency}` : "";
-  return `${value.toFixed(2)}${symbol}`;
+export function money(value: number, currency: string, lang = "en"): string {
+  return formatMoney(value, currency, lang);
 }

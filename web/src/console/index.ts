@@ -102,6 +102,8 @@ class ConsoleApp {
   private readonly capacityEl = h("span", { class: "capacity" });
   private timer = 0;
   private serverLoad: Record<string, number> | null = null;
+  private queueTimer = 0;
+  private readonly queuedList = h("ul", { class: "queued-list", "aria-label": t("console.queue") });
 
   constructor(private agent: AgentInfo) {
     this.presenceSelect = h(
@@ -135,7 +137,7 @@ class ConsoleApp {
       "aside",
       { class: "side" },
       h("section", { class: "side-box", "aria-labelledby": "offers-title" }, h("h2", { id: "offers-title" }, t("console.offers")), this.offersEmpty, this.offersList),
-      h("section", { class: "side-box", "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title" }, t("console.queue")), this.queueBox),
+      h("section", { class: "side-box", "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title" }, t("console.queue")), this.queueBox, this.queuedList),
     );
     const main = h("main", { class: "work", id: "main" }, this.tablist, this.panels, this.empty);
     root.replaceChildren(h("div", { class: "app" }, top, h("div", { class: "cols" }, side, main)));
@@ -177,7 +179,10 @@ class ConsoleApp {
       const id = data.escalation_id ?? data.escalation?.id ?? data.id;
       if (id) this.removeOffer(id);
     });
-    socket.on("queue", (data: { counts?: Record<string, number> | number; longest_wait_s?: number }) => this.showQueue(data));
+    socket.on("queue", (data: { counts?: Record<string, number> | number; longest_wait_s?: number }) => {
+      this.showQueue(data);
+      this.scheduleQueueList();
+    });
     socket.on("escalation", (data: Escalation | { escalation: Escalation }) => {
       const e = "escalation" in data && data.escalation ? data.escalation : (data as Escalation);
       this.onEscalation(e);
@@ -216,9 +221,33 @@ class ConsoleApp {
         if (e?.id) this.addOffer(e, expires, false);
       }
       if (data?.counts || data?.queued) this.showQueue({ counts: data.counts ?? data.queued?.length ?? 0, longest_wait_s: data.longest_wait_s });
+      this.showQueued(data?.queued ?? []);
     } catch {
       /* queue endpoint not available yet */
     }
+  }
+
+  private scheduleQueueList(): void {
+    window.clearTimeout(this.queueTimer);
+    this.queueTimer = window.setTimeout(() => void this.loadQueue(), 300);
+  }
+
+  /** Queued requests this agent could take now (skills, language, capacity). */
+  private showQueued(queued: Escalation[]): void {
+    const items = queued.filter((e) => !this.offers.has(e.id) && !this.workspaces.has(e.id));
+    this.queuedList.replaceChildren(
+      ...items.slice(0, 20).map((e) => {
+        const ctx = readContext(e.context, e.language);
+        const name = ctx.name ?? t("console.anonymous");
+        const since = Date.parse((e.queued_at as string | undefined) ?? e.created_at);
+        return h(
+          "li",
+          { class: "queued", "aria-label": name },
+          h("span", { class: "queued-who" }, h("strong", {}, name), h("small", {}, `${e.modalities.map((m) => t(`console.modality.${m}`)).join(" + ")} · ${duration((Date.now() - since) / 1000)}`)),
+          h("button", { class: "btn", type: "button", onclick: () => void this.accept(e.id) }, t("console.take")),
+        );
+      }),
+    );
   }
 
   private showQueue(data: { counts?: Record<string, number> | number; longest_wait_s?: number }): void {

@@ -124,10 +124,10 @@ export class Workspace {
     if (ctx.cart && ctx.cart.items.length) {
       const list = h("ul", { class: "cart" });
       for (const item of ctx.cart.items) {
-        list.append(h("li", {}, h("span", {}, `${item.qty} × ${item.name}`), item.price !== undefined ? h("strong", {}, money(item.qty * item.price, ctx.cart.currency)) : null));
+        list.append(h("li", {}, h("span", {}, `${item.qty} × ${item.name}`), item.price !== undefined ? h("strong", {}, money(item.qty * item.price, ctx.cart.currency, lang)) : null));
       }
       cart.append(list);
-      if (ctx.cart.total !== null) cart.append(h("p", { class: "cart-total" }, h("span", {}, t("console.cart.total")), h("strong", {}, money(ctx.cart.total, ctx.cart.currency))));
+      if (ctx.cart.total !== null) cart.append(h("p", { class: "cart-total" }, h("span", {}, t("console.cart.total")), h("strong", {}, money(ctx.cart.total, ctx.cart.currency, lang))));
     } else {
       cart.append(h("p", { class: "muted" }, t("console.cart.empty")));
     }

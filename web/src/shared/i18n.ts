@@ -23,3 +23,10 @@ export function formatWait(seconds: number, t: (k: string, p?: Record<string, st
   if (seconds < 60) return t("widget.less_minute");
   return t("widget.minutes", { n: Math.round(seconds / 60) });
 }
+
+/** "649.00 €" / "649,00 €": the locale's digits, the symbol after, as shops here show it. */
+export function formatMoney(value: number, currency: string, lang: string): string {
+  const digits = value.toLocaleString(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const symbol = currency === "EUR" ? "€" : currency === "USD" ? "$" : currency === "BRL" ? "R$" : currency;
+  return symbol ? `${digits} ${symbol}` : digits;
+}

@@ -88,6 +88,8 @@ button:focus-visible, textarea:focus-visible, input:focus-visible { outline: 3px
 .slot.cobrowse .live { width: 10px; height: 10px; border-radius: 50%; background: #e0413a; flex: none; box-shadow: 0 0 0 3px rgba(224,65,58,.25); }
 .banner { display: flex; gap: 10px; align-items: center; justify-content: space-between; background: #fff6e0; border: 1px solid #f3d58e;
   border-radius: 10px; padding: 8px 10px; font-size: 13px; }
+.banner.rec { justify-content: flex-start; background: #fdecea; border-color: #f5c2bd; margin: 0; }
+.banner.rec .live { width: 10px; height: 10px; border-radius: 50%; background: #e0413a; flex: none; }
 .agent { display: flex; gap: 10px; align-items: center; }
 .avatar { width: 36px; height: 36px; border-radius: 50%; background: #e8f1fd; color: var(--brand); display: grid; place-items: center; font-weight: 700; }
 .overlay { position: absolute; inset: 0; background: rgba(16, 24, 36, .5); display: flex; align-items: flex-end; }

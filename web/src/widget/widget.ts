@@ -288,12 +288,12 @@ export class Widget implements CoviewApi {
     }
   }
 
+  /** Recording consent is the call UI's own prompt (before anything is recorded); the
+   * widget only keeps a visible note that this session is being recorded. */
   private onEvent(type: string): void {
     if (type === "recording_started" && !this.recordingNoticeShown) {
       this.recordingNoticeShown = true;
-      void this.consent("recording").then((stay) => {
-        if (!stay) void this.end();
-      });
+      this.render();
     }
   }
 
@@ -685,6 +685,9 @@ export class Widget implements CoviewApi {
     }
     if (mods.includes("cobrowse")) {
       nodes.push(h("div", { class: "slot cobrowse", "data-slot": "cobrowse" }, h("span", { class: "live", "aria-hidden": "true" }), t("widget.session.cobrowse")));
+    }
+    if (this.recordingNoticeShown) {
+      nodes.push(h("p", { class: "banner rec", role: "status" }, h("span", { class: "live", "aria-hidden": "true" }), t("widget.consent.recording.title")));
     }
     if (this.controlActive) {
       nodes.push(

@@ -1,0 +1,246 @@
+"""Media benchmarks (``python -m bench.media``):
+
+1. Call set-up: time from both peers joined (join ack, camera already open) to the
+   first remote video frame shown on both sides, over ``--calls`` calls in one
+   Chromium with new pages per call, on loopback. p50/p95.
+2. Recording cost: server CPU per recorded call with 1, 2 and 4 concurrent
+   recordings, coview's encoded-packet writer vs aiortc's MediaRecorder (decode +
+   re-encode) in the same run. The server runs in its own process; a separate feeder
+   process plays customer and agent with a pre-encoded VP8/Opus clip (no encoder
+   competing for the cores). Also the frame rate kept in the files.
+
+Prints a table and writes ``bench/results/media.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import av
+
+RESULTS = Path(__file__).parent / "results"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+# -- 1. call set-up ---------------------------------------------------------------
+async def call_setup(calls: int) -> dict[str, Any]:
+    from playwright.async_api import async_playwright
+
+    from tests.api import customer_token, login, open_session
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.harness import make_config, running_server
+
+    samples: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        config = make_config(Path(tmp), log_level="WARNING")
+        async with (
+            running_server(config) as server,
+            aiohttp.ClientSession() as http,
+            async_playwright() as pw,
+        ):
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            agent_token = await login(http, server)
+            for _ in range(calls):
+                session = await open_session(server)
+                token = await customer_token(http, server, session)
+                contexts = [await browser.new_context() for _ in range(2)]
+                pages = [await c.new_page() for c in contexts]
+                urls = [
+                    f"{server.url}/call/{session.id}#token={token}",
+                    f"{server.url}/call/{session.id}#token={agent_token}",
+                ]
+                await asyncio.gather(*(p.goto(u) for p, u in zip(pages, urls, strict=True)))
+                marks = []
+                for page in pages:
+                    await page.wait_for_function(
+                        "() => window.coviewCall && window.coviewCall.marks.firstRemoteFrame",
+                        timeout=20_000,
+                    )
+                    marks.append(await page.evaluate("window.coviewCall.marks"))
+                both_joined = max(m["joined"] for m in marks)
+                both_frames = max(m["firstRemoteFrame"] for m in marks)
+                samples.append(both_frames - both_joined)
+                for context in contexts:
+                    await context.close()
+            await browser.close()
+    return {
+        "calls": calls,
+        "p50_ms": percentile(samples, 0.5),
+        "p95_ms": percentile(samples, 0.95),
+        "mean_ms": statistics.mean(samples),
+        "samples_ms": samples,
+    }
+
+
+# -- 2. recording cost ------------------------------------------------------------
+def make_clip(path: Path, seconds: int = 20) -> Path:
+    """640x480 30 fps VP8 (~1 Mb/s, keyframe every 2 s) + Opus: what a browser sends."""
+    src = av.open(f"testsrc2=size=640x480:rate=30:duration={seconds}", format="lavfi")
+    tone = av.open(f"sine=frequency=440:sample_rate=48000:duration={seconds}", format="lavfi")
+    with av.open(str(path), "w", format="webm") as out:
+        video = out.add_stream("libvpx", rate=30, options={"deadline": "realtime", "cpu-used": "8"})
+        video.width, video.height, video.pix_fmt = 640, 480, "yuv420p"
+        video.bit_rate, video.gop_size = 1_000_000, 60
+        audio = out.add_stream("libopus", rate=48_000)
+        for frame in src.decode(video=0):
+            frame = frame.reformat(format="yuv420p")
+            frame.time_base = Fraction(1, 30)
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        resampler = av.AudioResampler(format="s16", layout="stereo", rate=48_000)
+        for chunk in tone.decode(audio=0):
+            for part in resampler.resample(chunk):
+                out.mux(audio.encode(part))
+        out.mux(audio.encode(None))
+    src.close()
+    tone.close()
+    return path
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def file_fps(path: Path) -> tuple[float, float]:
+    """(duration s, decoded frames per second) of a recording."""
+    with av.open(str(path)) as container:
+        frames = sum(1 for _ in container.demux(video=0) if _.size)
+        duration = (container.duration or 0) / av.time_base
+    return duration, frames / duration if duration else 0.0
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def record_run(clip: Path, recorder: str, calls: int, seconds: float) -> dict[str, Any]:
+    python = sys.executable
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    with tempfile.TemporaryDirectory() as data:
+        server = subprocess.Popen(
+            [python, "-m", "bench.media_server", "--data", data, "--port", str(free_port()),
+             "--sessions", str(calls), "--recorder", recorder],
+            stdout=subprocess.PIPE, env=env, text=True,
+        )  # fmt: skip
+        try:
+            return _measure(server, python, env, data, clip, recorder, calls, seconds)
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+
+
+def _measure(
+    server: subprocess.Popen[str],
+    python: str,
+    env: dict[str, str],
+    data: str,
+    clip: Path,
+    recorder: str,
+    calls: int,
+    seconds: float,
+) -> dict[str, Any]:
+    assert server.stdout is not None
+    info = json.loads(server.stdout.readline())
+    feeder = subprocess.Popen(
+        [python, "-m", "bench.media_feeder", "--url", info["url"], "--clip", str(clip),
+         "--sessions", json.dumps(info["sessions"])],
+        stdout=subprocess.PIPE, env=env, text=True,
+    )  # fmt: skip
+    assert feeder.stdout is not None
+    for _ in range(calls):
+        line = feeder.stdout.readline()
+        if not line.startswith("recording"):
+            feeder.kill()
+            feeder.wait()
+            raise RuntimeError(f"feeder failed: {line!r}")
+    time.sleep(3)  # warm-up: ICE, DTLS, first keyframes
+    cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
+    time.sleep(seconds)
+    cpu = cpu_seconds(server.pid) - cpu0
+    elapsed = time.monotonic() - t0
+    feeder.terminate()
+    try:
+        feeder.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        feeder.kill()
+        feeder.wait()
+    time.sleep(1)
+    server.terminate()
+    server.wait(timeout=30)
+    files = sorted(Path(data, "recordings").glob("*/*.webm"))
+    rates = [file_fps(f) for f in files]
+    return {
+        "recorder": recorder,
+        "calls": calls,
+        "streams": len(files),
+        "server_cores": cpu / elapsed,
+        "cores_per_call": cpu / elapsed / calls,
+        "file_fps_min": min((r[1] for r in rates), default=0.0),
+        "file_fps_mean": statistics.mean(r[1] for r in rates) if rates else 0.0,
+        "file_duration_s_mean": statistics.mean(r[0] for r in rates) if rates else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--record-seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", default="1,2,4")
+    parser.add_argument("--skip-setup", action="store_true")
+    parser.add_argument("--skip-recording", action="store_true")
+    args = parser.parse_args()
+    results: dict[str, Any] = {"load_before": os.getloadavg()}
+    if not args.skip_setup:
+        setup = asyncio.run(call_setup(args.calls))
+        results["call_setup"] = setup
+        print(f"call set-up over {setup['calls']} calls (both joined → first remote frame on "
+              f"both sides): p50 {setup['p50_ms']:.0f} ms, p95 {setup['p95_ms']:.0f} ms, "
+              f"mean {setup['mean_ms']:.0f} ms")  # fmt: skip
+    if not args.skip_recording:
+        runs = []
+        with tempfile.TemporaryDirectory() as tmp:
+            clip = make_clip(Path(tmp) / "clip.webm")
+            for calls in [int(c) for c in args.concurrency.split(",")]:
+                for recorder in ("packets", "aiortc"):
+                    run = record_run(clip, recorder, calls, args.record_seconds)
+                    runs.append(run)
+                    print(json.dumps(run), flush=True)
+        results["recording"] = runs
+        print(f"{'recorder':<10}{'calls':>6}{'streams':>8}{'server cores':>14}"
+              f"{'cores/call':>12}{'fps min':>9}{'fps mean':>10}")  # fmt: skip
+        for r in runs:
+            print(f"{r['recorder']:<10}{r['calls']:>6}{r['streams']:>8}{r['server_cores']:>14.3f}"
+                  f"{r['cores_per_call']:>12.3f}{r['file_fps_min']:>9.1f}"
+                  f"{r['file_fps_mean']:>10.1f}")  # fmt: skip
+    results["load_after"] = os.getloadavg()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "media.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
