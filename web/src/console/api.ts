@@ -113,6 +113,12 @@ export class ConsoleApi {
     return this.call("POST", `/api/escalations/${encodeURIComponent(id)}/${action}`, body);
   }
 
+  /** A phone call turned visual: an escalation already accepted by me, and the code
+   * the customer types at /join. */
+  adhoc(body: Record<string, unknown>): Promise<{ escalation: Escalation; invite: { join_url: string; short_code: string; expires_at: string } }> {
+    return this.call("POST", "/api/sessions", body);
+  }
+
   async history(customerId: string): Promise<Escalation[]> {
     const data = await this.call<unknown>("GET", `/api/escalations?customer_id=${encodeURIComponent(customerId)}`);
     if (Array.isArray(data)) return data as Escalation[];

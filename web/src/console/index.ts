@@ -4,7 +4,7 @@ import { io, type Socket } from "socket.io-client";
 import { h } from "../shared/dom";
 import { ApiError, ConsoleApi, type AgentInfo, type Escalation } from "./api";
 import { readContext } from "./context";
-import { duration, t } from "./strings";
+import { duration, lang, t } from "./strings";
 import { Workspace } from "./workspace";
 
 interface Offer {
@@ -138,6 +138,7 @@ class ConsoleApp {
       { class: "side" },
       h("section", { class: "side-box", "aria-labelledby": "offers-title" }, h("h2", { id: "offers-title" }, t("console.offers")), this.offersEmpty, this.offersList),
       h("section", { class: "side-box", "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title" }, t("console.queue")), this.queueBox, this.queuedList),
+      this.phoneBox(),
     );
     const main = h("main", { class: "work", id: "main" }, this.tablist, this.panels, this.empty);
     root.replaceChildren(h("div", { class: "app" }, top, h("div", { class: "cols" }, side, main)));
@@ -378,6 +379,45 @@ class ConsoleApp {
     const active = this.workspaces.get(id);
     if (active && active.unread) active.markRead();
     this.renderTabs();
+  }
+
+  /** On the phone with a customer: start a visual session and read them the code. */
+  private phoneBox(): HTMLElement {
+    const modality = h("select", { id: "phone-modality", name: "modality" }, ...["video", "screen", "cobrowse"].map((m) => h("option", { value: m }, t(`console.modality.${m}`))));
+    const name = h("input", { id: "phone-name", name: "name", maxlength: "200", autocomplete: "off" });
+    const notes = h("textarea", { id: "phone-notes", name: "notes", rows: "2", maxlength: "2000" });
+    const result = h("div", { class: "phone-result", role: "status" });
+    const form = h(
+      "form",
+      { class: "phone-form" },
+      h("label", { for: "phone-modality" }, t("console.phone.modality")), modality,
+      h("label", { for: "phone-name" }, t("console.phone.name")), name,
+      h("label", { for: "phone-notes" }, t("console.phone.notes")), notes,
+      h("button", { class: "btn primary", type: "submit" }, t("console.phone.start")),
+      result,
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      result.replaceChildren();
+      const context: Record<string, unknown> = {};
+      if (name.value.trim()) context.customer = { name: name.value.trim() };
+      if (notes.value.trim()) context.transcript = [{ role: "agent", text: notes.value.trim() }];
+      try {
+        const created = await api.adhoc({ modalities: [modality.value], channel: "voice", context, language: lang });
+        const link = h("input", { class: "join-link", readonly: "", value: created.invite.join_url, "aria-label": t("console.phone.link") });
+        const copy = h("button", { class: "btn", type: "button", onclick: () => void navigator.clipboard?.writeText(created.invite.join_url) }, t("console.phone.copy"));
+        result.append(
+          h("p", {}, t("console.phone.read")),
+          h("p", { class: "short-code", "data-testid": "short-code" }, created.invite.short_code),
+          h("p", { class: "muted" }, t("console.phone.or_link")), link, copy,
+        );
+        name.value = notes.value = "";
+        this.openWorkspace(created.escalation);
+      } catch (error) {
+        result.append(h("p", { class: "error", role: "alert" }, t("console.error", { detail: (error as Error).message })));
+      }
+    });
+    return h("section", { class: "side-box", "aria-labelledby": "phone-title" }, h("h2", { id: "phone-title" }, t("console.phone.title")), form);
   }
 
   private renderTabs(): void {
