@@ -150,6 +150,11 @@ async def get_escalation(request: web.Request) -> web.Response:
         # The customer is helped by a person with a name ("Ana is helping you").
         agent = await request.app[STORE].get_agent(esc.agent_id)
         data["agent_name"] = agent.name if agent else None
+    if esc.state in ("queued", "offered"):
+        # Where the customer stands: 1 is next (routing order, offers included).
+        queue = await request.app[STORE].queued_escalations(esc.tenant_id, limit=500)
+        ids = [e.id for e in queue]
+        data["queue_position"] = ids.index(esc.id) + 1 if esc.id in ids else 1
     return web.json_response(data)
 
 
