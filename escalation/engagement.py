@@ -7,7 +7,11 @@ from aiohttp import web
 
 from escalation import bot_routes, docs_routes, kpi_routes, rules_routes, webhook_routes
 from escalation.keys import ELIGIBILITY, ESCALATION_EVENTS
-from escalation.openapi_catalog import describe_escalations, describe_foundation
+from escalation.openapi_catalog import (
+    describe_chat_and_admin,
+    describe_escalations,
+    describe_foundation,
+)
 from escalation.rules_service import rules_eligibility
 from escalation.webhooks import escalation_observer, webhooks_ctx
 
@@ -22,4 +26,5 @@ def setup(app: web.Application) -> None:
     app[ESCALATION_EVENTS].subscribe(escalation_observer(app))
     describe_foundation()
     describe_escalations()
+    describe_chat_and_admin()
     docs_routes.setup(app)  # last: its spec is built from every route registered before

@@ -278,3 +278,82 @@ def describe_escalations() -> None:
         response=QueueCounts,
         errors=(404,),
     )
+
+
+def describe_chat_and_admin() -> None:
+    """The chat (escalation/conversations.py) and admin (server/admin) APIs. Their
+    answers are documented without a schema until those packages declare models."""
+    from escalation import conversations as chat
+    from server.admin import routes as admin
+    from server.admin import schemas as admin_schemas
+
+    describe(
+        chat.create_conversation,
+        summary="Start a widget chat; the answer carries the customer's session token",
+        tag="chat",
+        auth=("site_key",),
+        body=chat.NewConversation,
+        status=201,
+        errors=(409, 422),
+    )
+    describe(
+        chat.list_messages,
+        summary="A conversation's messages",
+        tag="chat",
+        auth=("agent", "session"),
+        query=chat.HistoryQuery,
+        errors=(404, 422),
+    )
+    describe(
+        chat.post_message,
+        summary="Send a chat message",
+        tag="chat",
+        auth=("agent", "session"),
+        body=chat.PostMessage,
+        status=201,
+        errors=(404, 409, 413, 422),
+    )
+    describe(admin.list_sites, summary="The organisation's sites", tag="admin", auth=("admin",))
+    describe(
+        admin.create_site,
+        summary="Add a site (site key, allowed origins)",
+        tag="admin",
+        auth=("admin",),
+        body=admin_schemas.SiteIn,
+        status=201,
+        errors=(409, 422),
+    )
+    describe(
+        admin.update_site,
+        summary="Change a site",
+        tag="admin",
+        auth=("admin",),
+        body=admin_schemas.SiteUpdate,
+        errors=(404, 409, 422),
+    )
+    describe(admin.list_agents, summary="The organisation's agents", tag="admin", auth=("admin",))
+    describe(
+        admin.create_agent,
+        summary="Add an agent",
+        tag="admin",
+        auth=("admin",),
+        body=admin_schemas.AgentIn,
+        status=201,
+        errors=(409, 422),
+    )
+    describe(
+        admin.update_agent,
+        summary="Change an agent",
+        tag="admin",
+        auth=("admin",),
+        body=admin_schemas.AgentUpdate,
+        errors=(404, 409, 422),
+    )
+    describe(
+        admin.list_audit,
+        summary="The audit log",
+        tag="admin",
+        auth=("admin",),
+        query=admin.AuditQuery,
+        errors=(422,),
+    )

@@ -102,6 +102,9 @@ class EscalationService:
         self.app = app
         self.config: Config = app[CONFIG]
         self.directory = AgentDirectory(self._list_agents, self.config.agent_cache_s)
+        # Agents this node is offering something to right now: concurrent routes here
+        # pick the next agent instead of all racing for the same longest-idle one.
+        self._offering: set[str] = set()
 
     @property
     def store(self) -> Store:
@@ -325,6 +328,13 @@ class EscalationService:
     async def _offer(self, esc: Escalation, agent: Agent) -> tuple[WriteResult, Escalation]:
         if esc.state != "queued":  # a stale read: someone else moved it on
             return "conflict", esc
+        self._offering.add(agent.id)
+        try:
+            return await self._offer_now(esc, agent)
+        finally:
+            self._offering.discard(agent.id)
+
+    async def _offer_now(self, esc: Escalation, agent: Agent) -> tuple[WriteResult, Escalation]:
         expires = utcnow() + timedelta(seconds=self.config.offer_timeout_s)
         change = Change(
             events=[("offered", {"agent_id": agent.id, "expires_at": expires.isoformat()})],
@@ -348,7 +358,10 @@ class EscalationService:
                 return None
             loads = await self.store.get_agent_loads([a.id for a in pool])
             raced = False
-            for agent in rank_candidates(pool, loads, esc):
+            ranked = rank_candidates(pool, loads, esc)
+            # busy here right now: try them last rather than queue behind each other
+            ranked.sort(key=lambda a: a.id in self._offering)
+            for agent in ranked:
                 result, updated = await self._offer(esc, agent)
                 if result == "ok":
                     return updated
@@ -766,3 +779,14 @@ class EscalationService:
         session = await self.store.get_session(esc.session_id)
         if session is not None and session.ended_at is None:
             await self.store.update_session(session.model_copy(update={"ended_at": utcnow()}))
+
+
+async def create_escalation(
+    app: web.Application, principal: Principal, request: CreateEscalation
+) -> tuple[Escalation, str]:
+    """Create (eligibility checked, queued and routed) as ``POST /api/escalations`` does;
+    the escalation and the customer's session token. For the bot and hand-off endpoints."""
+    from escalation.keys import ESCALATIONS
+
+    created = await app[ESCALATIONS].create(principal, request)
+    return created.escalation, created.customer_token.token

@@ -10,8 +10,8 @@ from aiohttp import web
 import escalation
 import signaling
 import web as web_pages
-from escalation import engagement
-from server import health
+from escalation import conversations, engagement
+from server import admin, health
 from server.auth import routes as auth_routes
 from server.auth.authenticator import Authenticator
 from server.auth.passwords import Passwords
@@ -57,6 +57,8 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(store_ctx)
     health.setup(app)
     auth_routes.setup(app)
+    conversations.setup(app)
+    admin.setup(app)
     signaling.setup(app)
     escalation.setup(app)
     web_pages.setup(app)

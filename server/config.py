@@ -37,6 +37,10 @@ class Config:
     join_rate: str = "20/minute"
     password_memory_kib: int = 65_536  # argon2 memory cost; tests lower it
 
+    chat_max_text_chars: int = 2_000
+    chat_max_attachment_bytes: int = 262_144  # images only, checked by their magic bytes
+    conversation_rate: str = "30/minute"
+
     stun_urls: tuple[str, ...] = ()
     turn_urls: tuple[str, ...] = ()
     turn_secret: str = ""

@@ -12,6 +12,7 @@ from aiohttp import web
 from server.auth.authenticator import Authenticator
 from server.auth.passwords import Passwords
 from server.auth.tokens import TokenService
+from server.chat_hooks import ChatBot
 from server.config import Config
 from server.ratelimit import RateLimiter
 from server.session_events import SessionEventSink
@@ -28,6 +29,8 @@ SIO = web.AppKey("sio", socketio.AsyncServer)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 SESSION_EVENTS = web.AppKey("session_events", SessionEventSink)
 OPENAPI_SPEC: web.AppKey[dict[str, Any]] = web.AppKey("openapi_spec")
+
+CHAT_BOT = web.AppKey("chat_bot", ChatBot)  # absent: conversations wait for an agent
 
 # Called after an agent changes their presence (the escalation package routes on it).
 PresenceObserver = Callable[[Agent], Awaitable[None]]

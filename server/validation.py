@@ -29,9 +29,10 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
     ]
 
 
-def parse_model(model: type[M], data: Any) -> M:
+def parse_model(model: type[M], data: Any, *, strict: bool | None = None) -> M:
+    """``strict=False`` for query strings, whose values are all text."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, strict=strict)
     except ValidationError as exc:
         raise Unprocessable("the request is not valid", errors=field_errors(exc)) from exc
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import socketio
 from aiohttp import web
 
+from escalation.conversations import CHAT_SERVICE
 from server.config import Config
 from server.keys import CONFIG, SIO
 from signaling.agent_ns import AgentNamespace
+from signaling.chat_ns import ChatNamespace
 from signaling.session_ns import SessionNamespace
 from store.redis.keys import RedisKeys
 
-MAX_SOCKET_MESSAGE_BYTES = 256 * 1024
+MAX_SOCKET_MESSAGE_BYTES = 512 * 1024  # a chat image (256 KB) as base64 fits
 
 
 def make_server(config: Config) -> socketio.AsyncServer:
@@ -41,6 +43,7 @@ def setup(app: web.Application) -> None:
     sio = make_server(app[CONFIG])
     sio.register_namespace(SessionNamespace("/session", app))
     sio.register_namespace(AgentNamespace("/agent", app))
+    sio.register_namespace(ChatNamespace("/chat", app, app[CHAT_SERVICE]))
     sio.attach(app)
     app[SIO] = sio
     app.on_shutdown.append(_shutdown)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from store.audit import AuditStore
+from store.chat import ChatStore
 from store.engagement import EngagementStore
 from store.escalation_base import EscalationStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
@@ -80,5 +82,13 @@ class CoreStore(Protocol):
     async def list_peers(self, session_id: str) -> list[Peer]: ...
 
 
-class Store(CoreStore, EscalationStore, EngagementStore, WebhookStore, Protocol):
+class Store(
+    CoreStore,
+    ChatStore,
+    AuditStore,
+    EscalationStore,
+    EngagementStore,
+    WebhookStore,
+    Protocol,
+):
     """Everything the application keeps; add a domain's protocol to the bases."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,21 @@ async def server(config: Config) -> AsyncIterator[RunningServer]:
     """One node on the embedded SQLite store, seeded with the demo organisation."""
     async with running_server(config) as running:
         yield running
+
+
+@pytest.fixture
+async def two_nodes(
+    tmp_path: Path, redis_url: str
+) -> AsyncIterator[tuple[RunningServer, RunningServer]]:
+    """Two app instances on one real redis-server, as behind a load balancer."""
+    prefix = f"coview-test-{secrets.token_hex(4)}:"
+    common = {"store": "redis", "redis_url": redis_url, "redis_prefix": prefix}
+    async with contextlib.AsyncExitStack() as stack:
+        a = await stack.enter_async_context(running_server(make_config(tmp_path / "a", **common)))
+        b = await stack.enter_async_context(
+            running_server(make_config(tmp_path / "b", **common, seed_demo=False))
+        )
+        yield a, b
 
 
 @pytest.fixture(scope="session")

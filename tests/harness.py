@@ -40,6 +40,7 @@ def make_config(data_dir: Path, **overrides: Any) -> Config:
         "password_memory_kib": 1024,
         "login_rate": "1000/minute",
         "join_rate": "1000/minute",
+        "conversation_rate": "1000/minute",
         "redis_prefix": f"coview-test-{secrets.token_hex(4)}:",
     }
     values.update(overrides)

@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import secrets
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -20,6 +21,7 @@ from tests.harness import RunningServer, make_config, running_server
 
 ESCALATIONS_IN_RACE = 200
 AGENTS_IN_RACE = 50  # four chats each: exactly enough room for every escalation
+RACERS_PER_NODE = 32
 
 
 @pytest.fixture
@@ -70,10 +72,25 @@ async def test_two_nodes_racing_claim_each_escalation_exactly_once(
     assert all(c["escalation"]["state"] == "queued" for c in created)  # nobody available yet
     for agent_id in agent_ids:
         await store.set_presence(agent_id, "available", utcnow())
-    # Both nodes pull for every agent and route every escalation, all at once.
+    # Both nodes pull for every agent and route every escalation at the same time
+    # (each node with at most RACERS_PER_NODE operations in flight, as a busy node).
+    gates = {id(a): asyncio.Semaphore(RACERS_PER_NODE), id(b): asyncio.Semaphore(RACERS_PER_NODE)}
+
+    async def gated(node: RunningServer, op: Coroutine[Any, Any, object]) -> None:
+        async with gates[id(node)]:
+            await op
+
     await asyncio.gather(
-        *(node.app[ESCALATIONS].pull(agent_id) for node in (a, b) for agent_id in agent_ids),
-        *(node.app[ESCALATIONS].route(esc_id) for node in (b, a) for esc_id in esc_ids),
+        *(
+            gated(node, node.app[ESCALATIONS].pull(agent_id))
+            for node in (a, b)
+            for agent_id in agent_ids
+        ),
+        *(
+            gated(node, node.app[ESCALATIONS].route(esc_id))
+            for node in (b, a)
+            for esc_id in esc_ids
+        ),
     )
     offered_to: Counter[str] = Counter()
     for esc_id in esc_ids:

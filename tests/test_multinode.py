@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import secrets
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import aiohttp
-import pytest
 
 from server.keys import STORE
 from tests.api import customer_token, login, open_session
-from tests.harness import RunningServer, make_config, running_server
+from tests.harness import RunningServer
 from tests.sio import SioPeer
-
-
-@pytest.fixture
-async def two_nodes(
-    tmp_path: Path, redis_url: str
-) -> AsyncIterator[tuple[RunningServer, RunningServer]]:
-    prefix = f"coview-test-{secrets.token_hex(4)}:"
-    common = {"store": "redis", "redis_url": redis_url, "redis_prefix": prefix}
-    async with contextlib.AsyncExitStack() as stack:
-        a = await stack.enter_async_context(running_server(make_config(tmp_path / "a", **common)))
-        b = await stack.enter_async_context(
-            running_server(make_config(tmp_path / "b", **common, seed_demo=False))
-        )
-        yield a, b
 
 
 async def test_peer_on_node_a_sees_peer_that_joined_on_node_b(

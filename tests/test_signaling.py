@@ -222,3 +222,21 @@ async def test_ice_servers_carry_turn_rest_credentials(
         hmac.new(b"s3cret", turn["username"].encode(), hashlib.sha1).digest()
     )
     assert turn["credential"] == expected.decode()
+
+
+async def test_shutdown_disconnects_connected_clients(
+    tmp_path: object, http: aiohttp.ClientSession
+) -> None:
+    import asyncio
+    from pathlib import Path
+
+    from tests.harness import make_config, running_server
+
+    async with running_server(make_config(Path(str(tmp_path)))) as server:
+        session = await open_session(server)
+        customer = await SioPeer().connect(server.url, await customer_token(http, server, session))
+        gone = asyncio.Event()
+        customer.client.on("disconnect", gone.set, namespace="/session")
+        await customer.call("join", {"session_id": session.id})
+    await asyncio.wait_for(gone.wait(), 5)
+    assert not customer.client.connected

@@ -4,6 +4,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 
 const entryPoints = {
   landing: "src/landing.ts",
+  chat: "src/chat/page.ts",
+  join: "src/join.ts",
+  admin: "src/admin/index.ts",
 };
 
 const options = {

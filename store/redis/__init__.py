@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from store.redis.audit import RedisAudit
+from store.redis.chat import RedisChat
 from store.redis.core import RedisCore
 from store.redis.engagement import RedisEngagement
 from store.redis.escalations import RedisEscalations
 from store.redis.webhooks import RedisWebhooks
 
 
-class RedisStore(RedisCore, RedisEscalations, RedisEngagement, RedisWebhooks):
+class RedisStore(
+    RedisCore,
+    RedisChat,
+    RedisAudit,
+    RedisEscalations,
+    RedisEngagement,
+    RedisWebhooks,
+):
     """Every part of the store on one Redis; domain parts are added as bases."""
 
 

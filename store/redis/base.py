@@ -33,7 +33,7 @@ class RedisBase:
         # A bounded pool that waits for a free connection under bursts, instead of
         # failing with "Too many connections" (redis-py's default pool caps at 100).
         pool = aioredis.BlockingConnectionPool.from_url(
-            self._url, decode_responses=True, max_connections=MAX_CONNECTIONS, timeout=10
+            self._url, decode_responses=True, max_connections=MAX_CONNECTIONS, timeout=30
         )
         self._redis = aioredis.Redis(connection_pool=pool)
         for part in reversed(type(self).__mro__):

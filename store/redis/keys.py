@@ -27,6 +27,10 @@ Every key starts with the configured prefix (default ``coview:``).
 | webhook-deliveries:due           | zset   | pending delivery ids by due time (or lease)  |
 | tenant:{id}:webhook-deliveries   | zset   | delivery ids by creation time                |
 | webhook:{id}:deliveries          | zset   | delivery ids of an endpoint by creation time |
+| conversation:{id}                | string | Conversation JSON                            |
+| conversation:{id}:messages       | list   | ChatMessage JSON, index = seq - 1            |
+| conversation:{id}:client-ids     | hash   | sender's client id -> seq (dedupe)           |
+| audit:{tenant id}                | list   | AuditEvent JSON, newest first, capped        |
 | escalation:{id}                  | string | Escalation JSON                              |
 | escalation:{id}:seq              | string | seq of its last event (the CAS version)      |
 | escalation:{id}:events           | list   | EscalationEvent JSON, index = seq - 1        |
@@ -115,6 +119,18 @@ class RedisKeys:
 
     def endpoint_deliveries(self, endpoint_id: str) -> str:
         return f"{self.prefix}webhook:{endpoint_id}:deliveries"
+
+    def conversation(self, conversation_id: str) -> str:
+        return f"{self.prefix}conversation:{conversation_id}"
+
+    def conversation_messages(self, conversation_id: str) -> str:
+        return f"{self.prefix}conversation:{conversation_id}:messages"
+
+    def conversation_client_ids(self, conversation_id: str) -> str:
+        return f"{self.prefix}conversation:{conversation_id}:client-ids"
+
+    def audit(self, tenant_id: str) -> str:
+        return f"{self.prefix}audit:{tenant_id}"
 
     def escalation(self, escalation_id: str) -> str:
         return f"{self.prefix}escalation:{escalation_id}"

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from store.sqlite.audit import SqliteAudit
+from store.sqlite.chat import SqliteChat
 from store.sqlite.core import SqliteCore
 from store.sqlite.engagement import SqliteEngagement
 from store.sqlite.escalations import SqliteEscalations
 from store.sqlite.webhooks import SqliteWebhooks
 
 
-class SqliteStore(SqliteCore, SqliteEscalations, SqliteEngagement, SqliteWebhooks):
+class SqliteStore(
+    SqliteCore,
+    SqliteChat,
+    SqliteAudit,
+    SqliteEscalations,
+    SqliteEngagement,
+    SqliteWebhooks,
+):
     """Every part of the store on one SQLite file; domain parts are added as bases."""
 
 

@@ -1,16 +1,18 @@
 """The SQLite connection and helpers every SqliteStore part builds on.
 
 Each part (``SqliteCore``, and one per domain) is a mixin with its own ``SCHEMA``;
-``open`` creates the tables of every part in the class's MRO. Every multi-row rule is
-one SQL statement, so no two coroutines can interleave on the shared connection; a
-part that needs several statements in one transaction uses ``transaction()``, whose lock
-``_write`` also takes, so no other commit lands in the middle.
+``open`` creates the tables of every part in the class's MRO.
+
+All parts share one connection. Each helper call runs its statement, reads its rows and
+commits under one lock, so no coroutine commits while another's statement is still
+open; a rule that needs several statements runs inside ``transaction()``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -21,6 +23,10 @@ from pydantic import BaseModel
 from store.base import DuplicateError
 
 M = TypeVar("M", bound=BaseModel)
+
+_IN_TRANSACTION: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "sqlite_in_transaction", default=False
+)
 
 
 class SqliteBase:
@@ -59,34 +65,61 @@ class SqliteBase:
         return self._db
 
     # helpers ----------------------------------------------------------------------
-    async def _write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+    @contextlib.asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[None]:
+        if _IN_TRANSACTION.get():  # the enclosing transaction() holds the lock
+            yield
+            return
         async with self._lock:
+            yield
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Several statements that commit together or not at all: use the helpers, or
+        the connection it yields, inside the block."""
+        async with self._lock:
+            marker = _IN_TRANSACTION.set(True)
+            try:
+                await self.db.execute("BEGIN IMMEDIATE")
+                yield self.db
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
+            finally:
+                _IN_TRANSACTION.reset(marker)
+
+    async def _commit(self) -> None:
+        if not _IN_TRANSACTION.get():
+            await self.db.commit()
+
+    async def _write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """Run one statement and commit; the number of rows it changed."""
+        async with self._exclusive():
             try:
                 cursor = await self.db.execute(sql, params)
             except aiosqlite.IntegrityError as exc:
                 raise DuplicateError(str(exc)) from exc
-            await self.db.commit()
+            await self._commit()
             return cursor.rowcount
 
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Several statements committed together (rolled back on an exception)."""
-        async with self._lock:
+    async def _returning(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run one ``... RETURNING`` statement, read its rows, then commit."""
+        async with self._exclusive():
             try:
-                yield self.db
-            except BaseException:
-                await self.db.rollback()
-                raise
-            await self.db.commit()
+                rows = await self.db.execute_fetchall(sql, params)
+            except aiosqlite.IntegrityError as exc:
+                raise DuplicateError(str(exc)) from exc
+            await self._commit()
+            return [tuple(r) for r in rows]
 
     async def _fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
-        async with self.db.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else tuple(row)
+        rows = await self._fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        async with self.db.execute(sql, params) as cursor:
-            rows = await cursor.fetchall()
+        async with self._exclusive():
+            rows = await self.db.execute_fetchall(sql, params)
         return [tuple(r) for r in rows]
 
     async def _get(self, model: type[M], sql: str, params: tuple[Any, ...]) -> M | None:

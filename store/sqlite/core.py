@@ -152,14 +152,14 @@ class SqliteCore(SqliteBase):
         column, value = ("id", invite_id) if invite_id is not None else ("short_code", short_code)
         if value is None:
             return None
-        row = await self._fetchone(
+        rows = await self._returning(
             f"UPDATE invites SET used_at = ? WHERE {column} = ? AND used_at IS NULL "
             "AND expires_at > ? RETURNING data",
             (now.timestamp(), value, now.timestamp()),
         )
-        await self.db.commit()
-        if row is None:
+        if not rows:
             return None
+        row = rows[0]
         return Invite.model_validate_json(row[0]).model_copy(update={"used_at": now})
 
     async def add_peer(self, session_id: str, peer: Peer) -> None:

@@ -1,0 +1,340 @@
+"""Escalation routing under load: create→offer latency and sustained creates/s.
+
+One coview process (a subprocess, as deployed) per store. 200 simulated agents log in,
+connect to ``/agent``, go available, accept each offer at once over the real API and
+complete it (wrap_up + complete) after a short hold. 50 concurrent clients create
+escalations with the integration API key: first paced at a target rate (latency from
+the POST until the ``offer`` arrives at an agent's console), then as fast as they can
+(sustained creates/s). Prints a table and writes JSON to ``bench/results/``.
+
+    python -m bench.escalation [--stores sqlite,redis] [--seconds 8] [--rate 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import socketio
+
+from server.auth.passwords import Passwords
+from server.config import Config
+from store import open_store
+from store.models import Agent, utcnow
+
+RESULTS = Path(__file__).parent / "results"
+API_KEY = "cvk_demo_integration_key_change_me"
+PASSWORD = "bench-password"
+SECRET = "bench-secret-" + "x" * 40
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="coview-bench-redis-")
+    proc = subprocess.Popen(
+        [
+            *("redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""),
+            *("--appendonly", "no", "--dir", workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.3)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextlib.asynccontextmanager
+async def coview_process(config: Config) -> AsyncIterator[str]:
+    env = {
+        **os.environ,
+        "COVIEW_STORE": config.store,
+        "COVIEW_REDIS_URL": config.redis_url,
+        "COVIEW_REDIS_PREFIX": config.redis_prefix,
+        "COVIEW_DATA_DIR": str(config.data_dir),
+        "COVIEW_PORT": str(config.port),
+        "COVIEW_SECRET": SECRET,
+        "COVIEW_LOG_LEVEL": "WARNING",
+        "COVIEW_LOGIN_RATE": "100000/minute",
+        "COVIEW_PASSWORD_MEMORY_KIB": "1024",
+    }
+    profile = os.environ.get("BENCH_PROFILE")  # a path: cProfile the server into it
+    wrap = ["-m", "cProfile", "-o", f"{profile}.{config.store}"] if profile else []
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, *wrap, "-m", "server.cli", "serve", env=env, stdout=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{config.port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(200):
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with http.get(url + "/readyz") as r:
+                        if r.status == 200:
+                            break
+                await asyncio.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), 15)
+
+
+async def add_agents(config: Config, count: int) -> list[str]:
+    """Bench agents, written straight into the store the server uses."""
+    store = open_store(config)
+    await store.open()
+    password_hash = Passwords(1024).hash(PASSWORD)
+    emails = []
+    try:
+        for i in range(count):
+            email = f"bench{i:03d}@bench.coview"
+            await store.create_agent(
+                Agent(
+                    id=f"ag_bench_{i:03d}",
+                    tenant_id="demo",
+                    email=email,
+                    name=f"Bench {i}",
+                    password_hash=password_hash,
+                    languages=["es", "en", "pt"],
+                    skills=["support"],
+                )
+            )
+            emails.append(email)
+    finally:
+        await store.close()
+    return emails
+
+
+@dataclass
+class Tally:
+    started: dict[str, float] = field(default_factory=dict)
+    offered: dict[str, float] = field(default_factory=dict)
+    completed: int = 0
+    errors: int = 0
+
+    def latencies_ms(self) -> list[float]:
+        return [(self.offered[i] - t) * 1000 for i, t in self.started.items() if i in self.offered]
+
+
+class SimAgent:
+    """Accepts every offer at once, completes after ``hold_s``."""
+
+    def __init__(self, url: str, http: aiohttp.ClientSession, tally: Tally, hold_s: float):
+        self.url, self.http, self.tally, self.hold_s = url, http, tally, hold_s
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.headers: dict[str, str] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.sio.on("offer", self._on_offer, namespace="/agent")
+
+    async def start(self, email: str) -> None:
+        login = {"email": email, "password": PASSWORD}
+        async with self.http.post(self.url + "/api/auth/login", json=login) as r:
+            token = (await r.json())["access_token"]
+        self.headers = {"Authorization": f"Bearer {token}"}
+        await self.sio.connect(
+            self.url, namespaces=["/agent"], transports=["websocket"], auth={"token": token}
+        )
+        async with self.http.put(
+            self.url + "/api/agents/me/presence", json={"status": "available"}, headers=self.headers
+        ) as r:
+            assert r.status == 200, await r.text()
+
+    async def _on_offer(self, data: dict[str, Any]) -> None:
+        esc_id = data["escalation"]["id"]
+        self.tally.offered.setdefault(esc_id, time.perf_counter())
+        task = asyncio.create_task(self._handle(esc_id))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _post(self, esc_id: str, action: str) -> int:
+        async with self.http.post(
+            f"{self.url}/api/escalations/{esc_id}/{action}", json={}, headers=self.headers
+        ) as r:
+            await r.read()
+            return r.status
+
+    async def _handle(self, esc_id: str) -> None:
+        try:
+            if await self._post(esc_id, "accept") != 200:
+                self.tally.errors += 1
+                return
+            await asyncio.sleep(self.hold_s)
+            ok = await self._post(esc_id, "wrap_up") == 200
+            ok = ok and await self._post(esc_id, "complete") == 200
+            self.tally.completed += ok
+            self.tally.errors += not ok
+        except aiohttp.ClientError:
+            self.tally.errors += 1
+
+    async def stop(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await self.sio.disconnect()
+
+
+PAYLOAD = {
+    "trigger": "bot",
+    "channel": "chat",
+    "modalities": ["video"],
+    "skills": ["support"],
+    "context": {
+        "transcript": [{"role": "customer", "text": "quiero hablar con alguien"}],
+        "page": {"url": "https://shop.example/checkout", "title": "Checkout"},
+        "cart": {"items": [{"name": "Shoes", "quantity": 1, "price": 59.9}], "total": 59.9},
+        "customer": {"id": "c1", "name": "Lucía", "tier": "gold", "language": "es"},
+        "bot": {"intent": "human", "confidence": 0.9},
+    },
+}
+
+
+async def creator(
+    url: str, http: aiohttp.ClientSession, tally: Tally, until: float, interval: float
+) -> None:
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    next_at = time.perf_counter()
+    while time.perf_counter() < until:
+        started = time.perf_counter()
+        try:
+            async with http.post(url + "/api/escalations", json=PAYLOAD, headers=headers) as r:
+                data = await r.json()
+                if r.status != 201:
+                    tally.errors += 1
+                    continue
+            tally.started[data["escalation"]["id"]] = started
+        except aiohttp.ClientError:
+            tally.errors += 1
+        if interval:
+            next_at += interval
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def phase(
+    url: str, agents: list[SimAgent], clients: int, seconds: float, rate: float | None
+) -> dict[str, Any]:
+    tally = Tally()
+    for agent in agents:
+        agent.tally = tally
+    interval = clients / rate if rate else 0.0
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as http:
+        t0 = time.perf_counter()
+        until = t0 + seconds
+        await asyncio.gather(*(creator(url, http, tally, until, interval) for _ in range(clients)))
+        elapsed = time.perf_counter() - t0
+        await asyncio.sleep(1.0)  # let the last offers arrive
+    lat = tally.latencies_ms()
+    return {
+        "target_rate": rate,
+        "created": len(tally.started),
+        "creates_per_s": round(len(tally.started) / elapsed, 1),
+        "offered": len(lat),
+        "offer_p50_ms": round(pct(lat, 0.5), 1),
+        "offer_p99_ms": round(pct(lat, 0.99), 1),
+        "offer_mean_ms": round(statistics.fmean(lat), 1) if lat else None,
+        "completed": tally.completed,
+        "errors": tally.errors,
+    }
+
+
+async def run_store(store: str, redis_url: str | None, args: argparse.Namespace) -> dict[str, Any]:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"coview-bench-{store}-"))
+    config = Config(
+        port=free_port(),
+        store=store,  # type: ignore[arg-type]
+        redis_url=redis_url or "redis://127.0.0.1:6379/0",
+        redis_prefix=f"coview-bench-{secrets.token_hex(3)}:",
+        data_dir=data_dir,
+        secret=SECRET,
+    )
+    async with coview_process(config) as url:
+        emails = await add_agents(config, args.agents)
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.agents)) as http:
+            tally = Tally()
+            agents = [SimAgent(url, http, tally, args.hold) for _ in emails]
+            for start in range(0, len(agents), 20):
+                batch = zip(agents[start : start + 20], emails[start : start + 20], strict=True)
+                await asyncio.gather(*(a.start(e) for a, e in batch))
+            paced = await phase(url, agents, args.clients, args.seconds, args.rate)
+            await asyncio.sleep(args.hold + 1)
+            flat_out = await phase(url, agents, args.clients, args.seconds, None)
+            await asyncio.gather(*(a.stop() for a in agents))
+    return {"store": store, "agents": args.agents, "paced": paced, "max": flat_out}
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    head = (
+        f"{'store':7} {'phase':6} {'target/s':>8} {'creates/s':>9} {'offered':>8} "
+        f"{'p50 ms':>7} {'p99 ms':>7} {'done':>6} {'errors':>6}"
+    )
+    lines = [head, "-" * len(head)]
+    for result in results:
+        for name in ("paced", "max"):
+            p = result[name]
+            lines.append(
+                f"{result['store']:7} {name:6} {p['target_rate'] or '-':>8} "
+                f"{p['creates_per_s']:>9} {p['offered']:>8} {p['offer_p50_ms']:>7} "
+                f"{p['offer_p99_ms']:>7} {p['completed']:>6} {p['errors']:>6}"
+            )
+    return "\n".join(lines)
+
+
+async def main(args: argparse.Namespace) -> None:
+    results = []
+    stores = args.stores.split(",")
+    for store in stores:
+        if store == "redis":
+            with redis_server() as url:
+                results.append(await run_store(store, url, args))
+        else:
+            results.append(await run_store(store, None, args))
+    print(table(results))
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"escalation-{utcnow():%Y%m%dT%H%M%S}.json"
+    meta = {"args": vars(args), "cpus": os.cpu_count(), "load": os.getloadavg()}
+    out.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    print(f"wrote {out}")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--stores", default="sqlite,redis")
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=200.0, help="paced creates/s")
+    parser.add_argument("--seconds", type=float, default=8.0, help="per phase")
+    parser.add_argument("--hold", type=float, default=0.5, help="s an agent holds a session")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))

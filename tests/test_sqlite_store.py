@@ -1,0 +1,60 @@
+"""SQLite-specific guarantees of the shared connection."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from store.models import Agent, Invite, Tenant, utcnow
+from store.sqlite import SqliteStore
+
+
+@pytest.fixture
+async def sqlite(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    await store.open()
+    yield store
+    await store.close()
+
+
+async def test_concurrent_reads_and_writes_never_commit_over_an_open_statement(
+    sqlite: SqliteStore,
+) -> None:
+    async def writer(i: int) -> None:
+        await sqlite.create_agent(
+            Agent(id=f"a{i}", tenant_id="t", email=f"a{i}@x", name="A", password_hash="h")
+        )
+        await sqlite.create_invite(
+            Invite(
+                id=f"i{i}",
+                short_code=f"{i:06d}",
+                tenant_id="t",
+                session_id="s",
+                role="customer",
+                expires_at=utcnow() + timedelta(minutes=1),
+            )
+        )
+        assert await sqlite.consume_invite(invite_id=f"i{i}", now=utcnow()) is not None
+
+    async def reader() -> None:
+        for _ in range(20):
+            await sqlite.list_agents("t")
+
+    await asyncio.gather(*(writer(i) for i in range(300)), *(reader() for _ in range(30)))
+    assert len(await sqlite.list_agents("t")) == 300
+
+
+async def test_transaction_commits_together_or_not_at_all(sqlite: SqliteStore) -> None:
+    with pytest.raises(RuntimeError):
+        async with sqlite.transaction():
+            await sqlite.put_tenant(Tenant(id="t1", name="one"))
+            raise RuntimeError("boom")
+    assert await sqlite.get_tenant("t1") is None
+    async with sqlite.transaction():
+        await sqlite.put_tenant(Tenant(id="t1", name="one"))
+        await sqlite.put_tenant(Tenant(id="t2", name="two"))
+    assert await sqlite.get_tenant("t2") is not None

@@ -1,0 +1,255 @@
+// /admin: sites, agents and the audit log. Every save shows the server's field errors
+// next to the fields they name.
+import en from "../../translations/admin.en.json";
+import es from "../../translations/admin.es.json";
+import pt from "../../translations/admin.pt.json";
+import { api, ApiError } from "../shared/api";
+import { currentSession, signIn, signOut, type AgentSession } from "../shared/agent-session";
+
+type Lang = "es" | "en" | "pt";
+const catalogs: Record<Lang, Record<string, string>> = { en, es, pt };
+const lang = ((document.documentElement.lang as Lang) in catalogs ? document.documentElement.lang : "en") as Lang;
+const t = (key: string, vars: Record<string, string> = {}) =>
+  (catalogs[lang][key] ?? catalogs.en[key] ?? key).replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? "");
+
+interface Site { id: string; name: string; site_key: string; allowed_origins: string[] }
+interface Agent {
+  id: string; name: string; email: string; role: string; skills: string[]; languages: string[];
+  capacity: Record<string, number>; presence: string;
+}
+interface AuditEvent { at: string; actor_name: string; action: string; target_type: string; target_id: string; changes: Record<string, unknown> }
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+let uid = 0;
+function field(label: string, name: string, input: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement): HTMLElement {
+  const id = `f${++uid}`;
+  input.id = id;
+  input.name = name;
+  const error = h("span", { class: "field-error", "data-error-for": name, id: `${id}-err`, role: "alert" });
+  input.setAttribute("aria-describedby", error.id);
+  return h("div", { class: "form-field" }, h("label", { for: id }, label), input, error);
+}
+
+function input(value = "", type = "text"): HTMLInputElement {
+  const node = h("input", { type });
+  node.value = value;
+  return node;
+}
+
+function showErrors(form: HTMLElement, exc: unknown): void {
+  form.querySelectorAll<HTMLElement>("[data-error-for]").forEach((el) => (el.textContent = ""));
+  const status = form.querySelector<HTMLElement>(".form-status")!;
+  if (!(exc instanceof ApiError)) {
+    status.textContent = t("admin.error.generic", { detail: String(exc) });
+    return;
+  }
+  let unplaced = exc.errors.length === 0;
+  for (const error of exc.errors) {
+    const name = error.field.split(".")[0];
+    const slot = form.querySelector<HTMLElement>(`[data-error-for="${name}"]`);
+    if (slot) slot.textContent = error.message;
+    else unplaced = true;
+  }
+  status.textContent = unplaced ? t("admin.error.generic", { detail: exc.detail }) : "";
+}
+
+function list(value: string, sep: RegExp): string[] {
+  return value.split(sep).map((s) => s.trim()).filter(Boolean);
+}
+
+function form(children: HTMLElement[], onSave: () => Promise<void>, label = t("admin.save")): HTMLFormElement {
+  const status = h("p", { class: "form-status", role: "status" });
+  const node = h("form", { class: "admin-form", novalidate: "" }, ...children, h("div", { class: "form-actions" }, h("button", { class: "button primary", type: "submit" }, label), status));
+  node.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await onSave();
+      showErrors(node, new ApiError(0, "", [{ field: "__none__", message: "" }]));
+      status.textContent = t("admin.saved");
+    } catch (exc) {
+      showErrors(node, exc);
+    }
+  });
+  return node;
+}
+
+async function sitesTab(session: AgentSession, panel: HTMLElement): Promise<void> {
+  const token = session.access_token;
+  const sites = await api<Site[]>("/api/admin/sites", { token });
+  panel.replaceChildren();
+  for (const site of sites) {
+    const name = input(site.name);
+    const origins = h("textarea", { rows: "3" });
+    origins.value = site.allowed_origins.join("\n");
+    const key = h("code", { class: "site-key" }, site.site_key);
+    const rotate = h("button", { type: "button", class: "button" }, t("admin.sites.rotate"));
+    const card = h("section", { class: "admin-card", "aria-label": site.name }, h("h3", {}, site.name));
+    const save = form(
+      [field(t("admin.sites.name"), "name", name), field(t("admin.sites.origins"), "allowed_origins", origins)],
+      async () => {
+        await api(`/api/admin/sites/${site.id}`, { method: "PUT", token, body: { name: name.value, allowed_origins: list(origins.value, /\n/) } });
+      },
+    );
+    rotate.onclick = async () => {
+      const updated = await api<Site>(`/api/admin/sites/${site.id}`, { method: "PUT", token, body: { rotate_key: true } });
+      key.textContent = updated.site_key;
+    };
+    card.append(h("p", {}, `${t("admin.sites.key")}: `, key, " ", rotate), save);
+    panel.append(card);
+  }
+  const name = input();
+  const origins = h("textarea", { rows: "2", placeholder: "https://shop.example" });
+  panel.append(
+    h("section", { class: "admin-card" }, h("h3", {}, t("admin.sites.new")),
+      form([field(t("admin.sites.name"), "name", name), field(t("admin.sites.origins"), "allowed_origins", origins)], async () => {
+        await api("/api/admin/sites", { token, body: { name: name.value, allowed_origins: list(origins.value, /\n/) } });
+        await sitesTab(session, panel);
+      }, t("admin.add"))),
+  );
+}
+
+function agentFields(agent?: Agent) {
+  const role = h("select");
+  for (const value of ["agent", "supervisor", "admin"]) role.append(h("option", { value }, value));
+  role.value = agent?.role ?? "agent";
+  const capacity = Object.fromEntries(["chat", "video", "cobrowse"].map((k) => [k, input(String(agent?.capacity[k] ?? { chat: 4, video: 1, cobrowse: 2 }[k]), "number")]));
+  return {
+    name: input(agent?.name ?? ""),
+    role,
+    skills: input(agent?.skills.join(", ") ?? ""),
+    languages: input(agent?.languages.join(", ") ?? ""),
+    password: input("", "password"),
+    capacity,
+  };
+}
+
+async function agentsTab(session: AgentSession, panel: HTMLElement): Promise<void> {
+  const token = session.access_token;
+  const agents = await api<Agent[]>("/api/admin/agents", { token });
+  panel.replaceChildren();
+  const capacityField = (c: Record<string, HTMLInputElement>) =>
+    h("fieldset", { class: "capacity" }, h("legend", {}, t("admin.agents.capacity")),
+      ...Object.entries(c).map(([k, el]) => field(k, "capacity", el)));
+  for (const agent of agents) {
+    const f = agentFields(agent);
+    panel.append(
+      h("section", { class: "admin-card", "aria-label": agent.name },
+        h("h3", {}, `${agent.name} `, h("small", {}, `${agent.email} · ${t("admin.agents.presence")}: ${agent.presence}`)),
+        form([
+          field(t("admin.agents.name"), "name", f.name), field(t("admin.agents.role"), "role", f.role),
+          field(t("admin.agents.skills"), "skills", f.skills), field(t("admin.agents.languages"), "languages", f.languages),
+          capacityField(f.capacity), field(t("admin.agents.new_password"), "password", f.password),
+        ], async () => {
+          const body: Record<string, unknown> = {
+            name: f.name.value, role: f.role.value, skills: list(f.skills.value, /,/), languages: list(f.languages.value, /,/),
+            capacity: Object.fromEntries(Object.entries(f.capacity).map(([k, el]) => [k, Number(el.value)])),
+          };
+          if (f.password.value) body.password = f.password.value;
+          await api(`/api/admin/agents/${agent.id}`, { method: "PUT", token, body });
+        })));
+  }
+  const f = agentFields();
+  const email = input("", "email");
+  panel.append(
+    h("section", { class: "admin-card" }, h("h3", {}, t("admin.agents.new")),
+      form([
+        field(t("admin.agents.email"), "email", email), field(t("admin.agents.name"), "name", f.name),
+        field(t("admin.agents.role"), "role", f.role), field(t("admin.agents.password"), "password", f.password),
+        field(t("admin.agents.skills"), "skills", f.skills), field(t("admin.agents.languages"), "languages", f.languages),
+        capacityField(f.capacity),
+      ], async () => {
+        await api("/api/admin/agents", { token, body: {
+          email: email.value, name: f.name.value, role: f.role.value, password: f.password.value,
+          skills: list(f.skills.value, /,/), languages: list(f.languages.value, /,/),
+          capacity: Object.fromEntries(Object.entries(f.capacity).map(([k, el]) => [k, Number(el.value)])),
+        } });
+        await agentsTab(session, panel);
+      }, t("admin.add"))));
+}
+
+async function auditTab(session: AgentSession, panel: HTMLElement): Promise<void> {
+  const events = await api<AuditEvent[]>("/api/admin/audit?limit=200", { token: session.access_token });
+  if (events.length === 0) {
+    panel.replaceChildren(h("p", {}, t("admin.audit.empty")));
+    return;
+  }
+  const rows = events.map((e) =>
+    h("tr", {}, h("td", {}, new Date(e.at).toLocaleString(lang)), h("td", {}, e.actor_name), h("td", {}, e.action),
+      h("td", {}, `${e.target_type} ${e.target_id}`), h("td", {}, h("code", {}, JSON.stringify(e.changes)))));
+  panel.replaceChildren(
+    h("table", { class: "admin-table" },
+      h("thead", {}, h("tr", {}, ...["when", "who", "what", "target", "changes"].map((k) => h("th", { scope: "col" }, t(`admin.audit.${k}`))))),
+      h("tbody", {}, ...rows)));
+}
+
+export const TABS: Record<string, (session: AgentSession, panel: HTMLElement) => Promise<void>> = {
+  sites: sitesTab,
+  agents: agentsTab,
+  audit: auditTab,
+};
+
+function renderApp(root: HTMLElement, session: AgentSession): void {
+  const tablist = h("div", { role: "tablist", class: "tabs", "aria-label": t("admin.title") });
+  const panel = h("div", { role: "tabpanel", class: "admin-panel", tabindex: "0" });
+  const logout = h("button", { class: "button", type: "button" }, t("admin.logout"));
+  logout.onclick = async () => {
+    await signOut();
+    renderLogin(root);
+  };
+  const buttons = Object.keys(TABS).map((name) => {
+    const tab = h("button", { role: "tab", type: "button", id: `tab-${name}`, "aria-selected": "false" }, t(`admin.tab.${name}`));
+    tab.onclick = () => {
+      buttons.forEach((b) => b.setAttribute("aria-selected", String(b === tab)));
+      panel.setAttribute("aria-labelledby", tab.id);
+      void TABS[name](session, panel).catch((exc) => {
+        if (exc instanceof ApiError && exc.status === 401) renderLogin(root);
+        else panel.textContent = String(exc);
+      });
+    };
+    return tab;
+  });
+  tablist.append(...buttons);
+  root.replaceChildren(h("div", { class: "admin-head" }, h("h1", {}, t("admin.title")), h("span", {}, session.agent.name), logout), tablist, panel);
+  buttons[0].click();
+}
+
+function renderLogin(root: HTMLElement, message = ""): void {
+  const email = input("", "email");
+  const password = input("", "password");
+  const error = h("p", { class: "field-error", role: "alert" }, message);
+  const node = h("form", { class: "admin-login card" }, h("h1", {}, t("admin.login.title")),
+    field(t("admin.login.email"), "email", email), field(t("admin.login.password"), "password", password),
+    error, h("button", { class: "button primary", type: "submit" }, t("admin.login.submit")));
+  node.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const session = await signIn(email.value, password.value);
+      if (session.agent.role !== "admin") {
+        await signOut();
+        error.textContent = t("admin.login.not_admin");
+        return;
+      }
+      renderApp(root, session);
+    } catch {
+      error.textContent = t("admin.login.failed");
+    }
+  });
+  root.replaceChildren(node);
+  email.focus();
+}
+
+const root = document.getElementById("admin-root");
+if (root) {
+  const session = currentSession();
+  if (session?.agent.role === "admin") renderApp(root, session);
+  else renderLogin(root);
+}
