@@ -127,6 +127,7 @@ async def create_webhook(request: web.Request) -> web.Response:
         description=body.description,
     )
     await request.app[STORE].put_webhook(endpoint)
+    request.app[WEBHOOKS].forget_endpoints(admin.tenant_id)
     return web.json_response(view(endpoint, with_secret=True), status=201)
 
 
@@ -162,6 +163,7 @@ async def delete_webhook(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
     endpoint = await _own_endpoint(request, admin.tenant_id)
     await request.app[STORE].delete_webhook(endpoint.id)
+    request.app[WEBHOOKS].forget_endpoints(admin.tenant_id)
     return web.Response(status=204)
 
 

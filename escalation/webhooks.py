@@ -37,6 +37,7 @@ log = logging.getLogger("coview.webhooks")
 EVENT_PREFIX = "escalation."
 CLAIM_BATCH = 20
 PRUNE_EVERY_S = 3_600.0
+ENDPOINTS_TTL_S = 1.0
 MAX_ERROR_CHARS = 300
 
 
@@ -65,6 +66,22 @@ class WebhookDispatcher:
         self.config = config
         self._wake = asyncio.Event()
         self._http: aiohttp.ClientSession | None = None
+        self._endpoints: dict[str, tuple[float, list[WebhookEndpoint]]] = {}
+
+    async def endpoints(self, tenant_id: str) -> list[WebhookEndpoint]:
+        """The tenant's endpoints, read from the store at most every ENDPOINTS_TTL_S:
+        every escalation event asks, and most tenants have none."""
+        now = time.monotonic()
+        cached = self._endpoints.get(tenant_id)
+        if cached is not None and now - cached[0] < ENDPOINTS_TTL_S:
+            return cached[1]
+        found = await self.store.list_webhooks(tenant_id)
+        self._endpoints[tenant_id] = (now, found)
+        return found
+
+    def forget_endpoints(self, tenant_id: str) -> None:
+        """After a change made on this node (other nodes see it within the TTL)."""
+        self._endpoints.pop(tenant_id, None)
 
     async def publish(
         self, tenant_id: str, event_type: str, data: dict[str, Any], at: datetime | None = None
@@ -73,7 +90,7 @@ class WebhookDispatcher:
         now = utcnow()
         body = message_body(event_type, data, at or now)
         created: list[WebhookDelivery] = []
-        for endpoint in await self.store.list_webhooks(tenant_id):
+        for endpoint in await self.endpoints(tenant_id):
             if not subscribed(endpoint, event_type):
                 continue
             delivery = WebhookDelivery(

@@ -31,6 +31,7 @@ SESSION_EVENTS = web.AppKey("session_events", SessionEventSink)
 CHAT_BOT = web.AppKey("chat_bot", ChatBot)  # absent: conversations wait for an agent
 OPENAPI_SPEC: web.AppKey[dict[str, Any]] = web.AppKey("openapi_spec")
 
+
 # Called after an agent changes their presence (the escalation package routes on it).
 PresenceObserver = Callable[[Agent], Awaitable[None]]
 PRESENCE_OBSERVERS: web.AppKey[list[PresenceObserver]] = web.AppKey("presence_observers")
