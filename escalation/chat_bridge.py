@@ -8,6 +8,7 @@ call is starting, the conversation ended), so the customer's window tells the st
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Sequence
@@ -81,6 +82,9 @@ class ChatBridge:
     def __init__(self, app: web.Application, chat: ChatService) -> None:
         self.app = app
         self.chat = chat
+        # One hand-off at a time per conversation on this node (two quick messages must
+        # not queue two escalations); see the note in docs/protocol.md about nodes.
+        self._handing_off: dict[str, asyncio.Lock] = {}
 
     # the bot --------------------------------------------------------------------------
     async def on_customer_message(self, conversation: Conversation, message: ChatMessage) -> None:
@@ -182,8 +186,22 @@ class ChatBridge:
         hint: dict[str, Any] | None = None,
     ) -> Escalation | None:
         """Queue the conversation for a person, with everything said so far."""
-        if conversation.escalation_id is not None:
-            return None  # already with (or waiting for) a person
+        lock = self._handing_off.setdefault(conversation.id, asyncio.Lock())
+        async with lock:
+            current = await self.app[STORE].get_conversation(conversation.id)
+            if current is None or current.escalation_id is not None:
+                return None  # already with (or waiting for) a person
+            return await self._handoff(current, trigger, modalities, bot, reason, hint)
+
+    async def _handoff(
+        self,
+        conversation: Conversation,
+        trigger: str,
+        modalities: list[str],
+        bot: BotInfo | None,
+        reason: str | None,
+        hint: dict[str, Any] | None,
+    ) -> Escalation | None:
         store = self.app[STORE]
         site = await store.get_site(conversation.site_id or "")
         session = await store.get_session(conversation.session_id)

@@ -242,3 +242,25 @@ async def test_only_the_right_side_may_offer_or_answer(
     finally:
         await customer.close()
         await agent.close()
+
+
+async def test_two_quick_requests_for_a_person_queue_one_escalation(
+    server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    import asyncio
+
+    conv = await start_conversation(http, server)
+    cid = conv["conversation_id"]
+    customer = await SioPeer("/chat").connect(server.url, conv["token"])
+    try:
+        await customer.call("join", {"conversation_id": cid})
+        acks = await asyncio.gather(
+            customer.call("request-agent", {"conversation_id": cid}),
+            customer.call("request-agent", {"conversation_id": cid}),
+            customer.call("message", {"conversation_id": cid, "text": "quiero hablar con alguien"}),
+        )
+        assert all(a["ok"] for a in acks), acks
+    finally:
+        await customer.close()
+    found = await server.app[STORE].list_escalations("demo", limit=10)
+    assert [e.conversation_id for e in found] == [cid]
