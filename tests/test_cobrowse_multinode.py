@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import secrets
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
-import pytest
 
 from tests.api import customer_token, login, open_session
 from tests.cobrowse_peer import CobrowsePeer
-from tests.harness import RunningServer, make_config, running_server
+from tests.harness import RunningServer
 
 SNAPSHOT = [{"type": 2, "data": {"node": {"id": 1, "type": 0, "childNodes": []}}}]
-
-
-@pytest.fixture
-async def two_nodes(
-    tmp_path: Path, redis_url: str
-) -> AsyncIterator[tuple[RunningServer, RunningServer]]:
-    prefix = f"coview-test-{secrets.token_hex(4)}:"
-    common = {"store": "redis", "redis_url": redis_url, "redis_prefix": prefix}
-    async with contextlib.AsyncExitStack() as stack:
-        a = await stack.enter_async_context(running_server(make_config(tmp_path / "a", **common)))
-        b = await stack.enter_async_context(
-            running_server(make_config(tmp_path / "b", **common, seed_demo=False))
-        )
-        yield a, b
 
 
 async def test_customer_on_a_agent_on_b_relay_checkpoint_and_control(
