@@ -2,10 +2,13 @@
 
 One coview process (a subprocess, as deployed) per store. 200 simulated agents log in,
 connect to ``/agent``, go available, accept each offer at once over the real API and
-complete it (wrap_up + complete) after a short hold. 50 concurrent clients create
-escalations with the integration API key: first paced at a target rate (latency from
-the POST until the ``offer`` arrives at an agent's console), then as fast as they can
-(sustained creates/s). Prints a table and writes JSON to ``bench/results/``.
+complete it (wrap_up + complete) after a short hold; they run in their own processes
+(``--agent-procs``), so the load generator's CPU is not the server's. 50 concurrent
+clients create escalations with the integration API key: first paced at a target rate
+(latency from the POST until the ``offer`` arrives at an agent's console: both stamps
+are CLOCK_MONOTONIC, comparable across processes), then as fast as they can (sustained
+creates/s). Reports the CPU share of the server and of the load generators per phase.
+Prints a table and writes JSON to ``bench/results/``.
 
     python -m bench.escalation [--stores sqlite,redis] [--seconds 8] [--rate 200]
 """
@@ -16,7 +19,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
+import resource
 import secrets
 import socket
 import statistics
@@ -26,12 +31,14 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import socketio
 
+from bench.common import cpu_seconds
 from server.auth.passwords import Passwords
 from server.config import Config
 from store import open_store
@@ -70,7 +77,7 @@ def redis_server() -> Iterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def coview_process(config: Config) -> AsyncIterator[str]:
+async def coview_process(config: Config) -> AsyncIterator[tuple[str, int]]:
     env = {
         **os.environ,
         "COVIEW_STORE": config.store,
@@ -97,7 +104,7 @@ async def coview_process(config: Config) -> AsyncIterator[str]:
                         if r.status == 200:
                             break
                 await asyncio.sleep(0.1)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         await asyncio.wait_for(proc.wait(), 15)
@@ -196,6 +203,76 @@ class SimAgent:
         await self.sio.disconnect()
 
 
+def process_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _agent_worker(url: str, emails: list[str], hold_s: float, conn: Connection) -> None:
+    """One load-generator process: its agents, driven by commands from the bench."""
+    tally = Tally()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=len(emails))) as http:
+        agents = [SimAgent(url, http, tally, hold_s) for _ in emails]
+        for start in range(0, len(agents), 20):
+            batch = zip(agents[start : start + 20], emails[start : start + 20], strict=True)
+            await asyncio.gather(*(a.start(e) for a, e in batch))
+        conn.send("ready")
+        while (command := await asyncio.to_thread(conn.recv)) != "stop":
+            if command == "reset":
+                tally.offered.clear()
+                tally.completed = tally.errors = 0
+                conn.send(process_cpu_s())
+            elif command == "collect":
+                conn.send((dict(tally.offered), tally.completed, tally.errors, process_cpu_s()))
+        await asyncio.gather(*(a.stop() for a in agents))
+
+
+def agent_worker(url: str, emails: list[str], hold_s: float, conn: Connection) -> None:
+    asyncio.run(_agent_worker(url, emails, hold_s, conn))
+
+
+class AgentProcesses:
+    """The simulated agents, split over ``count`` processes."""
+
+    def __init__(self, url: str, emails: list[str], hold_s: float, count: int) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conns: list[Connection] = []
+        self.procs = []
+        for i in range(count):
+            ours, theirs = ctx.Pipe()
+            proc = ctx.Process(target=agent_worker, args=(url, emails[i::count], hold_s, theirs))
+            proc.start()
+            self.conns.append(ours)
+            self.procs.append(proc)
+
+    async def _ask(self, command: str) -> list[Any]:
+        for conn in self.conns:
+            conn.send(command)
+        return [await asyncio.to_thread(conn.recv) for conn in self.conns]
+
+    async def ready(self) -> None:
+        for conn in self.conns:
+            assert await asyncio.to_thread(conn.recv) == "ready"
+
+    async def reset(self) -> float:
+        return float(sum(await self._ask("reset")))
+
+    async def collect(self, tally: Tally) -> float:
+        cpu = 0.0
+        for offered, completed, errors, used in await self._ask("collect"):
+            tally.offered.update(offered)
+            tally.completed += completed
+            tally.errors += errors
+            cpu += used
+        return cpu
+
+    def stop(self) -> None:
+        for conn in self.conns:
+            conn.send("stop")
+        for proc in self.procs:
+            proc.join(timeout=15)
+
+
 PAYLOAD = {
     "trigger": "bot",
     "channel": "chat",
@@ -212,10 +289,18 @@ PAYLOAD = {
 
 
 async def creator(
-    url: str, http: aiohttp.ClientSession, tally: Tally, until: float, interval: float
+    url: str,
+    http: aiohttp.ClientSession,
+    tally: Tally,
+    until: float,
+    interval: float,
+    offset: float,
 ) -> None:
+    """One client: a create every ``interval`` s, starting ``offset`` s in, so that the
+    clients together arrive evenly rather than in bursts of ``clients`` at once."""
     headers = {"Authorization": f"Bearer {API_KEY}"}
-    next_at = time.perf_counter()
+    next_at = time.perf_counter() + offset
+    await asyncio.sleep(offset)
     while time.perf_counter() < until:
         started = time.perf_counter()
         try:
@@ -240,18 +325,27 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def phase(
-    url: str, agents: list[SimAgent], clients: int, seconds: float, rate: float | None
+    url: str, agents: AgentProcesses, server_pid: int, args: argparse.Namespace, rate: float | None
 ) -> dict[str, Any]:
     tally = Tally()
-    for agent in agents:
-        agent.tally = tally
+    clients, seconds = args.clients, args.seconds
     interval = clients / rate if rate else 0.0
+    agents_cpu0 = await agents.reset()
+    server_cpu0, creators_cpu0 = cpu_seconds(server_pid), process_cpu_s()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as http:
         t0 = time.perf_counter()
         until = t0 + seconds
-        await asyncio.gather(*(creator(url, http, tally, until, interval) for _ in range(clients)))
+        await asyncio.gather(
+            *(
+                creator(url, http, tally, until, interval, i * interval / clients)
+                for i in range(clients)
+            )
+        )
         elapsed = time.perf_counter() - t0
+        server_cpu = cpu_seconds(server_pid) - server_cpu0
+        creators_cpu = process_cpu_s() - creators_cpu0
         await asyncio.sleep(1.0)  # let the last offers arrive
+    agents_cpu = await agents.collect(tally) - agents_cpu0
     lat = tally.latencies_ms()
     return {
         "target_rate": rate,
@@ -263,6 +357,10 @@ async def phase(
         "offer_mean_ms": round(statistics.fmean(lat), 1) if lat else None,
         "completed": tally.completed,
         "errors": tally.errors,
+        # CPU share of one core over the creating window (agents: until collected)
+        "server_cpu": round(server_cpu / elapsed, 2),
+        "creators_cpu": round(creators_cpu / elapsed, 2),
+        "agents_cpu": round(agents_cpu / (elapsed + 1.0), 2),
     }
 
 
@@ -276,25 +374,24 @@ async def run_store(store: str, redis_url: str | None, args: argparse.Namespace)
         data_dir=data_dir,
         secret=SECRET,
     )
-    async with coview_process(config) as url:
+    async with coview_process(config) as (url, server_pid):
         emails = await add_agents(config, args.agents)
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.agents)) as http:
-            tally = Tally()
-            agents = [SimAgent(url, http, tally, args.hold) for _ in emails]
-            for start in range(0, len(agents), 20):
-                batch = zip(agents[start : start + 20], emails[start : start + 20], strict=True)
-                await asyncio.gather(*(a.start(e) for a, e in batch))
-            paced = await phase(url, agents, args.clients, args.seconds, args.rate)
+        agents = AgentProcesses(url, emails, args.hold, args.agent_procs)
+        try:
+            await agents.ready()
+            paced = await phase(url, agents, server_pid, args, args.rate)
             await asyncio.sleep(args.hold + 1)
-            flat_out = await phase(url, agents, args.clients, args.seconds, None)
-            await asyncio.gather(*(a.stop() for a in agents))
+            flat_out = await phase(url, agents, server_pid, args, None)
+        finally:
+            agents.stop()
     return {"store": store, "agents": args.agents, "paced": paced, "max": flat_out}
 
 
 def table(results: list[dict[str, Any]]) -> str:
     head = (
         f"{'store':7} {'phase':6} {'target/s':>8} {'creates/s':>9} {'offered':>8} "
-        f"{'p50 ms':>7} {'p99 ms':>7} {'done':>6} {'errors':>6}"
+        f"{'p50 ms':>7} {'p99 ms':>7} {'done':>6} {'errors':>6} "
+        f"{'server':>6} {'agents':>6} {'clients':>7}"
     )
     lines = [head, "-" * len(head)]
     for result in results:
@@ -303,7 +400,8 @@ def table(results: list[dict[str, Any]]) -> str:
             lines.append(
                 f"{result['store']:7} {name:6} {p['target_rate'] or '-':>8} "
                 f"{p['creates_per_s']:>9} {p['offered']:>8} {p['offer_p50_ms']:>7} "
-                f"{p['offer_p99_ms']:>7} {p['completed']:>6} {p['errors']:>6}"
+                f"{p['offer_p99_ms']:>7} {p['completed']:>6} {p['errors']:>6} "
+                f"{p['server_cpu']:>6} {p['agents_cpu']:>6} {p['creators_cpu']:>7}"
             )
     return "\n".join(lines)
 
@@ -333,6 +431,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=200.0, help="paced creates/s")
     parser.add_argument("--seconds", type=float, default=8.0, help="per phase")
     parser.add_argument("--hold", type=float, default=0.5, help="s an agent holds a session")
+    parser.add_argument("--agent-procs", type=int, default=2, help="load-generator processes")
     return parser.parse_args()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +20,14 @@ from typing import Any
 from aiohttp import web
 
 from escalation.keys import AGENT_FEED, ELIGIBILITY, ESCALATION_EVENTS
-from escalation.routing import AgentDirectory, can_take, capacity_of, rank_candidates
+from escalation.routing import (
+    AgentDirectory,
+    LoadView,
+    Requirements,
+    can_take,
+    capacity_of,
+    preference_order,
+)
 from escalation.schemas import CreateEscalation, CreateSession, TransferBody, UpgradeBody
 from escalation.states import HELD, TERMINAL, can_transition
 from server.auth.invites import issue_invite
@@ -36,6 +44,7 @@ from server.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.keys import CONFIG, STORE, TOKENS
 from store.base import Store
 from store.escalation_models import (
+    AgentLoad,
     ClaimedDeadline,
     Deadline,
     DeadlineKind,
@@ -102,9 +111,14 @@ class EscalationService:
         self.app = app
         self.config: Config = app[CONFIG]
         self.directory = AgentDirectory(self._list_agents, self.config.agent_cache_s)
+        self.loads = LoadView(self._read_loads, self.config.agent_cache_s)
         # Agents this node is offering something to right now: concurrent routes here
         # pick the next agent instead of all racing for the same longest-idle one.
         self._offering: set[str] = set()
+        # Escalations this node has queued and is about to route, per organisation, and
+        # how often a pull stood aside for them (see ``pull``).
+        self._routing: Counter[str] = Counter()
+        self._pull_skips = 0
 
     @property
     def store(self) -> Store:
@@ -112,6 +126,9 @@ class EscalationService:
 
     async def _list_agents(self, tenant_id: str) -> list[Agent]:
         return await self.store.list_agents(tenant_id)
+
+    async def _read_loads(self, agent_ids: Sequence[str]) -> dict[str, AgentLoad]:
+        return await self.store.get_agent_loads(agent_ids)
 
     # reading ------------------------------------------------------------------------
     async def get(self, escalation_id: str) -> Escalation:
@@ -178,7 +195,10 @@ class EscalationService:
             )
         )
         if result == "ok":
+            self.loads.applied(change.loads, now)
             await self._published(updated, events, change)
+        elif result == "full":
+            self.loads.forget(c.agent_id for c in change.loads)
         return result, updated, events
 
     async def _published(
@@ -273,12 +293,16 @@ class EscalationService:
             change = Change(
                 events=[requested, ("ineligible", reason)], state="ineligible", fields=reason
             )
-        result, created, _ = await self._write(esc, change, actor_of(principal))
-        if result != "ok":
-            raise Conflict("could not create the escalation")
-        if created.state == "queued":
-            created = await self.route(created.id) or created
-        elif own_session:  # a chat's session outlives an ineligible request
+        self._routing[tenant_id] += 1
+        try:
+            result, created, _ = await self._write(esc, change, actor_of(principal))
+            if result != "ok":
+                raise Conflict("could not create the escalation")
+            if created.state == "queued":
+                created = await self.route(created.id) or created
+        finally:
+            self._routing[tenant_id] -= 1
+        if created.state == "ineligible" and own_session:  # a chat's session outlives it
             await self._end_session(created)
         token = self.app[TOKENS].issue_session(
             session_id=session.id,
@@ -356,6 +380,7 @@ class EscalationService:
 
     async def route(self, escalation_id: str) -> Escalation | None:
         """Offer a queued escalation to the longest-idle agent who can take it."""
+        skips = self._pull_skips
         for _ in range(_MUTATE_ATTEMPTS):
             esc = await self.store.get_escalation(escalation_id)
             if esc is None or esc.state != "queued":
@@ -364,20 +389,24 @@ class EscalationService:
             pool = [a for a in agents if a.presence == "available"]
             if not pool:
                 return None
-            loads = await self.store.get_agent_loads([a.id for a in pool])
+            loads = await self.loads.of([a.id for a in pool])
             raced = False
-            ranked = rank_candidates(pool, loads, esc)
+            needs = Requirements(esc)
+            ordered = preference_order(pool, loads, esc)
             # busy here right now: try them last rather than queue behind each other
-            ranked.sort(key=lambda a: a.id in self._offering)
-            for agent in ranked:
+            ordered.sort(key=lambda a: a.id in self._offering)
+            for agent in ordered:
+                if not needs.met_by(agent, loads.get(agent.id) or AgentLoad(agent.id)):
+                    continue
                 result, updated = await self._offer(esc, agent)
                 if result == "ok":
                     return updated
                 if result == "conflict":
                     raced = True
                     break
-            if not raced:
+            if not raced and self._pull_skips == skips:
                 return None
+            skips = self._pull_skips  # an agent freed up meanwhile and left it to us
         return None
 
     async def pull(self, agent_id: str) -> None:
@@ -385,6 +414,13 @@ class EscalationService:
         for _ in range(_MUTATE_ATTEMPTS):
             agent = await self.store.get_agent(agent_id)
             if agent is None or agent.presence != "available":
+                return
+            # Every queued escalation is one this node is routing right now: those routes
+            # will see this agent (and look again if they found no one), so skip
+            # reading the queue, which costs a parse per escalation.
+            queued = await self.store.count_by_state(agent.tenant_id, ["queued"])
+            if queued["queued"] <= self._routing[agent.tenant_id]:
+                self._pull_skips += 1
                 return
             load = (await self.store.get_agent_loads([agent_id]))[agent_id]
             offered = False
@@ -402,6 +438,7 @@ class EscalationService:
 
     async def presence_changed(self, agent: Agent) -> None:
         self.directory.invalidate(agent.tenant_id)
+        self.loads.forget([agent.id])
         if agent.presence == "available":
             await self.store.mark_agent_idle(agent.id, utcnow())
         feed = self.app.get(AGENT_FEED)

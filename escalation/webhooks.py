@@ -87,12 +87,13 @@ class WebhookDispatcher:
         self, tenant_id: str, event_type: str, data: dict[str, Any], at: datetime | None = None
     ) -> list[WebhookDelivery]:
         """A delivery for every endpoint of the tenant subscribed to ``event_type``."""
+        targets = [e for e in await self.endpoints(tenant_id) if subscribed(e, event_type)]
+        if not targets:
+            return []
         now = utcnow()
         body = message_body(event_type, data, at or now)
         created: list[WebhookDelivery] = []
-        for endpoint in await self.endpoints(tenant_id):
-            if not subscribed(endpoint, event_type):
-                continue
+        for endpoint in targets:
             delivery = WebhookDelivery(
                 id="msg_" + secrets.token_urlsafe(16),
                 tenant_id=tenant_id,
@@ -204,6 +205,8 @@ def escalation_observer(app: web.Application) -> EscalationObserver:
 
     async def observe(escalation: Escalation, events: Sequence[EscalationEvent]) -> None:
         dispatcher = app[WEBHOOKS]
+        if not await dispatcher.endpoints(escalation.tenant_id):
+            return  # most tenants have none: skip building the messages
         view = escalation.public()
         for event in events:
             await dispatcher.publish(

@@ -11,6 +11,7 @@ from signaling import media_routes
 from signaling.agent_ns import AgentNamespace
 from signaling.chat_ns import ChatNamespace
 from signaling.keys import SESSION_NS
+from signaling.packet import Packet
 from signaling.session_ns import SessionNamespace
 from store.redis.keys import RedisKeys
 
@@ -31,6 +32,7 @@ def make_server(config: Config) -> socketio.AsyncServer:
         client_manager=manager,
         cors_allowed_origins="*",
         max_http_buffer_size=MAX_SOCKET_MESSAGE_BYTES,
+        serializer=Packet,
         logger=False,
         engineio_logger=False,
     )

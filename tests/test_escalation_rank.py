@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
-from escalation.routing import can_take, rank_candidates
-from store.escalation_models import AgentLoad, Escalation
+from escalation.routing import LoadView, can_take, rank_candidates
+from store.escalation_models import AgentLoad, Escalation, LoadChange
 from store.models import Agent, utcnow
 
 NOW = utcnow()
@@ -74,3 +75,56 @@ def test_who_cannot_take_it() -> None:
     assert not can_take(fit, esc, full)
     assert can_take(fit, esc.model_copy(update={"modalities": ["cobrowse"]}), full)
     assert not can_take(fit, esc.model_copy(update={"modalities": ["screen"]}), full)
+
+
+class FakeLoads:
+    """The store's get_agent_loads, counting reads."""
+
+    def __init__(self, loads: dict[str, AgentLoad]) -> None:
+        self.loads, self.reads = loads, 0
+
+    async def __call__(self, ids: Sequence[str]) -> dict[str, AgentLoad]:
+        self.reads += 1
+        return {i: self.loads.get(i) or AgentLoad(i) for i in ids}
+
+
+async def test_load_view_follows_local_writes_without_rereading() -> None:
+    store = FakeLoads({"a": idle("a", 5)})
+    view = LoadView(store, ttl_s=60)
+    assert (await view.of(["a", "b"]))["a"].idle_since is not None
+    view.applied([LoadChange("a", 1, ("video",))], NOW)
+    held = (await view.of(["a", "b"]))["a"]
+    assert held.load == {"video": 1} and held.idle_since is None
+    view.applied([LoadChange("a", -1, ("video",))], NOW)
+    freed = (await view.of(["a"]))["a"]
+    assert freed.load == {} and freed.idle_since == NOW  # idle again from now, as the store
+    assert store.reads == 1
+
+
+async def test_load_view_rereads_what_it_forgot_and_after_its_ttl() -> None:
+    store = FakeLoads({"a": idle("a", 5, video=1)})
+    view = LoadView(store, ttl_s=60)
+    await view.of(["a"])
+    view.forget(["a"])  # e.g. the store answered "full": another node filled the agent
+    await view.of(["a"])
+    assert store.reads == 2
+    expiring = LoadView(store, ttl_s=0)
+    await expiring.of(["a"])
+    await expiring.of(["a"])
+    assert store.reads == 4
+
+
+def test_sio_packet_binary_check_matches_python_socketio() -> None:
+    from socketio import packet as upstream
+
+    from signaling.packet import Packet
+
+    samples: list[object] = [
+        {"escalation": {"context": {"cart": {"items": [{"n": 1}]}}}, "events": [1, "x"]},
+        ["offer", {"a": [1, {"b": b"\x00"}]}],
+        ["chat", bytearray(b"img")],
+        [],
+        "text",
+    ]
+    for data in samples:
+        assert Packet.data_is_binary(data) == upstream.Packet.data_is_binary(data)

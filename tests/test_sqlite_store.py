@@ -50,12 +50,11 @@ async def test_concurrent_reads_and_writes_never_commit_over_an_open_statement(
 
 
 async def test_transaction_commits_together_or_not_at_all(sqlite: SqliteStore) -> None:
-    with pytest.raises(RuntimeError):
-        async with sqlite.transaction():
-            await sqlite.put_tenant(Tenant(id="t1", name="one"))
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), sqlite.transaction():
+        await sqlite.put_tenant(Tenant(id="t1", name="one"))
+        raise RuntimeError("boom")
     assert await sqlite.get_tenant("t1") is None
-    async with sqlite.transaction():
+    with sqlite.transaction():
         await sqlite.put_tenant(Tenant(id="t1", name="one"))
         await sqlite.put_tenant(Tenant(id="t2", name="two"))
     assert await sqlite.get_tenant("t2") is not None
@@ -66,6 +65,6 @@ async def test_a_clash_leaves_no_transaction_open(sqlite: SqliteStore) -> None:
     await sqlite.create_agent(agent)
     with pytest.raises(DuplicateError):
         await sqlite.create_agent(agent.model_copy(update={"id": "a2"}))
-    async with sqlite.transaction():  # would fail: "cannot start a transaction within..."
+    with sqlite.transaction():  # would fail: "cannot start a transaction within..."
         await sqlite.put_tenant(Tenant(id="t", name="T"))
     assert await sqlite.get_tenant("t") is not None

@@ -3,30 +3,30 @@
 Each part (``SqliteCore``, and one per domain) is a mixin with its own ``SCHEMA``;
 ``open`` creates the tables of every part in the class's MRO.
 
-All parts share one connection. Each helper call runs its statement, reads its rows and
-commits under one lock, so no coroutine commits while another's statement is still
-open; a rule that needs several statements runs inside ``transaction()``.
+Statements run on the event loop's thread with the stdlib driver. A statement on this
+embedded store takes microseconds (WAL, ``synchronous=NORMAL``: a commit does not
+fsync), while handing each one to a worker thread (aiosqlite) cost a thread round trip
+and a lock held across it: measured by ``bench/escalation.py``, ~175 round trips per
+escalation capped one process at ~40 creates/s with the loop mostly idle. Because no
+helper awaits in the middle of a statement, nothing else on the loop can interleave
+with one, and ``transaction()`` (a synchronous block) is atomic for the same reason.
+The connection runs in autocommit mode; ``transaction()`` brackets its block with
+``BEGIN IMMEDIATE`` / ``COMMIT`` and rolls back on any error.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import contextvars
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-import aiosqlite
 from pydantic import BaseModel
 
 from store.base import DuplicateError
 
 M = TypeVar("M", bound=BaseModel)
-
-_IN_TRANSACTION: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "sqlite_in_transaction", default=False
-)
 
 
 class SqliteBase:
@@ -34,108 +34,73 @@ class SqliteBase:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._db: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
+        self._db: sqlite3.Connection | None = None
 
     # life cycle -----------------------------------------------------------------
     async def open(self) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self._path)
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        await self._db.execute("PRAGMA busy_timeout=5000")
+        # isolation_level=None: autocommit; multi-statement rules use transaction().
+        self._db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
         for part in reversed(type(self).__mro__):
             schema = vars(part).get("SCHEMA")
             if schema:
-                await self._db.executescript(schema)
-        await self._db.commit()
+                self._db.executescript(schema)
 
     async def close(self) -> None:
         if self._db is not None:
-            await self._db.close()
+            self._db.close()
             self._db = None
 
     async def ping(self) -> None:
         await self._fetchone("SELECT 1")
 
     @property
-    def db(self) -> aiosqlite.Connection:
+    def db(self) -> sqlite3.Connection:
         if self._db is None:
             raise RuntimeError("SqliteStore is not open")
         return self._db
 
     # helpers ----------------------------------------------------------------------
-    @contextlib.asynccontextmanager
-    async def _exclusive(self) -> AsyncIterator[None]:
-        if _IN_TRANSACTION.get():  # the enclosing transaction() holds the lock
-            yield
-            return
-        async with self._lock:
-            yield
-
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Several statements that commit together or not at all: use the helpers, or
-        the connection it yields, inside the block."""
-        async with self._lock:
-            marker = _IN_TRANSACTION.set(True)
-            try:
-                await self.db.execute("BEGIN IMMEDIATE")
-                yield self.db
-                await self.db.commit()
-            except BaseException:
-                await self.db.rollback()
-                raise
-            finally:
-                _IN_TRANSACTION.reset(marker)
-
-    async def _commit(self) -> None:
-        if not _IN_TRANSACTION.get():
-            await self.db.commit()
-
-    async def _undo(self) -> None:
-        """A failed statement (e.g. a unique-key clash) must not leave the implicit
-        transaction it opened: the next ``transaction()`` could not begin. Inside a
-        ``transaction()`` the block's own rollback handles it."""
-        if not _IN_TRANSACTION.get():
-            await self.db.rollback()
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Several statements that commit together or not at all. Keep the block free
+        of awaits that really suspend (the store's own helpers never do), so no other
+        coroutine's statement lands inside this transaction."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except sqlite3.IntegrityError as exc:
+            db.execute("ROLLBACK")
+            raise DuplicateError(str(exc)) from exc
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     async def _write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
-        """Run one statement and commit; the number of rows it changed."""
-        async with self._exclusive():
-            try:
-                cursor = await self.db.execute(sql, params)
-            except aiosqlite.IntegrityError as exc:
-                await self._undo()
-                raise DuplicateError(str(exc)) from exc
-            except BaseException:
-                await self._undo()
-                raise
-            await self._commit()
-            return cursor.rowcount
+        """Run one statement (committed at once); the number of rows it changed."""
+        try:
+            return self.db.execute(sql, params).rowcount
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateError(str(exc)) from exc
 
     async def _returning(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Run one ``... RETURNING`` statement, read its rows, then commit."""
-        async with self._exclusive():
-            try:
-                rows = await self.db.execute_fetchall(sql, params)
-            except aiosqlite.IntegrityError as exc:
-                await self._undo()
-                raise DuplicateError(str(exc)) from exc
-            except BaseException:
-                await self._undo()
-                raise
-            await self._commit()
-            return [tuple(r) for r in rows]
+        """Run one ``... RETURNING`` statement and read its rows (committed at once)."""
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateError(str(exc)) from exc
 
     async def _fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
-        rows = await self._fetchall(sql, params)
-        return rows[0] if rows else None
+        row: tuple[Any, ...] | None = self.db.execute(sql, params).fetchone()
+        return row
 
     async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        async with self._exclusive():
-            rows = await self.db.execute_fetchall(sql, params)
-        return [tuple(r) for r in rows]
+        return self.db.execute(sql, params).fetchall()
 
     async def _get(self, model: type[M], sql: str, params: tuple[Any, ...]) -> M | None:
         row = await self._fetchone(sql, params)

@@ -1,6 +1,6 @@
 """Escalations, their events, agent loads, deadlines and idempotency keys on SQLite.
 
-Every change is one ``transaction()`` (a lock plus one commit): the seq compare, the
+Every change is one ``transaction()`` (one synchronous block, one commit): the seq compare, the
 capacity check, the record, its events, the loads and the deadlines land together.
 """
 
@@ -68,23 +68,21 @@ class SqliteEscalations(SqliteBase):
     async def write_escalation(self, write: EscalationWrite) -> WriteResult:
         esc = write.escalation
         now = utcnow().timestamp()
-        async with self.transaction() as db:
-            async with db.execute("SELECT seq FROM escalations WHERE id = ?", (esc.id,)) as cur:
-                row = await cur.fetchone()
+        with self.transaction() as db:
+            row = db.execute("SELECT seq FROM escalations WHERE id = ?", (esc.id,)).fetchone()
             if (row[0] if row else 0) != write.expected_seq:
                 return "conflict"
             for change in write.loads:
                 if change.delta <= 0:
                     continue
-                async with db.execute(
+                got = db.execute(
                     f"SELECT {_UNIT_COLUMNS} FROM agent_loads WHERE agent_id = ?",
                     (change.agent_id,),
-                ) as cur:
-                    got = await cur.fetchone()
+                ).fetchone()
                 used = dict(zip(LOAD_UNITS, got or (0,) * len(LOAD_UNITS), strict=True))
                 if any(used[u] + change.delta > change.capacity.get(u, 0) for u in change.units):
                     return "full"
-            await db.execute(
+            db.execute(
                 "INSERT INTO escalations (id, tenant_id, state, seq, customer_id, priority, "
                 "queued_at, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET state = excluded.state, seq = excluded.seq, "
@@ -102,34 +100,34 @@ class SqliteEscalations(SqliteBase):
                     esc.model_dump_json(),
                 ),
             )
-            await db.executemany(
+            db.executemany(
                 "INSERT INTO escalation_events (escalation_id, seq, data) VALUES (?, ?, ?)",
                 [(e.escalation_id, e.seq, e.model_dump_json()) for e in write.events],
             )
             for change in write.loads:
                 sets = ", ".join(f"{u} = max(0, {u} + ?)" for u in change.units)
-                await db.execute(
+                db.execute(
                     "INSERT INTO agent_loads (agent_id) VALUES (?) ON CONFLICT DO NOTHING",
                     (change.agent_id,),
                 )
-                await db.execute(
+                db.execute(
                     f"UPDATE agent_loads SET {sets} WHERE agent_id = ?",
                     (*([change.delta] * len(change.units)), change.agent_id),
                 )
                 total = " + ".join(LOAD_UNITS)
-                await db.execute(
+                db.execute(
                     f"UPDATE agent_loads SET idle_since = CASE WHEN {total} = 0 "
                     "THEN coalesce(idle_since, ?) ELSE NULL END WHERE agent_id = ?",
                     (now, change.agent_id),
                 )
             if write.clear_deadlines:
                 marks = ", ".join("?" * len(write.clear_deadlines))
-                await db.execute(
+                db.execute(
                     "DELETE FROM escalation_deadlines "
                     f"WHERE escalation_id = ? AND kind IN ({marks})",
                     (esc.id, *write.clear_deadlines),
                 )
-            await db.executemany(
+            db.executemany(
                 "INSERT OR REPLACE INTO escalation_deadlines (escalation_id, kind, due, token) "
                 "VALUES (?, ?, ?, NULL)",
                 [(d.escalation_id, d.kind, d.due.timestamp()) for d in write.set_deadlines],
@@ -198,7 +196,7 @@ class SqliteEscalations(SqliteBase):
 
     # agent routing state ------------------------------------------------------------
     async def get_agent_loads(self, agent_ids: Sequence[str]) -> dict[str, AgentLoad]:
-        found = {a: AgentLoad(agent_id=a) for a in agent_ids}
+        found = {a: AgentLoad(agent_id=a, load={}) for a in agent_ids}
         ids = list(found)
         for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
             chunk = ids[start : start + _SQLITE_MAX_PARAMS]
@@ -217,12 +215,12 @@ class SqliteEscalations(SqliteBase):
         return found
 
     async def mark_agent_idle(self, agent_id: str, at: datetime) -> None:
-        async with self.transaction() as db:
-            await db.execute(
+        with self.transaction() as db:
+            db.execute(
                 "INSERT INTO agent_loads (agent_id) VALUES (?) ON CONFLICT DO NOTHING",
                 (agent_id,),
             )
-            await db.execute(
+            db.execute(
                 f"UPDATE agent_loads SET idle_since = ? WHERE agent_id = ? "
                 f"AND {' + '.join(LOAD_UNITS)} = 0",
                 (at.timestamp(), agent_id),
@@ -240,16 +238,13 @@ class SqliteEscalations(SqliteBase):
         self, now: datetime, lease_s: float, limit: int = 100
     ) -> list[ClaimedDeadline]:
         token = secrets.token_hex(8)
-        async with (
-            self.transaction() as db,
-            db.execute(
-                "UPDATE escalation_deadlines SET due = ?, token = ? WHERE rowid IN ("
-                "  SELECT rowid FROM escalation_deadlines WHERE due <= ? ORDER BY due LIMIT ?"
-                ") RETURNING escalation_id, kind",
-                ((now + timedelta(seconds=lease_s)).timestamp(), token, now.timestamp(), limit),
-            ) as cur,
-        ):
-            rows = await cur.fetchall()
+        # One statement: no other claimer can slip between the select and the update.
+        rows = await self._returning(
+            "UPDATE escalation_deadlines SET due = ?, token = ? WHERE rowid IN ("
+            "  SELECT rowid FROM escalation_deadlines WHERE due <= ? ORDER BY due LIMIT ?"
+            ") RETURNING escalation_id, kind",
+            ((now + timedelta(seconds=lease_s)).timestamp(), token, now.timestamp(), limit),
+        )
         return [ClaimedDeadline(escalation_id=r[0], kind=r[1], token=token) for r in rows]
 
     async def drop_deadline(self, escalation_id: str, kind: DeadlineKind, token: str) -> None:
@@ -270,22 +265,19 @@ class SqliteEscalations(SqliteBase):
         self, key: str, body_hash: str, ttl_s: float
     ) -> IdempotencyRecord | None:
         now = utcnow().timestamp()
-        async with self.transaction() as db:
-            await db.execute(
-                "DELETE FROM idempotency_keys WHERE key = ? AND expires_at <= ?", (key, now)
-            )
-            cur = await db.execute(
+        with self.transaction() as db:
+            db.execute("DELETE FROM idempotency_keys WHERE key = ? AND expires_at <= ?", (key, now))
+            cur = db.execute(
                 "INSERT INTO idempotency_keys (key, body_hash, done, status, response, "
                 "expires_at) VALUES (?, ?, 0, 0, '', ?) ON CONFLICT (key) DO NOTHING",
                 (key, body_hash, now + ttl_s),
             )
             if cur.rowcount == 1:
                 return None
-            async with db.execute(
+            row = db.execute(
                 "SELECT body_hash, done, status, response FROM idempotency_keys WHERE key = ?",
                 (key,),
-            ) as found:
-                row = await found.fetchone()
+            ).fetchone()
         assert row is not None
         return IdempotencyRecord(
             key=key, body_hash=row[0], done=bool(row[1]), status=row[2], response=row[3]

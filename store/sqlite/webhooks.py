@@ -70,16 +70,12 @@ class SqliteWebhooks(SqliteBase):
         self, now: datetime, lease_until: datetime, limit: int
     ) -> list[WebhookDelivery]:
         # One statement: no other claimer can slip between the select and the update.
-        async with (
-            self.transaction() as db,
-            db.execute(
-                "UPDATE webhook_deliveries SET due = ? WHERE id IN ("
-                " SELECT id FROM webhook_deliveries WHERE due IS NOT NULL AND due <= ?"
-                " ORDER BY due LIMIT ?) RETURNING data",
-                (lease_until.timestamp(), now.timestamp(), limit),
-            ) as cursor,
-        ):
-            rows = list(await cursor.fetchall())
+        rows = await self._returning(
+            "UPDATE webhook_deliveries SET due = ? WHERE id IN ("
+            " SELECT id FROM webhook_deliveries WHERE due IS NOT NULL AND due <= ?"
+            " ORDER BY due LIMIT ?) RETURNING data",
+            (lease_until.timestamp(), now.timestamp(), limit),
+        )
         return [
             WebhookDelivery.model_validate_json(r[0]).model_copy(
                 update={"next_attempt_at": lease_until}
