@@ -30,14 +30,7 @@ from typing import Any
 import aiohttp
 import av
 
-RESULTS = Path(__file__).parent / "results"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
+from bench.common import cpu_seconds, percentile, write_result
 
 
 # -- 1. call set-up ---------------------------------------------------------------
@@ -83,8 +76,8 @@ async def call_setup(calls: int) -> dict[str, Any]:
             await browser.close()
     return {
         "calls": calls,
-        "p50_ms": percentile(samples, 0.5),
-        "p95_ms": percentile(samples, 0.95),
+        "p50_ms": percentile(samples, 50),
+        "p95_ms": percentile(samples, 95),
         "mean_ms": statistics.mean(samples),
         "samples_ms": samples,
     }
@@ -113,11 +106,6 @@ def make_clip(path: Path, seconds: int = 20) -> Path:
     src.close()
     tone.close()
     return path
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def file_fps(path: Path) -> tuple[float, float]:
@@ -238,8 +226,7 @@ def main() -> None:
                   f"{r['cores_per_call']:>12.3f}{r['file_fps_min']:>9.1f}"
                   f"{r['file_fps_mean']:>10.1f}")  # fmt: skip
     results["load_after"] = os.getloadavg()
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "media.json").write_text(json.dumps(results, indent=2))
+    write_result("media", results)
 
 
 if __name__ == "__main__":
