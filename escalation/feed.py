@@ -29,7 +29,7 @@ log = logging.getLogger("coview.escalation.feed")
 NAMESPACE = "/agent"
 QUEUE_EVENTS = frozenset(
     {"queued", "offered", "accepted", "declined", "offer_expired", "abandoned", "expired"}
-    | {"cancelled", "transferred"}
+    | {"cancelled", "transferred", "offer_withdrawn"}
 )
 
 

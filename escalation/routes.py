@@ -40,7 +40,9 @@ from store.escalation_models import Escalation, EscalationEvent, State
 
 SSE_HEARTBEAT_S = 15.0
 # Event data the customer does not see (internal notes, routing).
-_PRIVATE_EVENT_DATA = frozenset({"offered", "declined", "offer_expired", "transferred", "wrap_up"})
+_PRIVATE_EVENT_DATA = frozenset(
+    {"offered", "declined", "offer_expired", "offer_withdrawn", "transferred", "wrap_up"}
+)
 LISTABLE_STATES: frozenset[str] = frozenset(
     {"requested", "queued", "offered", "accepted", "connecting", "in_session", "wrap_up"}
     | {"completed", "ineligible", "abandoned", "expired", "failed", "cancelled"}

@@ -446,6 +446,30 @@ class EscalationService:
             await feed.presence({agent.id})
         if agent.presence == "available":
             await self.pull(agent.id)
+        else:
+            await self._withdraw_offers(agent)
+
+    async def _withdraw_offers(self, agent: Agent) -> None:
+        """An agent who went away or offline cannot answer their open offers: give
+        them to the next agent now rather than after the offer times out."""
+        offered = await self.store.list_escalations(agent.tenant_id, states=["offered"], limit=500)
+        for esc in offered:
+            if esc.offered_to != agent.id:
+                continue
+            if await self.mutate(esc.id, ROUTER, lambda e: self._withdraw_offer(e, agent.id)):
+                await self.route(esc.id)
+
+    def _withdraw_offer(self, esc: Escalation, agent_id: str) -> Change | None:
+        if esc.state != "offered" or esc.offered_to != agent_id:
+            return None
+        data = {"agent_id": agent_id, "withdrawn_from": agent_id, "reason": "agent_unavailable"}
+        return Change(
+            events=[("offer_withdrawn", data)],
+            state="queued",
+            fields={"offered_to": None, "offer_expires_at": None},
+            loads=self._releases(esc),
+            clear_deadlines=("offer",),
+        )
 
     # agents' actions ----------------------------------------------------------------
     async def _agent(self, principal: AgentPrincipal) -> Agent:

@@ -94,6 +94,31 @@ async def test_unanswered_offer_expires_and_goes_to_the_next_agent(tmp_path: Pat
         assert loads["ag_ana"].total == 0 and loads["ag_bruno"].load == {"video": 1}
 
 
+async def test_agent_going_away_hands_their_open_offer_on_at_once(tmp_path: Path) -> None:
+    async with (
+        escalation_server(tmp_path, offer_timeout_s=60) as server,
+        aiohttp.ClientSession() as http,
+    ):
+        ana_token, ana = await console(http, server, "ana")
+        _, bruno = await console(http, server, "bruno")
+        try:
+            created = await create(http, server)
+            esc_id = created["escalation"]["id"]
+            assert (await ana.next("offer"))["escalation"]["id"] == esc_id
+            await set_presence(http, server, ana_token, "away")
+            withdrawn = await ana.next("offer-withdrawn")
+            assert withdrawn == {"escalation_id": esc_id, "reason": "offer_withdrawn"}
+            # long before the 60 s offer timeout
+            assert (await bruno.next("offer"))["escalation"]["id"] == esc_id
+        finally:
+            await ana.close()
+            await bruno.close()
+        types = await event_types(http, server, esc_id, created["customer"]["token"])
+        assert types[:5] == ["requested", "queued", "offered", "offer_withdrawn", "offered"]
+        loads = await server.app[STORE].get_agent_loads(["ag_ana", "ag_bruno"])
+        assert loads["ag_ana"].total == 0 and loads["ag_bruno"].load == {"video": 1}
+
+
 async def test_declined_offer_goes_to_the_next_agent_and_never_back(
     server: RunningServer, http: aiohttp.ClientSession
 ) -> None:
