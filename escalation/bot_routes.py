@@ -22,6 +22,7 @@ from escalation.states import is_terminal
 from server.auth.invites import join_url
 from server.auth.principals import ApiKeyPrincipal, SitePrincipal
 from server.auth.request import require
+from server.client_ip import client_ip
 from server.errors import NotFound, PayloadTooLarge
 from server.keys import CONFIG, RATE_LIMITER, STORE
 from server.validation import ApiModel, parse_model, read_json
@@ -147,7 +148,7 @@ async def post_message(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     if isinstance(caller, SitePrincipal):
         await request.app[RATE_LIMITER].hit(
-            config.bot_rate, "bot", f"{caller.site.id}:{request.remote}"
+            config.bot_rate, "bot", f"{caller.site.id}:{client_ip(request)}"
         )
     body = await read_json(request, BotMessageBody)
 

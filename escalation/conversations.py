@@ -22,6 +22,7 @@ from escalation.openapi import api
 from server.audit import record_audit
 from server.auth.principals import AgentPrincipal, ApiKeyPrincipal, SessionPrincipal, SitePrincipal
 from server.auth.request import require, require_agent
+from server.client_ip import client_ip
 from server.errors import NotFound, Unprocessable
 from server.keys import CHAT_BOT, CONFIG, RATE_LIMITER, STORE
 from server.validation import ApiModel, field_errors, parse_model, read_json
@@ -72,7 +73,7 @@ class History(BaseModel):
 async def create_conversation(request: web.Request) -> web.Response:
     site = await require(request, SitePrincipal)
     await request.app[RATE_LIMITER].hit(
-        request.app[CONFIG].conversation_rate, "conversation", str(request.remote)
+        request.app[CONFIG].conversation_rate, "conversation", client_ip(request)
     )
     body = await read_json(request, NewConversation)
     conversation, token = await request.app[CHAT_SERVICE].create_conversation(

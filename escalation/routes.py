@@ -33,6 +33,7 @@ from server.auth.principals import (
     SitePrincipal,
 )
 from server.auth.request import authenticate, require, require_agent
+from server.client_ip import client_ip
 from server.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from server.keys import CONFIG, RATE_LIMITER, STORE
 from server.validation import parse_model, read_json
@@ -108,7 +109,7 @@ async def create_escalation(request: web.Request) -> web.Response:
     if isinstance(principal, SitePrincipal):
         config = request.app[CONFIG]
         await request.app[RATE_LIMITER].hit(
-            config.escalation_rate, "escalations", f"{principal.site.id}:{request.remote}"
+            config.escalation_rate, "escalations", f"{principal.site.id}:{client_ip(request)}"
         )
     data = await _json_body(request)
     _check_context_size(request, data)

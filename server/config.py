@@ -34,6 +34,9 @@ class Config:
     reconnect_window_s: int = 120
     invite_ttl_s: int = 900
     login_rate: str = "10/minute"
+    # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs), so rate limits
+    # and logs see clients rather than the proxy (server/client_ip.py).
+    trusted_proxies: tuple[str, ...] = ()
     join_rate: str = "20/minute"
     password_memory_kib: int = 65_536  # argon2 memory cost; tests lower it
 

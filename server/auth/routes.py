@@ -10,6 +10,7 @@ from pydantic import Field
 
 from server.auth.principals import AgentPrincipal
 from server.auth.request import require_agent
+from server.client_ip import client_ip
 from server.errors import NotFound, Unauthorized, Unprocessable
 from server.keys import CONFIG, PASSWORDS, PRESENCE_OBSERVERS, RATE_LIMITER, STORE, TOKENS
 from server.validation import ApiModel, read_json
@@ -37,7 +38,7 @@ async def login(request: web.Request) -> web.Response:
     body = await read_json(request, LoginRequest)
     config = request.app[CONFIG]
     await request.app[RATE_LIMITER].hit(
-        config.login_rate, "login", f"{request.remote}:{body.email.lower()}"
+        config.login_rate, "login", f"{client_ip(request)}:{body.email.lower()}"
     )
     agent = await request.app[STORE].get_agent_by_email(body.email)
     password_ok = await request.app[PASSWORDS].verify(
@@ -88,7 +89,7 @@ async def set_presence(request: web.Request) -> web.Response:
 async def join(request: web.Request) -> web.Response:
     """Exchange an invite (link token or 6-digit code) once for a session token."""
     config = request.app[CONFIG]
-    await request.app[RATE_LIMITER].hit(config.join_rate, "join", str(request.remote))
+    await request.app[RATE_LIMITER].hit(config.join_rate, "join", client_ip(request))
     body = await read_json(request, JoinRequest)
     if (body.short_code is None) == (body.invite is None):
         raise Unprocessable("send exactly one of short_code or invite")
