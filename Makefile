@@ -64,8 +64,9 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(DEV_STAMP)
+typecheck: $(DEV_STAMP) $(NODE_STAMP)
 	$(BIN)/mypy
+	cd web && npm run --silent typecheck
 
 pytest: setup-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

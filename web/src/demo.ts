@@ -78,7 +78,7 @@ function render(lines: CartLine[]): void {
     }
   }
   const total = document.querySelector<HTMLElement>("[data-cart-total]");
-  if (total) total.textContent = money(cartPayload(lines).total);
+  if (total) total.textContent = money(cartPayload(lines).total ?? 0);
   widget((api) => api.setCart(cartPayload(lines)));
 }
 

@@ -1,4 +1,6 @@
 // Landing page: shows whether the server answers its liveness probe.
+export {}; // a module: its `status` is not the global window.status
+
 const status = document.getElementById("server-status");
 const labels = status?.closest<HTMLElement>("[data-status-ok]")?.dataset;
 

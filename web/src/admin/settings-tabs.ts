@@ -151,7 +151,7 @@ export async function webhooksTab(session: AgentSession, panel: HTMLElement): Pr
     const test = h("button", { type: "button", class: "button" }, t("admin.webhooks.test"));
     test.onclick = async () => {
       await api(`/api/admin/webhooks/${hook.id}/test`, { token, body: {} });
-      await show.onclick?.(new MouseEvent("click"));
+      show.click();
     };
     const remove = h("button", { type: "button", class: "button" }, t("admin.webhooks.delete"));
     remove.onclick = async () => {

@@ -160,7 +160,7 @@ export class PeerLink {
   private transceiver(kind: "audio" | "video"): RTCRtpTransceiver | undefined {
     return this.pc
       .getTransceivers()
-      .find((t) => !t.stopped && (t.receiver.track?.kind === kind));
+      .find((t) => t.currentDirection !== "stopped" && t.receiver.track?.kind === kind);
   }
 
   /** Swaps the track sent for ``kind`` (camera ↔ screen, device change) in place. */

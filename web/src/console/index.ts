@@ -185,7 +185,7 @@ class ConsoleApp {
       this.scheduleQueueList();
     });
     socket.on("escalation", (data: Escalation | { escalation: Escalation }) => {
-      const e = "escalation" in data && data.escalation ? data.escalation : (data as Escalation);
+      const e = (data as { escalation?: Escalation }).escalation ?? (data as Escalation);
       this.onEscalation(e);
     });
   }

@@ -16,7 +16,9 @@ const CATALOGS = { en, es, pt } as Record<Lang, Record<string, string>>;
 const WAITING_STATES = new Set(["requested", "queued", "offered"]);
 const SESSION_STATES = new Set(["accepted", "connecting", "in_session"]);
 const ENDED_STATES = new Set(["wrap_up", "completed"]);
-const OFFERED_MODALITIES: Modality[] = ["video", "screen", "cobrowse"];
+/** What the customer can ask for from the menu (chat starts from the chat tab). */
+type VisualModality = Exclude<Modality, "chat">;
+const OFFERED_MODALITIES: VisualModality[] = ["video", "screen", "cobrowse"];
 
 type View = "closed" | "menu" | "chat" | "waiting" | "session" | "ended" | "thanks" | "message";
 
@@ -154,12 +156,12 @@ export class Widget implements CoviewApi {
   }
 
   // ---- the flow ----
-  private offeredModalities(): Modality[] {
+  private offeredModalities(): VisualModality[] {
     const allowed = this.availability?.modalities?.length ? this.availability.modalities : OFFERED_MODALITIES;
     return OFFERED_MODALITIES.filter((m) => allowed.includes(m));
   }
 
-  private async choose(modality: Modality): Promise<void> {
+  private async choose(modality: VisualModality): Promise<void> {
     const consentKind: ConsentKind = modality === "video" ? "camera" : modality;
     if (!(await this.consent(consentKind))) return;
     try {
@@ -311,7 +313,7 @@ export class Widget implements CoviewApi {
       void this.consentToUpgrade(escalation);
       this.setView(chatOnly ? "chat" : "session");
     } else if (ENDED_STATES.has(state)) {
-      if (this.view !== "thanks") this.setView("ended");
+      this.setView("ended"); // "thanks" (CSAT sent) returned above
     } else if (state === "cancelled") {
       this.close("widget.cancelled");
     } else {
