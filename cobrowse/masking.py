@@ -24,9 +24,12 @@ CARD_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 MASK_CHAR = "*"
 MAX_VISIBLE_DIGITS = 6
 LONG_RUN = re.compile(r"\d(?:[ -]?\d){" + str(MAX_VISIBLE_DIGITS) + ",}")
-# Candidate scan on raw bytes: a simple character class, much faster in ``re`` than
-# LONG_RUN's optional-separator group; the digits are counted afterwards.
-DIGIT_RUN_BYTES = re.compile(rb"\d[\d -]{5,}\d")
+# Candidate scan on raw bytes. Every digit is first translated to "0" (same length, so
+# positions carry over), which gives the pattern a literal first character that
+# ``re`` finds with its fast search instead of trying a match at every byte: 4 µs
+# instead of 10.5 µs on a 1.5 KB batch. The digits are counted afterwards.
+ZERO_DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
+DIGIT_RUN_BYTES = re.compile(rb"0[0 -]{5,}0")
 INPUT_SOURCE = re.compile(rb'"source"\s*:\s*5\b')
 INCREMENTAL = 3
 
@@ -76,8 +79,9 @@ class Masker:
             return True
         has_inputs: bool | None = None
         # One pass over runs of 7+ digits; most are timestamps, outside any string.
-        for match in DIGIT_RUN_BYTES.finditer(raw):
-            start, run = match.start(), match.group()
+        for match in DIGIT_RUN_BYTES.finditer(raw.translate(ZERO_DIGITS)):
+            start, end = match.span()
+            run = raw[start:end]
             if raw[start - 2 : start] == b'":' and raw[start - 3 : start - 2] != b"\\":
                 continue  # the value of a key: a JSON number such as a timestamp
             if len(run) - run.count(b" ") - run.count(b"-") <= MAX_VISIBLE_DIGITS:
