@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from aiohttp import web
 
 from cobrowse import api
-from cobrowse.bus import open_bus
+from cobrowse.bus import END, open_bus
 from cobrowse.endpoint import cobrowse_socket
+from cobrowse.frames import encode_frame
 from cobrowse.hub import Hub
 from cobrowse.keys import COBROWSE, MASKER
 from cobrowse.masking import Masker
-from server.keys import CONFIG
+from escalation.keys import ESCALATION_EVENTS
+from escalation.states import TERMINAL
+from server.keys import CONFIG, STORE
+from store.escalation_models import Escalation, EscalationEvent
+
+# When the conversation is over, so is looking at the customer's page.
+ENDING_EVENTS = frozenset(TERMINAL) | {"wrap_up", "session_ended"}
 
 
 async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -24,8 +31,24 @@ async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
     await hub.stop()
 
 
+def session_end_observer(app: web.Application) -> Callable[..., Awaitable[None]]:
+    """Close every co-browse socket of a session that ended, on every node (through
+    the bus), and drop its checkpoint: nothing of the page outlives the session."""
+
+    async def observe(esc: Escalation, events: Sequence[EscalationEvent]) -> None:
+        ending = next((e.type for e in events if e.type in ENDING_EVENTS), None)
+        if ending is None or COBROWSE not in app:
+            return
+        frame = encode_frame({"t": "end", "reason": ending})
+        await app[COBROWSE].bus.publish(esc.session_id, END, frame)
+        await app[STORE].cobrowse_drop(esc.session_id)
+
+    return observe
+
+
 def setup(app: web.Application) -> None:
     app[MASKER] = Masker(app[CONFIG].cobrowse_mask_patterns)
+    app[ESCALATION_EVENTS].subscribe(session_end_observer(app))
     app.cleanup_ctx.append(hub_ctx)
     app.router.add_get("/ws/cobrowse", cobrowse_socket, name="cobrowse_socket")
     api.setup(app)

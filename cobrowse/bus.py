@@ -3,7 +3,8 @@
 ``LocalBus`` (one node) hands a frame straight to this node's hub; ``RedisBus`` (several
 nodes) publishes it on the session's channel (``cobrowse:{sid}``) and each subscribed
 node, this one included, hands it to its hub. A message is one audience byte (``C``
-the customer, ``V`` the viewers) followed by the frame.
+the customer, ``V`` the viewers, ``E`` everyone, then close: the session ended)
+followed by the frame.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ Deliver = Callable[[str, bytes, bytes], Awaitable[None]]  # session id, audience
 
 TO_CUSTOMER = b"C"
 TO_VIEWERS = b"V"
+END = b"E"
 
 
 class Bus(Protocol):

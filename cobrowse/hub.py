@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from cobrowse.bus import TO_CUSTOMER, TO_VIEWERS, Bus
+from cobrowse.bus import END, TO_CUSTOMER, TO_VIEWERS, Bus
 from cobrowse.recording import Recorder
 
 log = logging.getLogger("coview.cobrowse")
+
+# WebSocket close code of a co-browse socket whose session ended (docs/protocol.md).
+SESSION_ENDED = 4001
 
 Role = str  # "customer" | "agent" | "observer" | "participant"
 
@@ -56,6 +60,7 @@ class Hub:
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
         self.rooms: dict[str, Room] = {}
+        self._closing: set[asyncio.Task[bool]] = set()
 
     async def start(self) -> None:
         await self.bus.start(self.deliver)
@@ -97,3 +102,11 @@ class Hub:
         elif audience == TO_CUSTOMER:
             for conn in list(room.customers):
                 await conn.send(frame)
+        elif audience == END:
+            for conn in [*room.customers, *room.viewers]:
+                await conn.send(frame)
+                # Not awaited here: closing waits for the socket's handler to finish,
+                # whose clean-up (leaving the room, unsubscribing) needs this bus.
+                task = asyncio.create_task(conn.ws.close(code=SESSION_ENDED, message=b"ended"))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)

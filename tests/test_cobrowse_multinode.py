@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiohttp
 
+from cobrowse.frames import parse_frame
+from cobrowse.hub import SESSION_ENDED
+from server.keys import STORE
 from tests.api import customer_token, login, open_session
 from tests.cobrowse_peer import CobrowsePeer
+from tests.escalations import act, body, console, create
 from tests.harness import RunningServer
 
 SNAPSHOT = [{"type": 2, "data": {"node": {"id": 1, "type": 0, "childNodes": []}}}]
@@ -45,3 +50,43 @@ async def test_customer_on_a_agent_on_b_relay_checkpoint_and_control(
         assert (await customer.next("input"))[0]["node_id"] == 1
         await customer.close()
         await agent.close()
+
+
+async def closed_with(peer: CobrowsePeer) -> int | None:
+    """Read until the socket closes; the close code."""
+    async with asyncio.timeout(3):
+        while not peer.ws.closed:
+            message = await peer.ws.receive()
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                break
+            peer.seen.append(parse_frame(message.data))
+    return peer.ws.close_code
+
+
+async def test_when_the_conversation_ends_every_cobrowse_socket_closes_on_every_node(
+    two_nodes: tuple[RunningServer, RunningServer],
+) -> None:
+    a, b = two_nodes
+    async with aiohttp.ClientSession() as http:
+        token, feed = await console(http, a, "ana")
+        try:
+            created = await create(http, b, body(modalities=["cobrowse"]))
+            esc_id = created["escalation"]["id"]
+            await feed.next("offer")
+            assert (await act(http, a, esc_id, "accept", token)).status == 200
+        finally:
+            await feed.close()
+        session_id = created["escalation"]["session_id"]
+        customer = await CobrowsePeer.connect(http, a.url, created["customer"]["token"])
+        await customer.next("hello")
+        await customer.send_events(1, SNAPSHOT, full=True)
+        await customer.acked(1)
+        agent = await CobrowsePeer.connect(http, b.url, token, session_id)
+        await agent.next("checkpoint")
+
+        assert (await act(http, a, esc_id, "wrap_up", token)).status == 200
+        assert await closed_with(customer) == SESSION_ENDED
+        assert await closed_with(agent) == SESSION_ENDED
+        ends = [h for h, _ in customer.seen + agent.seen if h["t"] == "end"]
+        assert [e["reason"] for e in ends] == ["wrap_up", "wrap_up"]
+        assert await a.app[STORE].cobrowse_checkpoint(session_id) is None

@@ -242,6 +242,14 @@ export async function startCobrowse(options: CobrowseOptions): Promise<CobrowseH
           applyInput(header as unknown as InputFrame);
         }
         break;
+      case "end": // the session is over: stop sharing (the server closes the socket)
+        flush();
+        stopRecording?.();
+        stopRecording = undefined;
+        endControl(true);
+        overlay.remove();
+        status("stopped");
+        break;
       case "error":
         console.warn("coview co-browse:", header.code, header.message);
         status("error", String(header.message));

@@ -25,7 +25,11 @@ export function socketUrl(base: string | undefined, params: Record<string, strin
   return url.toString();
 }
 
-/** A socket that reconnects (1 s, 2 s, ... up to 10 s) until closed on purpose. */
+/** Close code of a socket whose session ended: do not reconnect (docs/protocol.md). */
+export const SESSION_ENDED = 4001;
+
+/** A socket that reconnects (1 s, 2 s, ... up to 10 s) until closed on purpose or
+ * by the server because the session ended. */
 export class CobrowseSocket {
   private ws: WebSocket | null = null;
   private closed = false;
@@ -44,8 +48,9 @@ export class CobrowseSocket {
       const [header, payload] = decodeFrame(event.data as ArrayBuffer | string);
       this.onframe(header, payload);
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       this.ws = null;
+      if (event.code === SESSION_ENDED) this.closed = true;
       this.onclose();
       if (this.closed) return;
       const delay = Math.min(10_000, 1_000 * 2 ** this.retry++);

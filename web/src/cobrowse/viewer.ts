@@ -11,7 +11,7 @@
  * Options: `token` (the agent's access token, or an observer's session token),
  * `sessionId`, `lang` (es|en|pt), `server` (coview's base URL when not this origin),
  * `onStatus(status)` with "waiting" | "live" | "control-pending" | "control" |
- * "control-ended" | "disconnected" | "error".
+ * "control-ended" | "disconnected" | "ended" (the session is over) | "error".
  *
  * The page is rebuilt by rrweb's Replayer (live mode) inside an iframe sandboxed to
  * `allow-same-origin` only: no script of the customer's page runs in the console. It is
@@ -28,7 +28,7 @@ import { CobrowseSocket, type Header, socketUrl } from "./protocol";
 export type ViewerTool = "pointer" | "highlight" | "draw" | "guide";
 export type ViewerStatus =
   | "waiting" | "live" | "control-pending" | "control" | "control-ended"
-  | "disconnected" | "error";
+  | "disconnected" | "ended" | "error";
 
 export type ViewerOptions = {
   token: string;
@@ -101,7 +101,12 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text = "
 export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptions): ViewerHandle {
   injectCss();
   const t = translator(options.lang);
-  const status = options.onStatus || (() => {});
+  const report = options.onStatus || (() => {});
+  let lastStatus = "";
+  const status: typeof report = (state, ...rest) => {
+    lastStatus = state;
+    report(state, ...rest);
+  };
   const root = el("div", "cv-viewer");
   const toolbar = el("div", "cv-toolbar");
   toolbar.setAttribute("role", "toolbar");
@@ -377,6 +382,11 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
           status("control-ended");
         }
         break;
+      case "end":
+        setControl("none");
+        say(t("cobrowse.viewer.ended"));
+        status("ended");
+        break;
       case "error":
         say(String(header.message));
         status("error", String(header.message));
@@ -384,7 +394,11 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
         break;
     }
   };
-  socket.onclose = () => { say(t("cobrowse.viewer.disconnected")); status("disconnected"); };
+  socket.onclose = () => {
+    if (lastStatus === "ended") return; // the session ended: that message stays
+    say(t("cobrowse.viewer.disconnected"));
+    status("disconnected");
+  };
   socket.onopen = () => say(control === "granted" ? t("cobrowse.viewer.control.granted") : "");
   socket.open();
   status("waiting");
