@@ -3,8 +3,9 @@
 ``LocalBus`` (one node) hands a frame straight to this node's hub; ``RedisBus`` (several
 nodes) publishes it on the session's channel (``cobrowse:{sid}``) and each subscribed
 node, this one included, hands it to its hub. A message is one audience byte (``C``
-the customer, ``V`` the viewers, ``E`` everyone, then close: the session ended)
-followed by the frame.
+the customer's sharing tab, ``V`` the viewers, ``E`` everyone, then close: the
+session ended, ``P`` the id of the customer connection that now shares) followed by
+the frame.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ Deliver = Callable[[str, bytes, bytes], Awaitable[None]]  # session id, audience
 TO_CUSTOMER = b"C"
 TO_VIEWERS = b"V"
 END = b"E"
+PUBLISHER = b"P"
 
 
 class Bus(Protocol):

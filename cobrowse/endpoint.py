@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from cobrowse.bus import TO_CUSTOMER, TO_VIEWERS
+from cobrowse.bus import PUBLISHER, TO_CUSTOMER, TO_VIEWERS
 from cobrowse.frames import (
     ControlGrantHeader,
     DrawHeader,
@@ -154,8 +154,15 @@ class Socket:
             if control.recording:
                 conn.recorder = Recorder(self.config.data_dir, conn.session_id)
         await conn.send(encode_frame(hello))
-        if not conn.is_customer:
+        if conn.is_customer:
+            await self.share()
+        else:
             await self.send_checkpoint()
+
+    async def share(self) -> None:
+        """This customer connection (a newly opened or refocused tab) becomes the one
+        that shares; the session's other tabs pause."""
+        await self.hub.bus.publish(self.conn.session_id, PUBLISHER, self.conn.conn_id.encode())
 
     async def send_checkpoint(self) -> None:
         """The late joiner's page at once: the kept checkpoint, then what arrived since."""
@@ -193,7 +200,12 @@ class Socket:
     # customer -----------------------------------------------------------------------
     async def from_customer(self, kind: str, header: dict[str, Any], payload: bytes) -> None:
         if kind == "events":
-            await self.events(header, payload)
+            if not self.conn.paused:  # a paused tab's batches were in flight: drop them
+                await self.events(header, payload)
+        elif kind == "resume":
+            await self.share()
+            self.conn.snapshot_requested = True  # viewers now see this tab's page
+            await self.conn.send(encode_frame({"t": "snapshot-request"}))
         elif kind == "control-grant":
             await self.grant(checked(ControlGrantHeader, header))
         elif kind == "control-revoke":

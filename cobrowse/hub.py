@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from cobrowse.bus import END, TO_CUSTOMER, TO_VIEWERS, Bus
+from cobrowse.bus import END, PUBLISHER, TO_CUSTOMER, TO_VIEWERS, Bus
 from cobrowse.recording import Recorder
 
 log = logging.getLogger("coview.cobrowse")
 
 # WebSocket close code of a co-browse socket whose session ended (docs/protocol.md).
 SESSION_ENDED = 4001
+PAUSED_FRAME = b'{"t":"paused"}'
 
 Role = str  # "customer" | "agent" | "observer" | "participant"
 
@@ -35,6 +37,9 @@ class Conn:
     bytes_since_snapshot: int = 0  # customer: size of the batches kept since then
     snapshot_requested: bool = False
     recorder: Recorder | None = None  # customer: set while recording is consented
+    # customer: one tab shares at a time; the others are paused (see Hub.deliver)
+    conn_id: str = field(default_factory=lambda: secrets.token_hex(6))
+    paused: bool = False
 
     @property
     def is_customer(self) -> bool:
@@ -99,9 +104,19 @@ class Hub:
                     await conn.send(frame)
                 else:
                     conn.pending.append(frame)
-        elif audience == TO_CUSTOMER:
+        elif audience == TO_CUSTOMER:  # the sharing tab: node ids are of its page
             for conn in list(room.customers):
-                await conn.send(frame)
+                if not conn.paused:
+                    await conn.send(frame)
+        elif audience == PUBLISHER:
+            # The customer's newest or last focused tab shares; every other tab of the
+            # session, on any node, pauses (its batches are dropped until it resumes).
+            sharing = frame.decode()
+            for conn in list(room.customers):
+                pause = conn.conn_id != sharing
+                if pause and not conn.paused:
+                    await conn.send(PAUSED_FRAME)
+                conn.paused = pause
         elif audience == END:
             for conn in [*room.customers, *room.viewers]:
                 await conn.send(frame)

@@ -202,6 +202,28 @@ async def test_agent_tools_reach_the_customer(cb: Setup) -> None:
     assert (await agent.next("error"))[0]["code"] == "validation"
 
 
+async def test_one_customer_tab_shares_at_a_time(cb: Setup) -> None:
+    first = await cb.customer()
+    await first.send_events(1, SNAPSHOT, full=True)
+    await first.acked(1)
+    agent = await cb.agent()
+    await agent.next("checkpoint")
+    second = await cb.customer()  # the customer opens the shop in another tab
+    await first.next("paused")
+    await first.send_events(2, [text_event("typed in the old tab")])
+    await second.send_events(1, SNAPSHOT, full=True)
+    header, payload = await agent.next("events")
+    assert header.get("full") is True and b"old tab" not in payload
+    await agent.send({"t": "pointer", "x": 1, "y": 2})
+    assert (await second.next("pointer"))[0]["x"] == 1
+
+    await first.send({"t": "resume"})  # back to the first tab
+    await second.next("paused")
+    await first.next("snapshot-request")
+    await agent.send({"t": "pointer", "x": 3, "y": 4})
+    assert (await first.next("pointer"))[0]["x"] == 3  # it never got the one at x=1
+
+
 async def test_input_is_dropped_until_control_is_granted_and_after_revoke(cb: Setup) -> None:
     customer, agent = await cb.customer(), await cb.agent()
     click = {"t": "input", "kind": "click", "node_id": 12}

@@ -28,7 +28,7 @@ import { Overlay } from "./overlay";
 import { CobrowseSocket, type Header, socketUrl } from "./protocol";
 
 export type CobrowseStatus =
-  | "sharing" | "unsupported" | "control" | "control-ended" | "error" | "stopped";
+  | "sharing" | "paused" | "unsupported" | "control" | "control-ended" | "error" | "stopped";
 
 export type CobrowseOptions = {
   token: string;
@@ -98,12 +98,16 @@ export async function startCobrowse(options: CobrowseOptions): Promise<CobrowseH
   let seq = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let controlledBy: string | null = null;
+  // Another tab of this session shares now (server "paused"); this one shares again
+  // when the customer comes back to it.
+  let paused = false;
   const agents = new Map<string, string>();
   const agentName = (id: unknown) => agents.get(String(id)) || t("cobrowse.agent.pointing");
 
   const flush = () => {
     if (timer) { clearTimeout(timer); timer = null; }
     if (!buffer.length) return;
+    if (paused) { buffer = []; full = false; return; }
     const header: Header = { t: "events", seq: ++seq };
     if (full) header.full = true;
     socket.send(header, JSON.stringify(buffer));
@@ -156,6 +160,16 @@ export async function startCobrowse(options: CobrowseOptions): Promise<CobrowseH
   };
   addEventListener("keydown", onKey, true);
 
+  const onVisible = () => {
+    if (!paused || document.visibilityState !== "visible") return;
+    if (socket.send({ t: "resume" })) { // the server asks for a full snapshot next
+      paused = false;
+      status("sharing");
+    }
+  };
+  document.addEventListener("visibilitychange", onVisible);
+  addEventListener("focus", onVisible);
+
   const nodeOf = (id: unknown): Element | null => {
     if (typeof id !== "number") return null;
     const node = record.mirror.getNode(id) as Node | null;
@@ -199,6 +213,12 @@ export async function startCobrowse(options: CobrowseOptions): Promise<CobrowseH
         }
         break;
       }
+      case "paused":
+        paused = true;
+        buffer = [];
+        endControl(false);
+        status("paused");
+        break;
       case "snapshot-request":
         if (stopRecording) record.takeFullSnapshot(true);
         break;
@@ -265,6 +285,8 @@ export async function startCobrowse(options: CobrowseOptions): Promise<CobrowseH
       endControl(true);
       socket.close();
       removeEventListener("keydown", onKey, true);
+      document.removeEventListener("visibilitychange", onVisible);
+      removeEventListener("focus", onVisible);
       overlay.remove();
       status("stopped");
     },

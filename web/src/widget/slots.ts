@@ -23,7 +23,8 @@ export interface SlotOptions {
 }
 
 type CallModule = { mountCall(container: HTMLElement, options: SlotOptions): Mounted | Promise<Mounted> };
-type CobrowseStatus = "sharing" | "unsupported" | "control" | "control-ended" | "error" | "stopped";
+type CobrowseStatus =
+  | "sharing" | "paused" | "unsupported" | "control" | "control-ended" | "error" | "stopped";
 type CaptureHandle = { stop(): void; revokeControl(): void };
 type CaptureModule = {
   startCobrowse(options: { token: string; lang?: string; server?: string; onStatus?: (status: CobrowseStatus) => void }): Promise<CaptureHandle>;
