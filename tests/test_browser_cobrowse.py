@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 import time
@@ -282,6 +283,35 @@ async def test_same_origin_iframe_shadow_dom_and_canvas_reach_the_agent(
                 }""",
                 timeout=10_000,
             )
+            # Shown at its size with its pixels (a sandboxed frame without scripts
+            # would lay a bare canvas out 0x0): what the agent's screen shows there.
+            shown = page.locator("canvas#canvas img")  # its fallback content: what renders
+            await shown.scroll_into_view_if_needed()
+            await agent.wait_for_function(
+                """() => {
+                  const doc = document.querySelector('.cv-frame iframe').contentDocument;
+                  const r = doc.querySelector('canvas#canvas img').getBoundingClientRect();
+                  return r.width >= 100 && r.height >= 50;
+                }""",
+                timeout=10_000,
+            )
+            png = await shown.screenshot()
+            red = await agent.evaluate(
+                """async (b64) => {
+                  const img = new Image();
+                  img.src = 'data:image/png;base64,' + b64;
+                  await img.decode();
+                  const c = new OffscreenCanvas(img.width, img.height);
+                  const ctx = c.getContext('2d');
+                  ctx.drawImage(img, 0, 0);
+                  const d = ctx.getImageData(0, 0, img.width, img.height).data;
+                  let red = 0;
+                  for (let i = 0; i < d.length; i += 4) if (d[i] > 150 && d[i + 1] < 80) red++;
+                  return red / (d.length / 4);
+                }""",
+                base64.b64encode(png).decode(),
+            )
+            assert red > 0.05, f"the canvas shows no red on the agent's screen ({red:.1%})"
             await shot(agent, "edge-cases")
         finally:
             await context.close()

@@ -9,6 +9,7 @@
  * `GET /api/cobrowse/recordings/{sessionId}/events` and plays it with rrweb's Replayer
  * in a sandboxed iframe, with play/pause, a timeline to seek and a speed selector.
  */
+import { keepCanvasesPainted } from "./canvas";
 import { Replayer } from "@rrweb/replay";
 import { translator } from "./i18n";
 
@@ -93,6 +94,7 @@ export async function mountCobrowseReplay(container: HTMLElement, options: Repla
   };
   replayer.on("resize", (d) => { size = d as typeof size; fit(); });
   replayer.on("finish", () => { playing = false; render(); });
+  keepCanvasesPainted(() => replayer.iframe?.contentDocument);
   new ResizeObserver(fit).observe(stage);
 
   const render = () => {

@@ -21,6 +21,7 @@
  * element); after the customer grants control, clicks, typing and the wheel act on
  * the customer's page. Observers (supervisors, observer invitees) only watch.
  */
+import { keepCanvasesPainted } from "./canvas";
 import { Replayer } from "@rrweb/replay";
 import { translator } from "./i18n";
 import { CobrowseSocket, type Header, socketUrl } from "./protocol";
@@ -210,6 +211,7 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
   };
 
   const iframe = () => replayer?.iframe || null;
+  const stopPaintingCanvases = keepCanvasesPainted(() => iframe()?.contentDocument);
 
   type MouseData = { source?: number; positions?: { x: number; y: number }[]; x?: number; y?: number };
   const followMouse = (events: RrwebEvent[]) => {
@@ -411,6 +413,7 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
       socket.send({ t: "input", kind: "navigate", url });
     },
     destroy() {
+      stopPaintingCanvases();
       socket.close();
       replayer?.destroy();
       root.remove();
