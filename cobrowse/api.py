@@ -1,23 +1,35 @@
-"""Supervisors' co-browse recordings API (list, download as one event array)."""
+"""Supervisors' co-browse recordings API (list, download as one event array), each
+supervisor seeing only their organisation's sessions."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from cobrowse.recording import list_recordings, read_events
+from server.auth.principals import AgentPrincipal
 from server.auth.request import require_agent
-from server.keys import CONFIG
+from server.errors import NotFound
+from server.keys import CONFIG, STORE
+
+
+async def _ours(request: web.Request, supervisor: AgentPrincipal, session_id: str) -> bool:
+    session = await request.app[STORE].get_session(session_id)
+    return session is not None and session.tenant_id == supervisor.tenant_id
 
 
 async def recordings(request: web.Request) -> web.Response:
-    await require_agent(request, "supervisor", "admin")
+    supervisor = await require_agent(request, "supervisor", "admin")
     found = list_recordings(request.app[CONFIG].data_dir)
-    return web.json_response({"recordings": [r.public() for r in found]})
+    ours = [r.public() for r in found if await _ours(request, supervisor, r.session_id)]
+    return web.json_response({"recordings": ours})
 
 
 async def recording_events(request: web.Request) -> web.Response:
-    await require_agent(request, "supervisor", "admin")
-    body = read_events(request.app[CONFIG].data_dir, request.match_info["session_id"])
+    supervisor = await require_agent(request, "supervisor", "admin")
+    session_id = request.match_info["session_id"]
+    body = read_events(request.app[CONFIG].data_dir, session_id)  # 404 when none / bad id
+    if not await _ours(request, supervisor, session_id):
+        raise NotFound("no recording for this session")
     return web.Response(body=body, content_type="application/json")
 
 

@@ -6,6 +6,8 @@ import json
 
 import aiohttp
 
+from server.keys import PASSWORDS, STORE
+from store.models import Agent, Tenant
 from tests.api import bearer, login, problem
 from tests.test_cobrowse_relay import CARD, SNAPSHOT, Setup, cb, text_event
 
@@ -60,5 +62,32 @@ async def test_consented_recording_stores_the_masked_stream_for_supervisors(cb: 
         await problem(r, 401)
     async with cb.http.get(
         f"{cb.server.url}/api/cobrowse/recordings/..%2Fsecret/events", headers=bearer(sofia)
+    ) as r:
+        await problem(r, 404)
+
+
+async def test_supervisors_of_another_organisation_see_none_of_them(cb: Setup) -> None:
+    customer = await cb.customer()
+    await customer.send({"t": "recording-consent", "granted": True})
+    await customer.next("snapshot-request")
+    await customer.send_events(1, SNAPSHOT, full=True)
+    await customer.acked(1)
+    store = cb.server.app[STORE]
+    await store.put_tenant(Tenant(id="acme", name="Acme"))
+    await store.create_agent(
+        Agent(
+            id="ag_acme_sup",
+            tenant_id="acme",
+            email="sup@acme.test",
+            name="Acme supervisor",
+            role="supervisor",
+            password_hash=cb.server.app[PASSWORDS].hash("acme-password"),
+        )
+    )
+    other = await login(cb.http, cb.server, "sup@acme.test", "acme-password")
+    async with cb.http.get(f"{cb.server.url}/api/cobrowse/recordings", headers=bearer(other)) as r:
+        assert (await r.json()) == {"recordings": []}
+    async with cb.http.get(
+        f"{cb.server.url}/api/cobrowse/recordings/{cb.session.id}/events", headers=bearer(other)
     ) as r:
         await problem(r, 404)
