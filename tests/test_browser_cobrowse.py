@@ -9,14 +9,18 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from media.demo_video import write_demo_video
+from media.library import RecordingInfo
 from server.keys import STORE
-from store.models import Session
+from signaling.keys import SESSION_NS
+from store.models import Session, utcnow
 from tests.api import customer_token, login, open_session
 from tests.cobrowse_peer import CobrowsePeer
 from tests.harness import RunningServer
@@ -214,6 +218,27 @@ async def test_late_joiner_sees_the_current_page_after_navigation(pair: Pair) ->
     assert await replay(agent).locator("input[name=q]").input_value() == "late"
 
 
+def add_call_recording(server: RunningServer, session_id: str, started: datetime) -> None:
+    """A recorded call of the session, as the server peer leaves one (a real WebM)."""
+    library = server.app[SESSION_NS].media.library
+    info = RecordingInfo(
+        id="rec_replay_test",
+        session_id=session_id,
+        peer_id="p_customer",
+        role="customer",
+        started_at=started.isoformat(),
+        ended_at=(started + timedelta(seconds=10)).isoformat(),
+        duration_s=10.0,
+        size=0,
+        video_frames=300,
+        audio_frames=500,
+    )
+    path = library.recording_path(session_id, info.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_demo_video(path, seconds=10)
+    library.save_recording(info)
+
+
 async def test_supervisor_replays_a_consented_recording(
     server: RunningServer, browser: Any
 ) -> None:
@@ -223,17 +248,20 @@ async def test_supervisor_replays_a_consented_recording(
         token = await customer_token(http, server, session)
         try:
             customer = await context.new_page()
+            started = utcnow()
             await customer.goto(f"{server.url}/cobrowse/demo-customer?record=1#token={token}")
             await customer.wait_for_selector("body[data-cobrowse=sharing]")
             await customer.get_by_label("Search products").press_sequentially("recorded words")
             await customer.get_by_label("Card number").press_sequentially(CARD)
             await asyncio.sleep(0.3)  # the last batch leaves within 50 ms
             await customer.close()
+            add_call_recording(server, session.id, started)
 
             sofia = await login(http, server, "sofia@demo.coview")
             page = await context.new_page()
             await page.goto(f"{server.url}/cobrowse/replay/{session.id}?lang=en#token={sofia}")
             await page.wait_for_selector("body[data-replay=ready]")
+            await page.get_by_text("Call recording · customer").wait_for()
             await page.get_by_role("combobox", name="Speed").select_option("8")
             await page.get_by_role("button", name="Play").click()
             frame = page.frame_locator(".cv-replay-frame iframe")
@@ -243,6 +271,22 @@ async def test_supervisor_replays_a_consented_recording(
                       .querySelector('input[name=q]').value === 'recorded words'"""
             )
             assert float(await page.get_by_role("slider", name="Timeline").input_value()) > 0
+            # The call's video plays alongside, on the replay's clock: seeking moves it
+            # by as much, and it plays and pauses with the replay, at its speed.
+            await page.evaluate("() => window.coviewReplay.pause()")
+            video = "document.querySelector('.cv-replay-videos video')"
+            slider = page.get_by_role("slider", name="Timeline")
+            total = int(await slider.get_attribute("max") or 0)
+            first_event_ms = await page.evaluate(
+                "() => window.coviewReplay.replayer.getMetaData().startTime"
+            )
+            for at in (total // 4, total * 3 // 4):
+                await slider.fill(str(at))
+                expected = (first_event_ms + at) / 1000 - started.timestamp()
+                shown = await page.evaluate(f"() => {video}.currentTime")
+                assert abs(shown - expected) < 0.1, (at, shown, expected)
+            await page.get_by_role("button", name="Play").click()
+            await page.wait_for_function(f"() => !{video}.paused && {video}.playbackRate === 8")
             html = await page.evaluate(
                 "() => document.querySelector('.cv-replay-frame iframe')"
                 ".contentDocument.documentElement.outerHTML"

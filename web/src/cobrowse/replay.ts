@@ -8,6 +8,9 @@
  * `token` is a supervisor's access token. Loads the masked event stream from
  * `GET /api/cobrowse/recordings/{sessionId}/events` and plays it with rrweb's Replayer
  * in a sandboxed iframe, with play/pause, a timeline to seek and a speed selector.
+ * When the session's call was recorded too (`GET /api/recordings?session_id=`), the
+ * videos play alongside, kept on the same clock (wall-clock start of each recording
+ * against the first co-browse event) through play, pause, seek and speed.
  */
 import { keepCanvasesPainted } from "./canvas";
 import { Replayer } from "@rrweb/replay";
@@ -25,7 +28,13 @@ const CSS = `
 .cv-replay-controls input[type=range] { flex: 1; }
 .cv-replay-controls button, .cv-replay-controls select { font: inherit; padding: 4px 10px; border-radius: 8px;
   border: 1px solid #dde3ea; background: #fff; }
-.cv-replay-stage { position: relative; overflow: hidden; background: #eef1f5; height: 60vh; }
+.cv-replay-body { display: flex; gap: 12px; align-items: flex-start; }
+.cv-replay-stage { position: relative; overflow: hidden; background: #eef1f5; height: 60vh; flex: 2; }
+.cv-replay-videos { flex: 1; display: flex; flex-direction: column; gap: 8px; min-width: 0; }
+.cv-replay-videos:empty { display: none; }
+.cv-replay-videos figure { margin: 0; }
+.cv-replay-videos video { width: 100%; background: #111; border-radius: 8px; }
+.cv-replay-videos figcaption { color: #4a5563; font-size: 13px; }
 .cv-replay-frame { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
 .cv-replay-frame iframe { border: 0; background: #fff; }
 .cv-replay .replayer-mouse { position: absolute; width: 14px; height: 14px; border-radius: 50%;
@@ -36,6 +45,34 @@ const clock = (ms: number) => {
   const s = Math.max(0, Math.floor(ms / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 };
+
+type Video = { url: string; role: string; startedAt: number };
+
+/** The session's call recordings as object URLs (the file API wants the bearer token,
+ * which a <video src> cannot send); none when there are none or on any error. */
+async function loadVideos(base: string, token: string, sessionId: string): Promise<Video[]> {
+  const headers = { Authorization: `Bearer ${token}` };
+  try {
+    const listed = await fetch(`${base}/api/recordings?session_id=${encodeURIComponent(sessionId)}`, { headers });
+    if (!listed.ok) return [];
+    const { recordings } = (await listed.json()) as {
+      recordings: { url: string; role: string; started_at: string }[];
+    };
+    const videos: Video[] = [];
+    for (const recording of recordings) {
+      const file = await fetch(`${base}${recording.url}`, { headers });
+      if (!file.ok) continue;
+      videos.push({
+        url: URL.createObjectURL(await file.blob()),
+        role: recording.role,
+        startedAt: Date.parse(recording.started_at),
+      });
+    }
+    return videos;
+  } catch {
+    return [];
+  }
+}
 
 export async function mountCobrowseReplay(container: HTMLElement, options: ReplayOptions): Promise<ReplayHandle> {
   const t = translator(options.lang);
@@ -60,7 +97,8 @@ export async function mountCobrowseReplay(container: HTMLElement, options: Repla
     root.append(message);
     return { play() {}, pause() {}, setSpeed() {}, destroy: () => root.remove(), replayer: null };
   }
-  const events = await response.json();
+  const events = (await response.json()) as { timestamp?: number }[];
+  const videos = await loadVideos(base, options.token, options.sessionId);
 
   const controls = document.createElement("div");
   controls.className = "cv-replay-controls";
@@ -80,9 +118,39 @@ export async function mountCobrowseReplay(container: HTMLElement, options: Repla
   const frame = document.createElement("div");
   frame.className = "cv-replay-frame";
   stage.append(frame);
-  root.append(controls, stage);
+  const side = document.createElement("div");
+  side.className = "cv-replay-videos";
+  const body = document.createElement("div");
+  body.className = "cv-replay-body";
+  body.append(stage, side);
+  root.append(controls, body);
+  const startedAt = events.find((e) => typeof e.timestamp === "number")?.timestamp ?? 0;
+  const clips = videos.map((video) => {
+    const figure = document.createElement("figure");
+    const element = document.createElement("video");
+    element.src = video.url;
+    element.preload = "auto";
+    element.playsInline = true;
+    const caption = document.createElement("figcaption");
+    caption.textContent = t("cobrowse.replay.video", { role: video.role });
+    figure.append(element, caption);
+    side.append(figure);
+    return { element, offsetMs: video.startedAt - startedAt };
+  });
+  /** Put every video where the co-browse replay is (`at` ms into it). */
+  const syncVideos = (at: number, play: boolean, force = false) => {
+    for (const clip of clips) {
+      const target = (at - clip.offsetMs) / 1000;
+      const inside = target >= 0 && (!clip.element.duration || target < clip.element.duration);
+      if (force || Math.abs(clip.element.currentTime - Math.max(0, target)) > 0.3) {
+        clip.element.currentTime = Math.max(0, target);
+      }
+      if (play && inside && clip.element.paused) void clip.element.play().catch(() => {});
+      if ((!play || !inside) && !clip.element.paused) clip.element.pause();
+    }
+  };
 
-  const replayer = new Replayer(events, { root: frame, mouseTail: false, showWarning: false });
+  const replayer = new Replayer(events as never[], { root: frame, mouseTail: false, showWarning: false });
   const total = replayer.getMetaData().totalTime;
   timeline.max = String(total);
   let playing = false;
@@ -104,24 +172,40 @@ export async function mountCobrowseReplay(container: HTMLElement, options: Repla
     time.textContent = `${clock(now)} / ${clock(total)}`;
   };
   let raf = 0;
-  const tick = () => { render(); raf = requestAnimationFrame(tick); };
+  let lastSync = 0;
+  const tick = (now = 0) => {
+    render();
+    if (clips.length && playing && now - lastSync > 500) { // correct drift twice a second
+      lastSync = now;
+      syncVideos(replayer.getCurrentTime(), true);
+    }
+    raf = requestAnimationFrame(tick);
+  };
   tick();
 
   const play = () => {
     const at = replayer.getCurrentTime();
     replayer.play(at >= total ? 0 : at);
     playing = true;
+    syncVideos(at >= total ? 0 : at, true, true);
     render();
   };
-  const pause = () => { replayer.pause(); playing = false; render(); };
+  const pause = () => {
+    replayer.pause();
+    playing = false;
+    syncVideos(replayer.getCurrentTime(), false, true);
+    render();
+  };
   toggle.onclick = () => (playing ? pause() : play());
   timeline.oninput = () => {
     const at = Number(timeline.value);
     if (playing) replayer.play(at); else replayer.pause(at);
+    syncVideos(at, playing, true);
   };
   const setSpeed = (value: number) => {
     replayer.setConfig({ speed: value });
     speed.value = String(value);
+    for (const clip of clips) clip.element.playbackRate = value;
   };
   speed.onchange = () => setSpeed(Number(speed.value));
   replayer.pause(0);
@@ -129,7 +213,12 @@ export async function mountCobrowseReplay(container: HTMLElement, options: Repla
 
   return {
     play, pause, setSpeed,
-    destroy() { cancelAnimationFrame(raf); replayer.destroy(); root.remove(); },
+    destroy() {
+      cancelAnimationFrame(raf);
+      replayer.destroy();
+      for (const video of videos) URL.revokeObjectURL(video.url);
+      root.remove();
+    },
     get replayer() { return replayer; },
   };
 }
