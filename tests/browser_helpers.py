@@ -7,8 +7,13 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from media.demo_video import write_demo_video
+from media.library import RecordingInfo
+from signaling.keys import SESSION_NS
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 DESKTOP = {"width": 1280, "height": 720}
@@ -76,3 +81,24 @@ async def set_presence(server: Any, status: str, email: str = "ana@demo.coview")
         ) as r:
             assert r.status == 200, await r.text()
     return token
+
+
+def add_call_recording(server: Any, session_id: str, started: datetime) -> None:
+    """A recorded call of the session, as the server peer leaves one (a real WebM)."""
+    library = server.app[SESSION_NS].media.library
+    info = RecordingInfo(
+        id="rec_replay_test",
+        session_id=session_id,
+        peer_id="p_customer",
+        role="customer",
+        started_at=started.isoformat(),
+        ended_at=(started + timedelta(seconds=10)).isoformat(),
+        duration_s=10.0,
+        size=0,
+        video_frames=300,
+        audio_frames=500,
+    )
+    path = library.recording_path(session_id, info.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_demo_video(path, seconds=10)
+    library.save_recording(info)

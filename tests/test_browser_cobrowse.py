@@ -9,19 +9,16 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
-from media.demo_video import write_demo_video
-from media.library import RecordingInfo
 from server.keys import STORE
-from signaling.keys import SESSION_NS
 from store.models import Session, utcnow
 from tests.api import customer_token, login, open_session
+from tests.browser_helpers import add_call_recording
 from tests.cobrowse_peer import CobrowsePeer
 from tests.harness import RunningServer
 
@@ -216,27 +213,6 @@ async def test_late_joiner_sees_the_current_page_after_navigation(pair: Pair) ->
     agent = await pair.open_viewer()
     await replay(agent).get_by_role("heading", name="Co-browse test page · 2").wait_for()
     assert await replay(agent).locator("input[name=q]").input_value() == "late"
-
-
-def add_call_recording(server: RunningServer, session_id: str, started: datetime) -> None:
-    """A recorded call of the session, as the server peer leaves one (a real WebM)."""
-    library = server.app[SESSION_NS].media.library
-    info = RecordingInfo(
-        id="rec_replay_test",
-        session_id=session_id,
-        peer_id="p_customer",
-        role="customer",
-        started_at=started.isoformat(),
-        ended_at=(started + timedelta(seconds=10)).isoformat(),
-        duration_s=10.0,
-        size=0,
-        video_frames=300,
-        audio_frames=500,
-    )
-    path = library.recording_path(session_id, info.id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_demo_video(path, seconds=10)
-    library.save_recording(info)
 
 
 async def test_supervisor_replays_a_consented_recording(

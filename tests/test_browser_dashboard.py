@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from cobrowse.recording import Recorder
+from store.models import utcnow
+from tests.api import open_session
+from tests.browser_helpers import add_call_recording
 from tests.harness import RunningServer
 from tests.journey_api import abandoned, answered_and_rated
 
@@ -47,5 +53,53 @@ async def test_supervisor_sees_kpis_charts_and_exports_csv(
         assert "answered,1\n" in csv and "abandoned,1\n" in csv and "csat_5,1\n" in csv
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "dashboard-desktop.png"), full_page=True)
+    finally:
+        await context.close()
+
+
+async def test_supervisor_finds_replays_and_downloads_recordings(
+    server: RunningServer, browser: Any
+) -> None:
+    both = await open_session(server)
+    call_only = await open_session(server)
+    recorder = Recorder(server.config.data_dir, both.id)
+    recorder.write(json.dumps([{"type": 4, "timestamp": 1, "data": {"href": "x"}}]).encode())
+    recorder.close()
+    add_call_recording(server, both.id, utcnow())
+    add_call_recording(server, call_only.id, utcnow() - timedelta(days=2))
+    context = await browser.new_context(
+        locale="en", viewport={"width": 1366, "height": 900}, accept_downloads=True
+    )
+    try:
+        page = await context.new_page()
+        await page.goto(f"{server.url}/dashboard?lang=en")
+        await page.get_by_label("E-mail").fill("sofia@demo.coview")
+        await page.get_by_label("Password").fill("coview-demo")
+        await page.get_by_role("button", name="Sign in").click()
+        table = page.get_by_test_id("recordings")
+        row = table.locator(f'tr[data-session="{both.id}"]')
+        await row.get_by_text("Call + Co-browse").wait_for()
+        assert await table.locator("tbody tr").count() == 2
+        replay = row.get_by_role("link", name="Replay")
+        assert f"/cobrowse/replay/{both.id}" in (await replay.get_attribute("href") or "")
+
+        await page.get_by_label("Kind").select_option("cobrowse")
+        await table.locator(f'tr[data-session="{call_only.id}"]').wait_for(state="detached")
+        await page.get_by_label("Kind").select_option("all")
+        today = utcnow().date()
+        await page.get_by_label("From").fill(str(today - timedelta(days=1)))
+        await table.locator(f'tr[data-session="{call_only.id}"]').wait_for(state="detached")
+        await page.get_by_label("From").fill("")
+        await page.get_by_label("Session").fill("no-such-session")
+        await page.get_by_text("No recordings match.").wait_for()
+        await page.get_by_label("Session").fill(call_only.id)
+        async with page.expect_download() as info:
+            await table.get_by_role("button", name="Download call · customer").click()
+        video = Path(await (await info.value).path())
+        assert video.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # noqa: ASYNC240 (a WebM header)
+        await page.get_by_label("Session").fill("")
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.get_by_role("heading", name="Recordings").scroll_into_view_if_needed()
+        await page.screenshot(path=str(ARTIFACTS / "dashboard-recordings.png"))
     finally:
         await context.close()

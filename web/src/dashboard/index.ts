@@ -6,6 +6,7 @@ import pt from "../../translations/dashboard.pt.json";
 import { api, ApiError } from "../shared/api";
 import { currentSession, signIn, signOut, type AgentSession } from "../shared/agent-session";
 import { barChart, doughnutChart } from "./charts";
+import { download, filterRecordings, loadRecordings, type RecordingFilter, type RecordingRow } from "./recordings";
 import type { Chart } from "chart.js";
 
 type Lang = "es" | "en" | "pt";
@@ -90,12 +91,73 @@ class Dashboard {
           h("label", { for: "kpi-window" }, t("dashboard.window")), windowSelect, exportButton),
         h("div", { class: "kpi-cards", id: "kpi-cards" }),
         h("div", { class: "chart-grid", id: "charts" })),
+      this.recordingsSection(),
     );
     windowSelect.onchange = () => void this.loadMetrics(windowSelect.value);
     exportButton.onclick = () => void this.exportCsv(windowSelect.value);
     void this.refreshLive();
     void this.loadMetrics("24h");
     this.timer = window.setInterval(() => void this.refreshLive(), 5000);
+  }
+
+  private recordings: RecordingRow[] = [];
+
+  private recordingsSection(): HTMLElement {
+    const from = h("input", { type: "date", id: "rec-from" });
+    const to = h("input", { type: "date", id: "rec-to" });
+    const kind = h("select", { id: "rec-kind" });
+    for (const k of ["all", "video", "cobrowse"]) kind.append(h("option", { value: k }, t(`dashboard.recordings.kind.${k}`)));
+    const session = h("input", { type: "search", id: "rec-session" });
+    const list = h("div", { id: "recordings-list" });
+    const apply = () => this.showRecordings(list, {
+      from: from.value || undefined, to: to.value || undefined,
+      kind: kind.value as RecordingFilter["kind"], session: session.value,
+    });
+    for (const input of [from, to, kind, session]) input.addEventListener("input", apply);
+    void loadRecordings(this.token).then((rows) => { this.recordings = rows; apply(); });
+    const field = (id: string, label: string, input: HTMLElement) => h("label", { for: id }, t(label), input);
+    return h("section", { class: "dash-recordings", "aria-labelledby": "rec-title" },
+      h("h2", { id: "rec-title" }, t("dashboard.recordings")),
+      h("div", { class: "dash-filters" },
+        field("rec-from", "dashboard.recordings.from", from), field("rec-to", "dashboard.recordings.to", to),
+        field("rec-kind", "dashboard.recordings.kind", kind), field("rec-session", "dashboard.recordings.session", session)),
+      list);
+  }
+
+  private showRecordings(list: HTMLElement, filter: RecordingFilter): void {
+    const rows = filterRecordings(this.recordings, filter);
+    if (rows.length === 0) {
+      list.replaceChildren(h("p", { class: "muted" }, t("dashboard.recordings.none")));
+      return;
+    }
+    const actions = (r: RecordingRow) => {
+      const cell = h("td", { class: "dash-actions" });
+      if (r.cobrowse) {
+        cell.append(h("a", { class: "button", target: "_blank", rel: "noopener",
+          href: `/cobrowse/replay/${encodeURIComponent(r.sessionId)}?lang=${lang}#token=${encodeURIComponent(this.token)}` },
+        t("dashboard.recordings.replay")));
+        const get = h("button", { class: "button", type: "button" }, t("dashboard.recordings.download_cobrowse"));
+        get.onclick = () => void download(`/api/cobrowse/recordings/${encodeURIComponent(r.sessionId)}/events`,
+          this.token, `coview-cobrowse-${r.sessionId}.json`);
+        cell.append(get);
+      }
+      for (const v of r.videos) {
+        const get = h("button", { class: "button", type: "button" }, `${t("dashboard.recordings.download_video")} · ${v.role}`);
+        get.onclick = () => void download(v.url, this.token, `coview-${r.sessionId}-${v.role}.webm`);
+        cell.append(get);
+      }
+      return cell;
+    };
+    const kinds = (r: RecordingRow) => [r.videos.length ? t("dashboard.recordings.kind.video") : "",
+      r.cobrowse ? t("dashboard.recordings.kind.cobrowse") : ""].filter(Boolean).join(" + ");
+    const duration = (r: RecordingRow) => seconds(Math.max(0, ...r.videos.map((v) => v.duration_s),
+      r.cobrowse ? r.cobrowse.updated_at - r.cobrowse.started_at : 0));
+    list.replaceChildren(h("table", { class: "dash-table", "data-testid": "recordings" },
+      h("thead", {}, h("tr", {}, ...["started", "session", "kind", "duration", "actions"].map((k) =>
+        h("th", { scope: "col" }, t(`dashboard.recordings.${k}`))))),
+      h("tbody", {}, ...rows.map((r) => h("tr", { "data-session": r.sessionId },
+        h("td", {}, r.startedAt.toLocaleString(lang)), h("td", {}, r.sessionId), h("td", {}, kinds(r)),
+        h("td", {}, duration(r)), actions(r))))));
   }
 
   private range(windowKey: string): { from: string; to: string } {
