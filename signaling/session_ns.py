@@ -4,6 +4,7 @@ nodes see each other; messages reach other nodes through the Socket.IO manager."
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Coroutine
 from typing import Any
 
@@ -30,6 +31,15 @@ from signaling.rooms import session_room
 from store.models import Peer, Session, utcnow
 
 RECONNECT_TIMEOUT = "reconnect_timeout"
+OBSERVER = "observer"
+RECEIVE_ONLY = re.compile(r"^a=(recvonly|inactive)\s*$", re.M)
+
+
+def receive_only(sdp: str) -> bool:
+    """Every media section of ``sdp`` is recvonly or inactive (a section without a
+    direction is sendrecv), so its sender cannot put media into the call."""
+    sections = re.split(r"^m=", sdp, flags=re.M)[1:]
+    return all(RECEIVE_ONLY.search(section) for section in sections)
 
 
 def is_polite(role: str) -> bool:
@@ -114,6 +124,10 @@ class SessionNamespace(MediaEvents):
         await self.emit(
             "peer-joined", {"peer": peer.public()}, room=session_room(session.id), skip_sid=sid
         )
+        if peer.role == OBSERVER:  # supervisors' listening in is on the record
+            await self.app[SESSION_EVENTS].record(
+                session.id, "observer_joined", peer.id, {"name": peer.name}
+            )
         peers: list[dict[str, str]] = [p.public() for p in others]
         media = self.media.get(session.id)
         if media is not None and peer.role in MEDIA_ROLES:
@@ -127,6 +141,13 @@ class SessionNamespace(MediaEvents):
             "ice_servers": ice_servers(self.app[CONFIG], peer.id),
         }
 
+    async def _participant(self, sid: str) -> tuple[str, Peer]:
+        """Joined, and not an observer: observers watch and listen, nothing else."""
+        session_id, me = await self._joined(sid)
+        if me.role == OBSERVER:
+            raise Forbidden("an observer cannot do this")
+        return session_id, me
+
     async def _joined(self, sid: str) -> tuple[str, Peer]:
         state = await self.get_session(sid)
         if state["session_id"] is None:
@@ -136,6 +157,12 @@ class SessionNamespace(MediaEvents):
     async def on_signal(self, sid: str, data: Any) -> dict[str, Any]:
         msg = parse_model(SignalMessage, data)
         session_id, me = await self._joined(sid)
+        if (
+            me.role == OBSERVER
+            and msg.description is not None
+            and not receive_only(msg.description.sdp)
+        ):
+            raise Forbidden("an observer only receives: its media sections must be recvonly")
         if msg.to == MEDIA_PEER["id"]:
             await self.media_signal(
                 session_id, me, msg.model_dump(exclude_none=True, exclude={"to"})
@@ -151,7 +178,7 @@ class SessionNamespace(MediaEvents):
 
     async def on_media_state(self, sid: str, data: Any) -> dict[str, Any]:
         msg = parse_model(MediaStateMessage, data)
-        session_id, me = await self._joined(sid)
+        session_id, me = await self._participant(sid)
         await self.emit(
             "media-state",
             {"from": me.id, **msg.model_dump()},
@@ -162,14 +189,14 @@ class SessionNamespace(MediaEvents):
 
     async def on_chat(self, sid: str, data: Any) -> dict[str, Any]:
         msg = parse_model(ChatMessage, data)
-        session_id, me = await self._joined(sid)
+        session_id, me = await self._participant(sid)
         message = {"from": me.id, "text": msg.text, "at": utcnow().isoformat()}
         await self.emit("chat", message, room=session_room(session_id), skip_sid=sid)
         return {"message": message}
 
     async def on_end(self, sid: str, data: Any) -> dict[str, Any]:
         msg = parse_model(EndMessage, data if data is not None else {})
-        session_id, me = await self._joined(sid)
+        session_id, me = await self._participant(sid)
         state = await self.get_session(sid)
         state["ended"] = True  # leaving on purpose: no reconnect window
         await self.save_session(sid, state)

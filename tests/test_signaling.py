@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 import socketio
 
+from server.keys import SESSION_EVENTS
 from tests.api import customer_token, login, open_session
 from tests.harness import RunningServer
 from tests.sio import SioPeer
@@ -136,6 +137,47 @@ async def test_unassigned_agent_cannot_join_but_supervisor_observes(
         assert ack["ok"] and ack["self"]["role"] == "observer"
     finally:
         await agent.close()
+        await supervisor.close()
+
+
+SENDING_OFFER = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendrecv\r\n"
+NO_DIRECTION = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\n"
+LISTENING = (
+    "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=recvonly\r\nm=video 9 X 96\r\na=inactive\r\n"
+)
+
+
+async def test_an_observer_only_listens_and_watches(
+    server: RunningServer, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    facts: list[tuple[str, str]] = []
+
+    async def record(session_id: str, type_: str, actor: str, data: Any = None) -> None:
+        facts.append((type_, actor))
+
+    monkeypatch.setattr(server.app[SESSION_EVENTS], "record", record)
+    session = await open_session(server, agent_ids=("ag_bruno",))
+    customer = await SioPeer().connect(server.url, await customer_token(http, server, session))
+    supervisor = await SioPeer().connect(server.url, await login(http, server, "sofia@demo.coview"))
+    try:
+        joined = await customer.call("join", {"session_id": session.id})
+        assert (await supervisor.call("join", {"session_id": session.id}))["ok"]
+        to = joined["self"]["id"]
+        for sdp in (SENDING_OFFER, NO_DIRECTION):
+            offer = {"to": to, "description": {"type": "offer", "sdp": sdp}}
+            assert (await supervisor.call("signal", offer))["error"]["code"] == "forbidden"
+        for event, payload in (
+            ("chat", {"text": "psst"}),
+            ("media-state", {"camera": True, "screen": False, "mic": True}),
+            ("end", {}),
+        ):
+            assert (await supervisor.call(event, payload))["error"]["code"] == "forbidden"
+        answer = {"to": to, "description": {"type": "answer", "sdp": LISTENING}}
+        assert (await supervisor.call("signal", answer)) == {"ok": True}
+        assert (await customer.next("signal"))["description"]["sdp"] == LISTENING
+        assert facts == [("observer_joined", "ag_sofia")]
+    finally:
+        await customer.close()
         await supervisor.close()
 
 

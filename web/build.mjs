@@ -31,11 +31,9 @@ const moduleEntries = {
   "cobrowse-replay": "src/cobrowse/replay.ts",
   // Slot modules: the call UI and co-browse parts wrapped for the widget and console.
   "call-slot": "src/slots/call-slot.ts",
-  chat: "src/chat/page.ts",
   "chat-slot": "src/chat/index.ts",
-  join: "src/join.ts",
-  admin: "src/admin/index.ts",
   dashboard: "src/dashboard/index.ts",
+  observe: "src/observe.ts",
 };
 
 // Classic-script entries.

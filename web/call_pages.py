@@ -24,5 +24,16 @@ async def call_page(request: web.Request) -> web.Response:
     return response
 
 
+async def observe_page(request: web.Request) -> web.Response:
+    """A supervisor's view of a session in progress: the call and the customer's page."""
+    session_id = request.match_info["session_id"]
+    if not SESSION_ID.match(session_id):
+        raise NotFound("unknown session")
+    response = render(request, "call/observe.html", session_id=session_id)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/call/{session_id}", call_page, name="call")
+    app.router.add_get("/observe/{session_id}", observe_page, name="observe")

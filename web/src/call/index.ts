@@ -64,6 +64,8 @@ export interface CallOptions {
   serverUrl?: string;
   iceTransportPolicy?: RTCIceTransportPolicy;
   onEnd?: (reason: string) => void;
+  /** A supervisor observing: no camera or microphone, receive-only links, no controls. */
+  observe?: boolean;
 }
 
 export type AgentRequest =
@@ -165,7 +167,7 @@ class Call implements CallController {
       device: (kind, id) => void this.switchDevice(kind, id),
     });
     this.setState("connecting");
-    this.ready = this.openDevices();
+    this.ready = opts.observe ? Promise.resolve(this.view.observing()) : this.openDevices();
     this.socket = io(`${opts.serverUrl ?? location.origin}/session`, {
       auth: { token: opts.token },
       transports: ["websocket"],
@@ -277,8 +279,11 @@ class Call implements CallController {
         onRemoteStream: (stream) =>
           peer.role === SERVER_ROLE
             ? this.view.showDemo(stream)
-            : this.view.showRemote(stream, peer.name),
+            : this.opts.observe && peer.role === "agent"
+              ? this.view.showSecond(stream, peer.name)
+              : this.view.showRemote(stream, peer.name),
         onState: () => this.setState(this.linkState()),
+        receiveOnly: this.opts.observe,
       },
       this.mic,
       this.screen ?? this.camera,
@@ -383,7 +388,7 @@ class Call implements CallController {
   }
 
   private sendMediaState(): void {
-    if (!this.socket.connected || !this.self) return;
+    if (!this.socket.connected || !this.self || this.opts.observe) return;
     this.socket.emit("media-state", {
       mic: !!this.mic?.enabled,
       camera: !!this.camera?.enabled,
@@ -478,7 +483,7 @@ class Call implements CallController {
 
   end(reason = "ended"): void {
     if (this.ended) return;
-    if (this.socket.connected) this.socket.emit("end", { reason });
+    if (this.socket.connected && !this.opts.observe) this.socket.emit("end", { reason });
     this.finish("local", true);
   }
 

@@ -21,6 +21,9 @@ export interface PeerLinkOptions {
   send: (signal: Signal) => void;
   onRemoteStream: (stream: MediaStream) => void;
   onState: (state: RTCPeerConnectionState) => void;
+  /** An observer's link: recvonly media sections, never a track (the server refuses
+   * an observer's description with a sending section). */
+  receiveOnly?: boolean;
 }
 
 /** Raised when the remote side is a new RTCPeerConnection (page reloaded): the link
@@ -66,7 +69,9 @@ export class PeerLink {
     };
     if (opts.offerer) {
       for (const kind of ["audio", "video"] as const) {
-        this.pc.addTransceiver(this.tracks[kind] ?? kind, { direction: "sendrecv" });
+        this.pc.addTransceiver(opts.receiveOnly ? kind : this.tracks[kind] ?? kind, {
+          direction: opts.receiveOnly ? "recvonly" : "sendrecv",
+        });
       }
     }
   }
@@ -149,6 +154,10 @@ export class PeerLink {
     for (const kind of ["audio", "video"] as const) {
       const transceiver = this.transceiver(kind);
       if (!transceiver) continue;
+      if (this.opts.receiveOnly) {
+        transceiver.direction = "recvonly";
+        continue;
+      }
       const track = this.tracks[kind];
       if (transceiver.sender.track !== track) void transceiver.sender.replaceTrack(track);
       if (transceiver.direction === "recvonly" || transceiver.direction === "inactive") {
@@ -165,6 +174,7 @@ export class PeerLink {
 
   /** Swaps the track sent for ``kind`` (camera ↔ screen, device change) in place. */
   async setTrack(kind: "audio" | "video", track: MediaStreamTrack | null): Promise<void> {
+    if (this.opts.receiveOnly) return;
     this.tracks[kind] = track;
     const transceiver = this.transceiver(kind);
     if (!transceiver) return; // not negotiated yet: adoptTransceivers will use it

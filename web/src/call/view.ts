@@ -48,6 +48,7 @@ export class CallView {
   private readonly cameraButton: HTMLButtonElement;
   private readonly screenButton: HTMLButtonElement;
   private readonly endButton: HTMLButtonElement;
+  private devicesBox: HTMLElement | null = null;
   private readonly cameraSelect = el("select", { class: "cv-select" });
   private readonly micSelect = el("select", { class: "cv-select" });
 
@@ -86,6 +87,7 @@ export class CallView {
     if (!navigator.mediaDevices?.getDisplayMedia) this.screenButton.hidden = true;
 
     const devices = el("details", { class: "cv-devices" });
+    this.devicesBox = devices;
     devices.append(el("summary", {}, t("call.devices")));
     for (const [label, select, kind] of [
       [t("call.devices.camera"), this.cameraSelect, "camera"],
@@ -124,6 +126,25 @@ export class CallView {
     this.qualityBadge.textContent = `${this.t("call.quality")}: ${label}`;
     this.qualityBadge.title = details;
     this.qualityBadge.setAttribute("aria-description", details);
+  }
+
+  /** A supervisor observing: nothing to send, so no mic, camera, screen or devices;
+   * "end" only leaves. */
+  observing(): void {
+    for (const b of [this.micButton, this.cameraButton, this.screenButton]) b.hidden = true;
+    if (this.devicesBox) this.devicesBox.hidden = true;
+    this.endButton.textContent = this.t("call.observer.leave");
+    this.root.classList.add("cv-observing");
+    this.notice(this.t("call.observer.notice"));
+  }
+
+  /** An observer's second participant (the agent), in the small tile, with sound. */
+  showSecond(stream: MediaStream, name: string): void {
+    if (this.local.srcObject !== stream) this.local.srcObject = stream;
+    this.local.hidden = false;
+    this.local.muted = false;
+    this.local.setAttribute("aria-label", name);
+    this.local.play().catch(() => {});
   }
 
   showLocal(stream: MediaStream): void {

@@ -64,7 +64,7 @@ export function mountChat(container: HTMLElement, opts: ChatOptions): ChatContro
   injectStyles(container);
   const root = el("section", "cv-chat");
   root.setAttribute("aria-label", t("chat.title"));
-  const status = el("div", "cv-status", t("chat.reconnecting"));
+  const status = el("div", "cv-chat-status", t("chat.reconnecting"));
   status.hidden = true;
   status.setAttribute("role", "status");
   const log = el("div", "cv-chat-log");

@@ -12,8 +12,8 @@ export const CHAT_CSS = `
 .cv-card p { margin: 0 0 8px; }
 .cv-card button { margin-right: 8px; }
 .cv-typing { min-height: 18px; padding: 0 12px; font-size: 12px; color: #5b6776; }
-.cv-status { padding: 4px 12px; font-size: 12px; color: #a15c00; background: #fff4e0; }
-.cv-status[hidden] { display: none; }
+.cv-chat-status { padding: 4px 12px; font-size: 12px; color: #a15c00; background: #fff4e0; }
+.cv-chat-status[hidden] { display: none; }
 .cv-quick { display: flex; gap: 6px; padding: 6px 12px 0; flex-wrap: wrap; }
 .cv-compose { display: flex; gap: 6px; padding: 8px 12px 12px; border-top: 1px solid #dde3ea; }
 .cv-compose textarea { flex: 1; resize: none; min-height: 38px; max-height: 120px; padding: 8px; border: 1px solid #c9d2dc; border-radius: 10px; font: inherit; }

@@ -59,7 +59,7 @@ const CSS = `
   background: #fff; color: #1c2430; cursor: pointer; }
 .cv-toolbar button[aria-pressed="true"] { background: #0f6fde; color: #fff; border-color: #0f6fde; }
 .cv-toolbar button.cv-control { margin-left: auto; }
-.cv-status { color: #5b6776; padding: 0 6px; }
+.cv-viewer-status { color: #5b6776; padding: 0 6px; }
 .cv-stage { position: relative; flex: 1; overflow: hidden; background: #eef1f5; }
 .cv-frame { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
 .cv-frame iframe { border: 0; background: #fff; display: block; }
@@ -123,7 +123,7 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
   // move its own cursor, so the viewer draws one from the latest mouse position.
   const cursor = el("div", "cv-cursor");
   cursor.hidden = true;
-  const statusLine = el("span", "cv-status");
+  const statusLine = el("span", "cv-viewer-status");
   statusLine.setAttribute("role", "status");
   stage.append(frame, ink, cursor, glass, waiting);
   root.append(toolbar, stage);

@@ -189,10 +189,13 @@ class Dashboard {
     sessionsCard.replaceChildren(h("h3", {}, t("dashboard.sessions")),
       rows.length === 0 ? h("p", { class: "muted" }, t("dashboard.sessions.none")) :
         h("table", { class: "dash-table" },
-          h("thead", {}, h("tr", {}, ...["customer", "agent", "modalities", "since"].map((k) => h("th", { scope: "col" }, t(`dashboard.sessions.${k}`))))),
-          h("tbody", {}, ...rows.map(({ escalation: e, agent_name }) => h("tr", {},
+          h("thead", {}, h("tr", {}, ...["customer", "agent", "modalities", "since", "actions"].map((k) => h("th", { scope: "col" }, t(`dashboard.sessions.${k}`))))),
+          h("tbody", {}, ...rows.map(({ escalation: e, agent_name }) => h("tr", { "data-session": e.session_id },
             h("td", {}, e.context.customer?.name ?? "—"), h("td", {}, agent_name ?? "—"),
-            h("td", {}, e.modalities.join(", ")), h("td", {}, new Date(e.updated_at).toLocaleTimeString(lang)))))));
+            h("td", {}, e.modalities.join(", ")), h("td", {}, new Date(e.updated_at).toLocaleTimeString(lang)),
+            h("td", {}, h("a", { class: "button", target: "_blank", rel: "noopener",
+              href: `/observe/${encodeURIComponent(e.session_id)}?lang=${lang}#token=${encodeURIComponent(this.token)}` },
+            t("dashboard.sessions.observe"))))))));
   }
 
   async loadMetrics(windowKey: string): Promise<Metrics> {
