@@ -12,9 +12,10 @@ from cobrowse.endpoint import cobrowse_socket
 from cobrowse.frames import encode_frame
 from cobrowse.hub import Hub
 from cobrowse.keys import COBROWSE, MASKER
-from cobrowse.masking import Masker
+from cobrowse.masking import Maskers
 from escalation.keys import ESCALATION_EVENTS
 from escalation.states import TERMINAL
+from server.admin.tenant_settings import TENANT_SETTINGS
 from server.keys import CONFIG, STORE
 from store.escalation_models import Escalation, EscalationEvent
 
@@ -47,7 +48,13 @@ def session_end_observer(app: web.Application) -> Callable[..., Awaitable[None]]
 
 
 def setup(app: web.Application) -> None:
-    app[MASKER] = Masker(app[CONFIG].cobrowse_mask_patterns)
+    settings = app[TENANT_SETTINGS]
+
+    async def tenant_patterns(tenant_id: str) -> list[str]:
+        masking = await settings.masking(tenant_id)
+        return masking.patterns if masking else []
+
+    app[MASKER] = Maskers(app[CONFIG].cobrowse_mask_patterns, tenant_patterns)
     app[ESCALATION_EVENTS].subscribe(session_end_observer(app))
     app.cleanup_ctx.append(hub_ctx)
     app.router.add_get("/ws/cobrowse", cobrowse_socket, name="cobrowse_socket")

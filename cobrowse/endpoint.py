@@ -31,6 +31,7 @@ from cobrowse.frames import (
 from cobrowse.hub import Conn
 from cobrowse.keys import COBROWSE, MASKER
 from cobrowse.recording import Recorder
+from server.admin.tenant_settings import TENANT_SETTINGS
 from server.auth.principals import AgentPrincipal, SessionPrincipal
 from server.config import Config
 from server.errors import (
@@ -56,14 +57,20 @@ AGENT_TOOLS: dict[str, Any] = {
 }
 
 
-async def _identify(request: web.Request) -> tuple[str, str, str, str]:
-    """(session id, role, peer id, name) for the ``token`` of the request."""
+async def _identify(request: web.Request) -> tuple[str, str, str, str, str]:
+    """(session id, role, peer id, name, organisation) for the request's ``token``."""
     token = request.query.get("token", "")
     if not token:
         raise Unauthorized("pass the session or agent token as ?token=")
     principal = await request.app[AUTH].from_bearer(token)
     if isinstance(principal, SessionPrincipal):
-        return principal.session_id, principal.role, principal.participant_id, principal.name
+        return (
+            principal.session_id,
+            principal.role,
+            principal.participant_id,
+            principal.name,
+            principal.tenant_id,
+        )
     if not isinstance(principal, AgentPrincipal):
         raise Unauthorized("connect with a session token or an agent access token")
     session_id = request.query.get("session_id", "")
@@ -73,9 +80,9 @@ async def _identify(request: web.Request) -> tuple[str, str, str, str]:
     if principal.tenant_id != session.tenant_id:
         raise Forbidden("session of another organisation")
     if principal.agent_id in session.agent_ids:
-        return session.id, "agent", principal.agent_id, principal.name
+        return session.id, "agent", principal.agent_id, principal.name, session.tenant_id
     if principal.is_supervisor:
-        return session.id, "observer", principal.agent_id, principal.name
+        return session.id, "observer", principal.agent_id, principal.name, session.tenant_id
     raise Forbidden("you are not assigned to this session")
 
 
@@ -89,8 +96,9 @@ def error_frame(exc: CoviewError, seq: int | None = None) -> bytes:
 class Socket:
     """One connection's protocol: what its role may send, and what happens then."""
 
-    def __init__(self, request: web.Request, conn: Conn) -> None:
+    def __init__(self, request: web.Request, conn: Conn, tenant_id: str) -> None:
         self.app = request.app
+        self.tenant_id = tenant_id
         self.config: Config = request.app[CONFIG]
         self.conn = conn
         self.hub = request.app[COBROWSE]
@@ -150,7 +158,11 @@ class Socket:
             "recording": control.recording,
         }
         if conn.is_customer:
-            hello["mask_selectors"] = list(self.config.cobrowse_mask_selectors)
+            tenant = await self.app[TENANT_SETTINGS].masking(self.tenant_id)
+            hello["mask_selectors"] = [
+                *self.config.cobrowse_mask_selectors,
+                *(tenant.selectors if tenant else ()),
+            ]
             if control.recording:
                 conn.recorder = Recorder(self.config.data_dir, conn.session_id)
         await conn.send(encode_frame(hello))
@@ -231,7 +243,7 @@ class Socket:
         if len(payload) > limit:
             raise PayloadTooLarge(f"batch of {len(payload)} bytes is over the {limit}-byte limit")
         try:
-            masked = self.app[MASKER].mask_batch(payload)
+            masked = (await self.app[MASKER].for_tenant(self.tenant_id)).mask_batch(payload)
         except ValueError as exc:
             raise BadRequest("the batch is not a JSON array of events") from exc
         if masked[:1] != b"[":
@@ -345,7 +357,7 @@ class Socket:
 
 
 async def cobrowse_socket(request: web.Request) -> web.StreamResponse:
-    session_id, role, peer_id, name = await _identify(request)
+    session_id, role, peer_id, name, tenant_id = await _identify(request)
     config = request.app[CONFIG]
     # Room above the snapshot limit so an oversize frame gets an error frame, not a close.
     ws = web.WebSocketResponse(
@@ -354,7 +366,7 @@ async def cobrowse_socket(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     hub = request.app[COBROWSE]
     conn = Conn(ws, session_id, role, peer_id, name, ready=(role == "customer"))
-    socket = Socket(request, conn)
+    socket = Socket(request, conn, tenant_id)
     await hub.join(conn)
     try:
         await socket.hello()

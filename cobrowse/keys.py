@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from cobrowse.hub import Hub
-from cobrowse.masking import Masker
+from cobrowse.masking import Maskers
 
 COBROWSE = web.AppKey("cobrowse", Hub)
-MASKER = web.AppKey("cobrowse_masker", Masker)
+MASKER = web.AppKey("cobrowse_maskers", Maskers)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 # 13-19 digits, single spaces or dashes allowed between them.
@@ -130,3 +130,25 @@ class Masker:
             return raw
         masked = self.mask_value(json.loads(raw))
         return json.dumps(masked, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class Maskers:
+    """The masker for an organisation: card numbers, the node's ``COVIEW_COBROWSE_
+    MASK_PATTERNS`` and the organisation's own patterns (set in /admin). One masker is
+    built per distinct pattern set and kept, so the relay only looks it up."""
+
+    def __init__(
+        self,
+        node_patterns: Iterable[str],
+        tenant_patterns: Callable[[str], Awaitable[Sequence[str]]],
+    ) -> None:
+        self._node = tuple(node_patterns)
+        self._tenant_patterns = tenant_patterns
+        self._built: dict[tuple[str, ...], Masker] = {}
+
+    async def for_tenant(self, tenant_id: str) -> Masker:
+        patterns = (*self._node, *await self._tenant_patterns(tenant_id))
+        masker = self._built.get(patterns)
+        if masker is None:
+            masker = self._built[patterns] = Masker(patterns)
+        return masker

@@ -23,6 +23,7 @@ from escalation.schemas import (
     WrapUpBody,
 )
 from server.admin import routes as admin
+from server.admin import tenant_settings
 from server.admin.schemas import AgentIn, AgentUpdate, SiteIn, SiteUpdate
 from server.auth import routes as auth
 from server.validation import ApiModel
@@ -359,6 +360,45 @@ def describe_admin() -> None:
         query=admin.AuditQuery,
         response=AuditList,
     )
+    describe(
+        tenant_settings.get_masking,
+        summary="CSS selectors the widget masks and patterns the server masks",
+        tag="admin",
+        auth=("admin",),
+        response=tenant_settings.MaskingSettings,
+    )
+    describe(
+        tenant_settings.put_masking,
+        summary="Set the organisation's masking selectors and patterns",
+        tag="admin",
+        auth=("admin",),
+        body=tenant_settings.MaskingSettings,
+        response=tenant_settings.MaskingSettings,
+        errors=(422,),
+    )
+    describe(
+        tenant_settings.get_turn,
+        summary="The organisation's STUN/TURN servers (the secret is never shown)",
+        tag="admin",
+        auth=("admin",),
+        response=TurnView,
+    )
+    describe(
+        tenant_settings.put_turn,
+        summary="Set the organisation's STUN/TURN servers and coturn shared secret",
+        tag="admin",
+        auth=("admin",),
+        body=tenant_settings.TurnUpdate,
+        response=TurnView,
+        errors=(422,),
+    )
+
+
+class TurnView(BaseModel):
+    stun_urls: list[str]
+    turn_urls: list[str]
+    ttl_s: int
+    secret_set: bool
 
 
 class RecordingsQuery(ApiModel):

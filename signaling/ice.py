@@ -12,6 +12,7 @@ import hmac
 import time
 from typing import Any
 
+from server.admin.tenant_settings import TurnSettings
 from server.config import Config
 
 
@@ -24,13 +25,19 @@ def turn_credentials(
     return username, base64.b64encode(digest).decode()
 
 
-def ice_servers(config: Config, user: str) -> list[dict[str, Any]]:
+def ice_servers(
+    config: Config, user: str, tenant: TurnSettings | None = None
+) -> list[dict[str, Any]]:
+    """The node's STUN/TURN servers, or the organisation's when it set its own (/admin)."""
+    if tenant is not None:
+        stun, turn, secret, ttl_s = tenant.stun_urls, tenant.turn_urls, tenant.secret, tenant.ttl_s
+    else:
+        stun, turn = list(config.stun_urls), list(config.turn_urls)
+        secret, ttl_s = config.turn_secret, config.turn_ttl_s
     servers: list[dict[str, Any]] = []
-    if config.stun_urls:
-        servers.append({"urls": list(config.stun_urls)})
-    if config.turn_urls and config.turn_secret:
-        username, credential = turn_credentials(config.turn_secret, user, config.turn_ttl_s)
-        servers.append(
-            {"urls": list(config.turn_urls), "username": username, "credential": credential}
-        )
+    if stun:
+        servers.append({"urls": list(stun)})
+    if turn and secret:
+        username, credential = turn_credentials(secret, user, ttl_s)
+        servers.append({"urls": list(turn), "username": username, "credential": credential})
     return servers

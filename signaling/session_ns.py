@@ -12,6 +12,7 @@ from aiohttp import web
 
 from media.library import MediaLibrary
 from media.manager import MediaManager
+from server.admin.tenant_settings import TENANT_SETTINGS
 from server.auth.principals import AgentPrincipal, Principal, SessionPrincipal
 from server.errors import Conflict, Forbidden, NotFound, Unauthorized
 from server.keys import CONFIG, SESSION_EVENTS, STORE
@@ -138,7 +139,9 @@ class SessionNamespace(MediaEvents):
             "self": peer.public(),
             "peers": peers,
             "polite": is_polite(peer.role),
-            "ice_servers": ice_servers(self.app[CONFIG], peer.id),
+            "ice_servers": ice_servers(
+                self.app[CONFIG], peer.id, await self.app[TENANT_SETTINGS].turn(session.tenant_id)
+            ),
         }
 
     async def _participant(self, sid: str) -> tuple[str, Peer]:

@@ -79,11 +79,15 @@ async def test_a_non_admin_is_turned_away(server: RunningServer, browser: Any) -
         await context.close()
 
 
-async def sign_in_as_admin(page: Any, server: RunningServer) -> None:
-    await page.goto(f"{server.url}/admin?lang=en")
+SIGN_IN = {"en": ("Password", "Sign in"), "pt": ("Senha", "Entrar")}
+
+
+async def sign_in_as_admin(page: Any, server: RunningServer, lang: str = "en") -> None:
+    password, submit = SIGN_IN[lang]
+    await page.goto(f"{server.url}/admin?lang={lang}")
     await page.get_by_label("E-mail").fill(server.config.admin_email)
-    await page.get_by_label("Password").fill(server.config.admin_password)
-    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_label(password).fill(server.config.admin_password)
+    await page.get_by_role("button", name=submit).click()
     await page.get_by_role("tab", name="Sites").wait_for()
 
 
@@ -154,5 +158,46 @@ async def test_admin_adds_a_webhook_and_sees_its_delivery_log(
         await card.get_by_role("button", name="Send a test event").click()
         await card.locator(".delivery-log tr").first.wait_for()
         await page.screenshot(path=str(ARTIFACTS / "admin-webhooks-desktop.png"), full_page=True)
+    finally:
+        await context.close()
+
+
+async def test_admin_sets_masking_and_turn_with_field_errors(
+    server: RunningServer, browser: Any
+) -> None:
+    context = await browser.new_context(locale="pt", viewport={"width": 1366, "height": 900})
+    try:
+        page = await context.new_page()
+        await sign_in_as_admin(page, server, lang="pt")
+        await page.get_by_role("tab", name="Mascaramento").click()
+        patterns = page.get_by_label("Padrões (mascarados no servidor)")
+        await patterns.fill("\\d{3}\\.\\d{3}\\.\\d{3}-\\d{2}\n(a+)+")
+        await page.get_by_label("Seletores CSS (mascarados no navegador)").fill(".cpf\n#saldo")
+        await page.get_by_role("button", name="Salvar").click()
+        error = page.locator('[data-error-for="patterns"]')
+        await error.filter(has_text="(a+)+").wait_for()
+        assert await server.app[STORE].get_setting("demo", "masking") is None
+        await patterns.fill("\\d{3}\\.\\d{3}\\.\\d{3}-\\d{2}")
+        await page.get_by_role("button", name="Salvar").click()
+        await page.get_by_text("Salvo.").wait_for()
+        saved = await server.app[STORE].get_setting("demo", "masking")
+        assert saved == {
+            "selectors": [".cpf", "#saldo"],
+            "patterns": [r"\d{3}\.\d{3}\.\d{3}-\d{2}"],
+        }
+        await page.screenshot(path=str(ARTIFACTS / "admin-masking-desktop.png"), full_page=True)
+
+        await page.get_by_role("tab", name="TURN").click()
+        turn_urls = page.get_by_role("textbox", name="TURN", exact=True)
+        await turn_urls.fill("http://not-turn")
+        await page.get_by_role("button", name="Salvar").click()
+        await page.locator('[data-error-for="turn_urls"]').filter(has_text="turn").wait_for()
+        await turn_urls.fill("turn:turn.loja.example:3478")
+        await page.get_by_label("Segredo compartilhado (static-auth-secret)").fill("x" * 24)
+        await page.get_by_role("button", name="Salvar").click()
+        await page.get_by_text("Salvo.").wait_for()
+        turn = await server.app[STORE].get_setting("demo", "turn")
+        assert turn is not None and turn["turn_urls"] == ["turn:turn.loja.example:3478"]
+        await page.screenshot(path=str(ARTIFACTS / "admin-turn-desktop.png"), full_page=True)
     finally:
         await context.close()

@@ -1,5 +1,13 @@
-"""Admin API: sites, agents, and the audit log (admins only)."""
+"""Admin API: sites, agents, masking and TURN settings, and the audit log (admins only)."""
 
-from server.admin.routes import setup
+from aiohttp import web
+
+from server.admin import routes, tenant_settings
+
+
+def setup(app: web.Application) -> None:
+    routes.setup(app)
+    tenant_settings.setup(app)
+
 
 __all__ = ["setup"]

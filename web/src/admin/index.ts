@@ -3,7 +3,7 @@
 import { api, ApiError } from "../shared/api";
 import { currentSession, signIn, signOut, type AgentSession } from "../shared/agent-session";
 import { field, form, h, input, lang, list, t } from "./ui";
-import { botTab, hoursTab, rulesTab, webhooksTab } from "./settings-tabs";
+import { botTab, hoursTab, maskingTab, rulesTab, turnTab, webhooksTab } from "./settings-tabs";
 
 interface Site { id: string; name: string; site_key: string; allowed_origins: string[] }
 interface Agent {
@@ -128,6 +128,8 @@ export const TABS: Record<string, (session: AgentSession, panel: HTMLElement) =>
   rules: rulesTab,
   webhooks: webhooksTab,
   bot: botTab,
+  masking: maskingTab,
+  turn: turnTab,
   audit: auditTab,
 };
 

@@ -200,3 +200,51 @@ export async function botTab(session: AgentSession, panel: HTMLElement): Promise
       rotate.checked = false;
     })));
 }
+
+interface Masking { selectors: string[]; patterns: string[] }
+
+/** Masking: CSS selectors the widget masks and patterns the server masks. */
+export async function maskingTab(session: AgentSession, panel: HTMLElement): Promise<void> {
+  const token = session.access_token;
+  const current = await api<Masking>("/api/admin/settings/masking", { token });
+  const selectors = h("textarea", { rows: "5", placeholder: ".loyalty-number" });
+  selectors.value = current.selectors.join("\n");
+  const patterns = h("textarea", { rows: "5", placeholder: "\\b\\d{8}[A-Z]\\b" });
+  patterns.value = current.patterns.join("\n");
+  panel.replaceChildren(h("section", { class: "admin-card", "aria-label": t("admin.tab.masking") },
+    h("p", { class: "muted" }, t("admin.masking.help")),
+    form([field(t("admin.masking.selectors"), "selectors", selectors), field(t("admin.masking.patterns"), "patterns", patterns)],
+      async () => {
+        await api("/api/admin/settings/masking", { method: "PUT", token, body: {
+          selectors: list(selectors.value, /\n/), patterns: list(patterns.value, /\n/) } });
+      })));
+}
+
+interface Turn { stun_urls: string[]; turn_urls: string[]; ttl_s: number; secret_set: boolean }
+
+/** TURN: this organisation's STUN/TURN servers and coturn shared secret. */
+export async function turnTab(session: AgentSession, panel: HTMLElement): Promise<void> {
+  const token = session.access_token;
+  const current = await api<Turn>("/api/admin/settings/turn", { token });
+  const stun = h("textarea", { rows: "2", placeholder: "stun:turn.example.com:3478" });
+  stun.value = current.stun_urls.join("\n");
+  const turn = h("textarea", { rows: "3", placeholder: "turn:turn.example.com:3478?transport=udp" });
+  turn.value = current.turn_urls.join("\n");
+  const secret = input("", "password");
+  secret.placeholder = current.secret_set ? t("admin.turn.secret_kept") : "";
+  secret.autocomplete = "new-password";
+  const ttl = input(String(current.ttl_s), "number");
+  const clear = checkbox(false);
+  panel.replaceChildren(h("section", { class: "admin-card", "aria-label": t("admin.tab.turn") },
+    h("p", { class: "muted" }, t("admin.turn.help")),
+    form([field("STUN", "stun_urls", stun), field("TURN", "turn_urls", turn),
+      field(t("admin.turn.secret"), "secret", secret), field(t("admin.turn.ttl"), "ttl_s", ttl),
+      field(t("admin.turn.clear"), "clear_secret", clear)], async () => {
+      const saved = await api<Turn>("/api/admin/settings/turn", { method: "PUT", token, body: {
+        stun_urls: list(stun.value, /\n/), turn_urls: list(turn.value, /\n/),
+        secret: secret.value || null, ttl_s: Number(ttl.value), clear_secret: clear.checked } });
+      secret.value = "";
+      secret.placeholder = saved.secret_set ? t("admin.turn.secret_kept") : "";
+      clear.checked = false;
+    })));
+}
