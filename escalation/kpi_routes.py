@@ -69,6 +69,7 @@ class CsatSummary(BaseModel):
 
 class UpgradeSummary(BaseModel):
     count: int
+    rate: float | None
     by_trigger: dict[str, int]
     rate_by_trigger: dict[str, float | None]
 

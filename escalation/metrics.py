@@ -5,8 +5,9 @@ An escalation counts in a window when its first event falls inside it. Definitio
 - answered: offered and ``accepted``; abandoned: ended ``abandoned`` (customer left);
 - speed of answer: first ``queued`` → first ``accepted``; service level: answered
   within N s / offered; handle time: first ``accepted`` → ``completed`` (incl. wrap-up);
-- upgrade rate by trigger: escalations of that trigger with an ``upgraded`` event /
-  escalations of that trigger; accept → media: first ``accepted`` → ``media_connected``.
+- upgrade rate: escalations with an ``upgraded`` event / escalations (and the same per
+  trigger); upgrade counts are ``upgraded`` events, by who asked for them;
+- accept → media: first ``accepted`` → ``media_connected``.
 """
 
 from __future__ import annotations
@@ -147,6 +148,9 @@ def compute(
         "by_modality": {m: by_modality.get(m, 0) for m in MODALITIES},
         "upgrades": {
             "count": sum(upgrade_events.values()),
+            # escalations upgraded at least once (a call that adds video, then
+            # co-browsing, is one upgraded escalation with two upgrade events)
+            "rate": _ratio(sum(upgraded.values()), len(streams)),
             "by_trigger": {t: upgrade_events.get(t, 0) for t in TRIGGERS},
             "rate_by_trigger": {
                 t: _ratio(upgraded.get(t, 0), by_trigger.get(t, 0)) for t in TRIGGERS

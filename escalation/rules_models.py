@@ -112,11 +112,12 @@ def always_open_calendar(timezone: str = "UTC") -> Calendar:
 
 def demo_rules() -> RulesConfig:
     """The demo tenant: open every hour of the week (so ``make run`` works at any time),
-    premium-only help on ``/demo/premium*``, no visual help on the checkout page."""
+    premium-only help on ``/demo/premium*``, and no screen sharing on the checkout page
+    (it would show the card being typed; co-browsing masks it)."""
     return RulesConfig(
         calendar=always_open_calendar("Europe/Madrid"),
         rules=[
             DisplayRule(page="/demo/premium*", tiers=["premium"]),
-            DisplayRule(page="/demo/checkout*", modalities=["chat", "video", "screen"]),
+            DisplayRule(page="/demo/checkout*", modalities=["chat", "video", "cobrowse"]),
         ],
     )

@@ -89,8 +89,8 @@ async def test_portuguese_payment_problem_asks_for_cobrowsing_from_the_widget(
     assert (body["language"], body["intent"]) == ("pt", "payment_problem")
     assert body["reply"].startswith("Sinto muito")
     esc = body["escalation"]
-    # The demo's checkout page offers no co-browsing: the bot keeps what the page offers.
-    assert (esc["state"], esc["modalities"]) == ("queued", ["video", "screen"])
+    # The demo's checkout page offers no screen sharing: the bot keeps what the page offers.
+    assert (esc["state"], esc["modalities"]) == ("queued", ["video", "cobrowse"])
     assert esc["context"]["page"]["url"] == "/demo/checkout"
     elsewhere = await say(http, server, "conv-pt2", "não consigo pagar", headers=SITE)
     assert elsewhere["escalation"]["modalities"] == ["video", "screen", "cobrowse"]

@@ -181,14 +181,14 @@ export class Workspace {
   private mediaArea(): HTMLElement {
     const mods = this.escalation.modalities;
     const area = h("div", { class: "media" });
-    this.callSlot = null;
-    this.viewerSlot = null;
+    // Slots are kept across re-renders (a modality added mid-session re-renders the
+    // workspace): a call or page view already mounted goes on where it was.
     if (mods.includes("video") || mods.includes("screen")) {
-      this.callSlot = h("div", { class: "slot call", "data-slot": "call", "aria-label": t("console.call") }, h("p", { class: "placeholder" }, t("console.call.waiting")));
+      this.callSlot ??= h("div", { class: "slot call", "data-slot": "call", "aria-label": t("console.call") }, h("p", { class: "placeholder" }, t("console.call.waiting")));
       area.append(this.callSlot);
     }
     if (mods.includes("cobrowse")) {
-      this.viewerSlot = h("div", { class: "slot cobrowse", "data-slot": "cobrowse", "aria-label": t("console.cobrowse") }, h("p", { class: "placeholder" }, t("console.cobrowse.waiting")));
+      this.viewerSlot ??= h("div", { class: "slot cobrowse", "data-slot": "cobrowse", "aria-label": t("console.cobrowse") }, h("p", { class: "placeholder" }, t("console.cobrowse.waiting")));
       area.append(this.viewerSlot);
     }
     area.classList.toggle("both", !!(this.callSlot && this.viewerSlot));

@@ -20,7 +20,7 @@ export interface Metrics {
   service_level: number | null; service_level_threshold_s: number; average_handle_time_s: number | null;
   csat: { count: number; average: number | null; distribution: Record<string, number> };
   by_trigger: Record<string, number>; by_modality: Record<string, number>;
-  upgrades: { count: number; by_trigger: Record<string, number>; rate_by_trigger: Record<string, number | null> };
+  upgrades: { count: number; rate: number | null; by_trigger: Record<string, number>; rate_by_trigger: Record<string, number | null> };
   accept_to_media_s: { count: number; average: number | null; p50: number | null; p90: number | null };
 }
 interface AgentRow { id: string; name: string; status: string; skills: string[]; languages: string[]; load: Record<string, number> }
@@ -51,7 +51,7 @@ export function metricsCsv(m: Metrics, from: string, to: string): string {
     ...Object.entries(m.csat.distribution).map(([k, v]) => [`csat_${k}`, v] as [string, number]),
     ...Object.entries(m.by_trigger).map(([k, v]) => [`trigger_${k}`, v] as [string, number]),
     ...Object.entries(m.by_modality).map(([k, v]) => [`modality_${k}`, v] as [string, number]),
-    ["upgrades", m.upgrades.count],
+    ["upgrades", m.upgrades.count], ["upgrade_rate", m.upgrades.rate],
     ...Object.entries(m.upgrades.by_trigger).map(([k, v]) => [`upgrades_${k}`, v] as [string, number]),
     ["accept_to_media_average_s", m.accept_to_media_s.average],
   ];
@@ -202,7 +202,7 @@ class Dashboard {
     const { from, to } = this.range(windowKey);
     const m = await api<Metrics>(`/api/metrics?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, { token: this.token });
     const card = (key: string, value: string) => h("div", { class: "kpi", "data-kpi": key }, h("span", { class: "kpi-value" }, value), h("span", { class: "kpi-label" }, t(`dashboard.kpi.${key}`)));
-    const upgradeRate = m.escalations ? m.upgrades.count / m.escalations : null;
+    const upgradeRate = m.upgrades.rate;
     document.getElementById("kpi-cards")!.replaceChildren(
       card("offered", String(m.offered)), card("answered", String(m.answered)), card("abandoned", String(m.abandoned)),
       card("abandonment_rate", percent(m.abandonment_rate)), card("asa", seconds(m.average_speed_of_answer_s)),

@@ -225,7 +225,11 @@ export class Widget implements CoviewApi {
           this.saved.modalities = [...this.saved.modalities, modality];
           save(this.config.siteKey, this.saved);
         }
-        if (this.saved.escalationId) this.setView("session");
+        if (!this.saved.escalationId) return;
+        // Already in the session (a second upgrade, e.g. co-browsing during a call):
+        // render to start what was added; a mounted call is kept as it is.
+        if (this.view === "session") this.render();
+        else this.setView("session");
       },
       onConversation: (conversation: { state: string; escalation_id?: string | null }) => {
         const saved = this.saved;
