@@ -91,6 +91,37 @@ async def list_sessions(request: web.Request) -> web.Response:
     )
 
 
+class Colleague(BaseModel):
+    id: str
+    name: str
+    status: str
+    skills: list[str]
+    languages: list[str]
+
+
+class Colleagues(RootModel[list[Colleague]]):
+    pass
+
+
+@api(
+    summary="The other agents of my organisation and their state (to transfer to)",
+    tag="agent",
+    auth=("agent",),
+    response=Colleagues,
+)
+async def list_colleagues(request: web.Request) -> web.Response:
+    me = await require_agent(request)
+    fields = ("id", "name", "status", "skills", "languages")
+    return web.json_response(
+        [
+            {k: a[k] for k in fields}
+            for a in await agent_states(request.app, me.tenant_id)
+            if a["id"] != me.agent_id and a["role"] != "admin"
+        ]
+    )
+
+
 def setup(app: web.Application) -> None:
+    app.router.add_get("/api/agents/colleagues", list_colleagues)
     app.router.add_get("/api/supervisor/agents", list_agent_states)
     app.router.add_get("/api/supervisor/sessions", list_sessions)

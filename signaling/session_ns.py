@@ -212,6 +212,24 @@ class SessionNamespace(MediaEvents):
         )
         return {}
 
+    async def on_leave(self, sid: str, data: Any) -> dict[str, Any]:
+        """Leave the call without ending it (an agent who transferred it, an observer):
+        the others get ``peer-left`` with reason ``left`` and no reconnect window opens."""
+        session_id, me = await self._joined(sid)
+        state = await self.get_session(sid)
+        state["ended"] = True
+        await self.save_session(sid, state)
+        if await self.app[STORE].remove_peer(session_id, me.id, sid):
+            await self.emit(
+                "peer-left",
+                {"peer": me.public(), "reason": "left"},
+                room=session_room(session_id),
+                skip_sid=sid,
+            )
+            await self.media_left(session_id, me.id)
+        await self.leave_room(sid, session_room(session_id))
+        return {}
+
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         state = await self.get_session(sid)
         session_id, peer = state.get("session_id"), state.get("peer")
@@ -221,7 +239,8 @@ class SessionNamespace(MediaEvents):
         if await self.app[STORE].remove_peer(session_id, peer.id, sid):
             await self.emit("peer-left", {"peer": peer.public()}, room=session_room(session_id))
             await self.media_left(session_id, peer.id)
-            if not state.get("ended"):
+            # An observer who goes away is not a participant the session waits for.
+            if not state.get("ended") and peer.role != OBSERVER:
                 self.deadlines.arm(session_id, peer.id)
 
     async def _expire(self, session_id: str, peer_id: str) -> None:

@@ -69,10 +69,12 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-async def agent_console(page: Any, server: RunningServer, lang: str) -> None:
+async def agent_console(
+    page: Any, server: RunningServer, lang: str, email: str = "ana@demo.coview"
+) -> None:
     s = STRINGS[lang]
     await page.goto(f"{server.url}/console?lang={lang}")
-    await page.get_by_label(s["email"]).fill("ana@demo.coview")
+    await page.get_by_label(s["email"]).fill(email)
     await page.get_by_label(s["password"]).fill("coview-demo")
     await page.keyboard.press("Enter")
     await page.locator(".feed[data-live='true']").wait_for()

@@ -119,3 +119,36 @@ async def test_peers_joining_at_the_same_moment_each_learn_of_the_other(
         finally:
             await customer.close()
             await agent.close()
+
+
+async def test_an_agent_who_leaves_on_purpose_or_an_observer_ends_nothing(
+    quick_server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    server = quick_server
+    session = await open_session(server, agent_ids=("ag_ana", "ag_bruno"))
+    customer = await SioPeer().connect(server.url, await customer_token(http, server, session))
+    agent = await SioPeer().connect(server.url, await login(http, server))
+    observer = await SioPeer().connect(server.url, await login(http, server, "sofia@demo.coview"))
+    try:
+        await customer.call("join", {"session_id": session.id})
+        await agent.call("join", {"session_id": session.id})
+        await observer.call("join", {"session_id": session.id})
+        assert await agent.call("leave", {}) == {"ok": True}  # transferred the session
+        assert await customer.next("peer-left") == {
+            "peer": {"id": "ag_ana", "role": "agent", "name": "Ana Souza"},
+            "reason": "left",
+        }
+        await observer.close()  # a supervisor closing the tab
+        assert (await customer.next("peer-left"))["peer"]["role"] == "observer"
+        successor = await SioPeer().connect(
+            server.url, await login(http, server, "bruno@demo.coview")
+        )
+        await asyncio.sleep(1.5)  # past the 1 s reconnect window: nothing may end
+        assert customer.pending("end") == 0
+        assert (await successor.call("join", {"session_id": session.id}))["ok"]
+        while (await customer.next("peer-joined"))["peer"]["id"] != "ag_bruno":
+            pass  # earlier joins (the agent, the observer) are queued first
+        await successor.close()
+    finally:
+        await customer.close()
+        await agent.close()

@@ -95,6 +95,8 @@ export interface CallController {
   /** Every state the call went through, in order (for tests and diagnostics). */
   readonly history: readonly CallState[];
   end(reason?: string): void;
+  /** Leave without ending the call for the others (a transfer, an observer). */
+  leave(): void;
   toggleMic(): void;
   toggleCamera(): void;
   startScreenShare(): Promise<boolean>;
@@ -185,8 +187,13 @@ class Call implements CallController {
       this.view.notice(this.t("call.error.connect", { message: error.data?.message ?? error.message }));
     });
     this.socket.on("peer-joined", ({ peer }: { peer: PeerInfo }) => this.peerJoined(peer));
-    this.socket.on("peer-left", ({ peer }: { peer: PeerInfo }) => {
-      if (peer.role === SERVER_ROLE) {
+    this.socket.on("peer-left", ({ peer, reason }: { peer: PeerInfo; reason?: string }) => {
+      if (reason === "left") { // on purpose (transferred, observer gone): no waiting for them
+        this.remotes.get(peer.id)?.link.close();
+        this.remotes.delete(peer.id);
+        this.away.delete(peer.id);
+        this.setState(this.linkState());
+      } else if (peer.role === SERVER_ROLE) {
         this.remotes.get(peer.id)?.link.close();
         this.remotes.delete(peer.id);
         this.view.showDemo(null);
@@ -483,7 +490,14 @@ class Call implements CallController {
 
   end(reason = "ended"): void {
     if (this.ended) return;
-    if (this.socket.connected && !this.opts.observe) this.socket.emit("end", { reason });
+    if (this.opts.observe) return this.leave(); // an observer's "end" only leaves
+    if (this.socket.connected) this.socket.emit("end", { reason });
+    this.finish("local", true);
+  }
+
+  leave(): void {
+    if (this.ended) return;
+    if (this.socket.connected) this.socket.emit("leave", {});
     this.finish("local", true);
   }
 

@@ -97,6 +97,11 @@ export class ConsoleApi {
     return this.call("GET", "/api/me");
   }
 
+  /** The organisation's other agents, to transfer to. */
+  colleagues(): Promise<{ id: string; name: string; status: string; skills: string[] }[]> {
+    return this.call("GET", "/api/agents/colleagues");
+  }
+
   setPresence(status: string): Promise<unknown> {
     return this.call("PUT", "/api/agents/me/presence", { status });
   }

@@ -2,6 +2,8 @@
 // their own modules; the console imports them when a workspace needs them.
 export interface Mounted {
   unmount(): void | Promise<void>;
+  /** A call: leave it to the others instead of ending it (after a transfer). */
+  leave?(): void;
 }
 
 export interface AgentSlotOptions {

@@ -58,7 +58,12 @@ export class Workspace {
       this.stateEl.dataset.state = escalation.state;
     }
     if (this.done && !this.wrapping) {
-      void this.call?.unmount();
+      // Handed on (transferred back to the queue or to a colleague): leave the call to
+      // the customer and the next agent rather than ending it for everyone.
+      const handedOn = escalation.state === "queued" || escalation.state === "offered" ||
+        (escalation.agent_id !== null && HELD_STATES.has(escalation.state));
+      if (handedOn && this.call?.leave) this.call.leave();
+      else void this.call?.unmount();
       void this.viewer?.unmount();
       this.call = null;
       this.viewer = null;
@@ -247,12 +252,25 @@ export class Workspace {
       h("span", { class: "group-label" }, t("console.upgrade")),
       ...missing.map((m) => h("button", { class: "btn", type: "button", onclick: () => void this.upgrade(m) }, `+ ${t(`console.modality.${m}`)}`)),
     );
-    const skill = h("select", { name: "skill", "aria-label": t("console.transfer.to") }, ...TRANSFER_SKILLS.map((s) => h("option", { value: s }, s)));
+    // A queue (by skill) or, once known, an available colleague: "skill:support" / "agent:ag_x".
+    const skill = h("select", { name: "skill", "aria-label": t("console.transfer.to") },
+      h("optgroup", { label: t("console.transfer.queues") }, ...TRANSFER_SKILLS.map((s) => h("option", { value: `skill:${s}` }, s))));
+    const colleagues = h("optgroup", { label: t("console.transfer.agents") });
+    const listColleagues = () => void this.api.colleagues().then((agents) => {
+      const chosen = skill.value;
+      colleagues.replaceChildren(...agents.filter((a) => a.status === "available")
+        .map((a) => h("option", { value: `agent:${a.id}` }, a.name)));
+      if (colleagues.children.length) skill.append(colleagues);
+      else colleagues.remove();
+      skill.value = [...skill.options].some((o) => o.value === chosen) ? chosen : skill.options[0]?.value ?? "";
+    }).catch(() => undefined);
+    listColleagues();
+    skill.addEventListener("focus", listColleagues); // who is available now
     const note = h("input", { name: "note", type: "text", placeholder: t("console.transfer.note"), "aria-label": t("console.transfer.note"), maxlength: "500" });
     const transfer = h("form", { class: "action-group transfer" }, h("span", { class: "group-label" }, t("console.transfer")), skill, note, h("button", { class: "btn", type: "submit" }, t("console.transfer")));
     transfer.addEventListener("submit", (event) => {
       event.preventDefault();
-      void this.transfer(skill.value, note.value);
+      void this.transfer(skill.value, note.value, skill.selectedOptions[0]?.textContent ?? "");
     });
     const wrap = h("button", { class: "btn primary", type: "button", onclick: () => void this.startWrapUp() }, t("console.wrap"));
     el.replaceChildren(missing.length ? upgrade : "", transfer, wrap);
@@ -305,10 +323,14 @@ export class Workspace {
     }
   }
 
-  private async transfer(skill: string, note: string): Promise<void> {
-    const body: Record<string, unknown> = { to_queue: true, skills: [skill], note: note.trim() || t("console.transfer.default_note", { skill }) };
+  private async transfer(target: string, note: string, label: string): Promise<void> {
+    const [kind, id] = target.split(":", 2);
+    const text = note.trim() || t("console.transfer.default_note", { skill: label || id });
+    const body: Record<string, unknown> = kind === "agent"
+      ? { to_agent_id: id, note: text }
+      : { to_queue: true, skills: [id], note: text };
     if (await this.run("transfer", body, t("console.transfer.done"))) {
-      void this.call?.unmount();
+      // update() has left the call to the customer and the next agent.
       void this.viewer?.unmount();
     }
   }

@@ -18,6 +18,8 @@ export interface SlotOptions {
 export interface CallSlot {
   controller: CallController;
   unmount(): void;
+  /** Leave the call to the others (the agent transferred the session). */
+  leave(): void;
 }
 
 export function mountCall(container: HTMLElement, options: SlotOptions): CallSlot {
@@ -39,6 +41,10 @@ export function mountCall(container: HTMLElement, options: SlotOptions): CallSlo
     unmount: () => {
       stopWatching();
       controller.end("ended");
+    },
+    leave: () => {
+      stopWatching();
+      controller.leave();
     },
   };
 }

@@ -47,6 +47,7 @@ export class Widget implements CoviewApi {
   private chatSlot: HTMLElement | null = null; // kept across renders: the chat must not reset
   private controlActive = false;
   private recordingNoticeShown = false;
+  private transferring = false; // the agent handed the session on: keep the call and the page
   private message = "";
   private pendingConsent: { kind: ConsentKind; name?: string; resolve: (ok: boolean) => void } | null = null;
   private availabilityTimer = 0;
@@ -311,6 +312,19 @@ export class Widget implements CoviewApi {
       return;
     }
     const chatOnly = !!this.saved?.conversationId && this.visualModalities().length === 0;
+    if (WAITING_STATES.has(state) && this.view === "session") {
+      // Transferred mid-session: the customer stays in the call and on the page while
+      // the next agent picks it up (the server keeps the session; see docs/protocol.md).
+      if (!this.transferring) {
+        this.transferring = true;
+        this.render();
+      }
+      return;
+    }
+    if (this.transferring && SESSION_STATES.has(state)) {
+      this.transferring = false;
+      this.render();
+    }
     if (WAITING_STATES.has(state)) {
       this.setView(this.saved?.conversationId ? "chat" : "waiting");
     } else if (SESSION_STATES.has(state)) {
@@ -691,6 +705,9 @@ export class Widget implements CoviewApi {
     }
     if (mods.includes("cobrowse")) {
       nodes.push(h("div", { class: "slot cobrowse", "data-slot": "cobrowse" }, h("span", { class: "live", "aria-hidden": "true" }), t("widget.session.cobrowse")));
+    }
+    if (this.transferring) {
+      nodes.push(h("p", { class: "banner", role: "status" }, t("widget.session.transferring")));
     }
     if (this.recordingNoticeShown) {
       nodes.push(h("p", { class: "banner rec", role: "status" }, h("span", { class: "live", "aria-hidden": "true" }), t("widget.consent.recording.title")));
