@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from escalation import bot_routes, docs_routes, kpi_routes, rules_routes, webhook_routes
+from escalation import (
+    bot_routes,
+    callbacks,
+    docs_routes,
+    kpi_routes,
+    rules_routes,
+    webhook_routes,
+)
 from escalation.keys import ELIGIBILITY, ESCALATION_EVENTS
 from escalation.openapi_catalog import (
     describe_admin,
@@ -23,6 +30,7 @@ def setup(app: web.Application) -> None:
     webhook_routes.setup(app)
     kpi_routes.setup(app)
     bot_routes.setup(app)
+    callbacks.setup(app)
     app.cleanup_ctx.append(webhooks_ctx)
     app[ESCALATION_EVENTS].subscribe(escalation_observer(app))
     describe_foundation()

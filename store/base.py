@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from store.audit import AuditStore
+from store.callbacks import CallbackStore
 from store.chat import ChatStore
 from store.cobrowse import CobrowseStore
 from store.engagement import EngagementStore
@@ -89,6 +90,7 @@ class Store(
     ChatStore,
     AuditStore,
     SettingsStore,
+    CallbackStore,
     EscalationStore,
     EngagementStore,
     WebhookStore,

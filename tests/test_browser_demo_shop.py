@@ -86,7 +86,9 @@ async def test_shop_pages_look_right(
         await page.goto(f"{server.url}/demo/premium")
         await page.get_by_role("heading", name="Aurora Care", exact=True).wait_for()
         await page.wait_for_load_state("networkidle")
-        assert await widget(page).get_by_role("button").count() == 0  # guests: no help here
+        # guests get no video help here, only the callback the rules offer instead
+        await widget(page).get_by_role("button", name="Request a callback").wait_for()
+        assert await widget(page).get_by_role("button", name="Video help").count() == 0
         await shoot(page, f"demo-premium-{size}")
 
 

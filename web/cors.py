@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 WIDGET_PATHS = re.compile(
-    r"^/api/(availability|join|conversations|bot/messages"
+    r"^/api/(availability|join|conversations|bot/messages|callbacks"
     r"|escalations(/[^/]+(/(events|cancel|abandon|csat))?)?)$"
 )
 ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Coview-Site-Key, Last-Event-ID"

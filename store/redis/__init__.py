@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from store.redis.audit import RedisAudit
+from store.redis.callbacks import RedisCallbacks
 from store.redis.chat import RedisChat
 from store.redis.cobrowse import RedisCobrowse
 from store.redis.core import RedisCore
@@ -17,6 +18,7 @@ class RedisStore(
     RedisChat,
     RedisAudit,
     RedisSettings,
+    RedisCallbacks,
     RedisEscalations,
     RedisEngagement,
     RedisWebhooks,

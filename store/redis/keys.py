@@ -41,6 +41,8 @@ Every key starts with the configured prefix (default ``coview:``).
 | escalation-deadlines             | zset   | "{kind}|{escalation id}" by due time (s)     |
 | idempotency:{key}                | hash   | body hash, done, status, response; expires   |
 | setting:{tenant id}:{name}       | string | a settings document (JSON)                   |
+| callback:{id}                    | string | a callback request (JSON)                    |
+| callbacks:{tenant id}:{status}   | zset   | callback ids by creation time, per status    |
 | socketio                         | pubsub | python-socketio's AsyncRedisManager channel  |
 | cobrowse:{sid}:checkpoint        | list   | full snapshot batch, then batches since      |
 | cobrowse:{sid}:checkpoint-at     | string | unix time of that snapshot                   |
@@ -168,6 +170,12 @@ class RedisKeys:
 
     def setting(self, tenant_id: str, name: str) -> str:
         return f"{self.prefix}setting:{tenant_id}:{name}"
+
+    def callback(self, callback_id: str) -> str:
+        return f"{self.prefix}callback:{callback_id}"
+
+    def callbacks(self, tenant_id: str, status: str) -> str:
+        return f"{self.prefix}callbacks:{tenant_id}:{status}"
 
     @property
     def socketio_channel(self) -> str:

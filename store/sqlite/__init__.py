@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from store.sqlite.audit import SqliteAudit
+from store.sqlite.callbacks import SqliteCallbacks
 from store.sqlite.chat import SqliteChat
 from store.sqlite.cobrowse import SqliteCobrowse
 from store.sqlite.core import SqliteCore
@@ -17,6 +18,7 @@ class SqliteStore(
     SqliteChat,
     SqliteAudit,
     SqliteSettings,
+    SqliteCallbacks,
     SqliteEscalations,
     SqliteEngagement,
     SqliteWebhooks,

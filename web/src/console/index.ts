@@ -17,6 +17,10 @@ const root = document.getElementById("console") as HTMLElement;
 const announcer = document.getElementById("announcer") as HTMLElement;
 const api = new ConsoleApi();
 
+interface CallbackRequest {
+  id: string; name: string; phone: string; preferred_time: string | null; note: string | null; reason: string | null;
+}
+
 function announce(text: string): void {
   announcer.textContent = "";
   window.setTimeout(() => (announcer.textContent = text), 30);
@@ -104,6 +108,7 @@ class ConsoleApp {
   private serverLoad: Record<string, number> | null = null;
   private queueTimer = 0;
   private readonly queuedList = h("ul", { class: "queued-list", "aria-label": t("console.queue") });
+  private readonly callbacksList = h("ul", { class: "callbacks", "aria-label": t("console.callbacks") });
 
   constructor(private agent: AgentInfo) {
     this.presenceSelect = h(
@@ -116,6 +121,34 @@ class ConsoleApp {
     this.presenceSelect.value = "offline";
     this.presenceSelect.addEventListener("change", () => void this.setPresence(this.presenceSelect.value));
     this.tablist.addEventListener("keydown", (event) => this.onTabKey(event));
+  }
+
+  /** Callback requests customers left when visual help was not offered to them. */
+  private async loadCallbacks(): Promise<void> {
+    let open: CallbackRequest[];
+    try {
+      open = await api.call<CallbackRequest[]>("GET", "/api/callbacks?status=open");
+    } catch {
+      return;
+    }
+    if (!open.length) {
+      this.callbacksList.replaceChildren(h("li", { class: "muted" }, t("console.callbacks.none")));
+      return;
+    }
+    this.callbacksList.replaceChildren(...open.map((c) => {
+      const done = h("button", { class: "btn", type: "button" }, t("console.callbacks.done"));
+      done.onclick = async () => {
+        done.disabled = true;
+        await api.call("POST", `/api/callbacks/${encodeURIComponent(c.id)}/done`).catch(() => undefined);
+        void this.loadCallbacks();
+      };
+      return h("li", { class: "callback", "aria-label": c.name },
+        h("strong", {}, c.name), " ", h("a", { href: `tel:${c.phone.replace(/[^+0-9]/g, "")}` }, c.phone),
+        c.preferred_time ? h("small", {}, ` · ${c.preferred_time}`) : "",
+        c.reason ? h("small", { class: "muted" }, ` · ${t(`console.callbacks.reason.${c.reason}`)}`) : "",
+        c.note ? h("p", { class: "muted" }, c.note) : "",
+        done);
+    }));
   }
 
   mount(): void {
@@ -138,6 +171,7 @@ class ConsoleApp {
       { class: "side" },
       h("section", { class: "side-box", "aria-labelledby": "offers-title" }, h("h2", { id: "offers-title" }, t("console.offers")), this.offersEmpty, this.offersList),
       h("section", { class: "side-box", "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title" }, t("console.queue")), this.queueBox, this.queuedList),
+      h("section", { class: "side-box", "aria-labelledby": "callbacks-title" }, h("h2", { id: "callbacks-title" }, t("console.callbacks")), this.callbacksList),
       this.phoneBox(),
     );
     const main = h("main", { class: "work", id: "main" }, this.tablist, this.panels, this.empty);
@@ -147,6 +181,8 @@ class ConsoleApp {
     void this.refreshMe();
     this.connect();
     void this.loadQueue();
+    void this.loadCallbacks();
+    window.setInterval(() => void this.loadCallbacks(), 15_000); // customers leave them any time
     this.renderCapacity();
   }
 

@@ -7,6 +7,8 @@ export interface Availability {
   modalities: Modality[];
   estimated_wait_s: number | null;
   reason: string | null;
+  /** What to offer instead when visual help is not available: "callback", ... */
+  alternative?: string | null;
 }
 
 export interface Escalation {
@@ -72,6 +74,11 @@ export class WidgetClient {
 
   create(body: Record<string, unknown>, idempotencyKey: string): Promise<Created> {
     return this.call("POST", "/api/escalations", { body, headers: { "Idempotency-Key": idempotencyKey } });
+  }
+
+  /** A callback request: the alternative when visual help is not offered. */
+  callback(body: Record<string, unknown>): Promise<{ id: string; status: string }> {
+    return this.call("POST", "/api/callbacks", { body });
   }
 
   /** A web chat (the bot answers first); its token is the customer's session token. */

@@ -103,6 +103,11 @@ button:focus-visible, textarea:focus-visible, input:focus-visible { outline: 3px
 .stars label.on { color: #f5a623; }
 .stars input:focus-visible + span { outline: 3px solid #8fbcf3; border-radius: 6px; }
 textarea { width: 100%; min-height: 70px; resize: vertical; font: inherit; padding: 9px 11px; border: 1px solid var(--line); border-radius: 10px; color: var(--ink); background: #fff; }
+form.callback { display: grid; gap: 10px; }
+form.callback p { margin: 0; }
+form.callback input { width: 100%; font: inherit; padding: 9px 11px; border: 1px solid var(--line); border-radius: 10px; color: var(--ink); background: #fff; }
+form.callback textarea { min-height: 56px; }
+.launcher.callback { background: #fff; color: var(--brand, #0f6fde); border: 1px solid currentColor; }
 .field { display: grid; gap: 4px; font-size: 13px; color: var(--muted); }
 .note { font-size: 13px; margin: 0; min-height: 1em; color: var(--bad); }
 .done { text-align: center; display: grid; gap: 8px; justify-items: center; padding: 10px 0; }

@@ -20,7 +20,7 @@ const ENDED_STATES = new Set(["wrap_up", "completed"]);
 type VisualModality = Exclude<Modality, "chat">;
 const OFFERED_MODALITIES: VisualModality[] = ["video", "screen", "cobrowse"];
 
-type View = "closed" | "menu" | "chat" | "waiting" | "session" | "ended" | "thanks" | "message";
+type View = "closed" | "menu" | "chat" | "waiting" | "session" | "ended" | "thanks" | "message" | "callback";
 
 export interface WidgetConfig {
   baseUrl: string;
@@ -392,6 +392,65 @@ export class Widget implements CoviewApi {
     clear(this.config.siteKey);
   }
 
+  private openCallback(): void {
+    this.view = "callback";
+    this.collapsed = false;
+    this.render();
+  }
+
+  /** The alternative when visual help is not offered here and now: leave a number. */
+  private callbackForm(): HTMLElement {
+    const t = this.t;
+    const reason = this.availability?.reason ?? "";
+    const field = (name: string, label: string, attrs: Record<string, string> = {}) => {
+      const id = `cv-cb-${name}`;
+      const input = name === "note" ? h("textarea", { id, name, rows: "2", ...attrs }) : h("input", { id, name, ...attrs });
+      return h("div", { class: "field" }, h("label", { for: id }, label), input);
+    };
+    const error = h("p", { class: "note", role: "alert" });
+    const form = h("form", { class: "callback", novalidate: "" },
+      h("p", { class: "lead" }, t(`widget.callback.reason.${reason}`) === `widget.callback.reason.${reason}` ? t("widget.unavailable") : t(`widget.callback.reason.${reason}`)),
+      h("p", {}, t("widget.callback.lead")),
+      field("name", t("widget.callback.name"), { autocomplete: "name", required: "", value: typeof this.identity.name === "string" ? this.identity.name : "" }),
+      field("phone", t("widget.callback.phone"), { type: "tel", autocomplete: "tel", required: "" }),
+      field("when", t("widget.callback.when"), { placeholder: t("widget.callback.when.hint") }),
+      field("note", t("widget.callback.note")),
+      error,
+      h("div", { class: "row" }, h("button", { class: "primary", type: "submit" }, t("widget.callback.send"))),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.sendCallback(form, error);
+    });
+    return form;
+  }
+
+  private async sendCallback(form: HTMLFormElement, error: HTMLElement): Promise<void> {
+    const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | null)?.value.trim() ?? "";
+    const reasons = ["closed", "holiday", "page_not_eligible", "tier_not_eligible", "language_not_supported", "modality_not_offered", "no_agents"];
+    const reason = this.availability?.reason ?? "";
+    const body: Record<string, unknown> = {
+      name: value("name"), phone: value("phone"), language: this.lang,
+      reason: reasons.includes(reason) ? reason : "other", page_url: location.href.slice(0, 2000),
+    };
+    if (value("when")) body.preferred_time = value("when").slice(0, 80);
+    if (value("note")) body.note = value("note").slice(0, 500);
+    for (const key of ["id", "tier"] as const) {
+      const v = this.identity[key];
+      if (typeof v === "string" && v) body[key === "id" ? "customer_id" : "tier"] = v;
+    }
+    if (!body.name || !/^\+?[0-9][0-9 ()\-.]{5,28}[0-9]$/.test(String(body.phone))) {
+      error.textContent = this.t("widget.callback.invalid");
+      return;
+    }
+    try {
+      await this.client.callback(body);
+      this.showMessage("widget.callback.done");
+    } catch {
+      error.textContent = this.t("widget.error");
+    }
+  }
+
   private showMessage(key: string): void {
     this.message = key;
     this.view = "message";
@@ -528,8 +587,14 @@ export class Widget implements CoviewApi {
         available || this.saved ? h("span", { class: "dot", "aria-hidden": "true" }) : null,
       );
     if (this.view === "closed") {
-      // The launcher shows only where the rules allow, or to come back to a live request.
-      this.frame.replaceChildren(available || this.saved ? launcher() : "");
+      // The launcher shows only where the rules allow, or to come back to a live request;
+      // elsewhere, when the organisation offers it, a callback request instead.
+      const callback = !available && !this.saved && this.availability?.alternative === "callback";
+      this.frame.replaceChildren(
+        available || this.saved ? launcher()
+          : callback ? h("button", { class: "launcher callback", type: "button", "aria-haspopup": "dialog", onclick: () => this.openCallback() }, svg(ICONS.chat), t("widget.callback.button"))
+            : "",
+      );
       return;
     }
     const panel = h("section", { class: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "cv-title" });
@@ -569,6 +634,9 @@ export class Widget implements CoviewApi {
           h("div", { class: "done", role: "status" }, h("div", { class: "check", "aria-hidden": "true" }, "✓"), h("p", { class: "big" }, t("widget.csat.thanks"))),
           h("div", { class: "row" }, h("button", { class: "secondary", type: "button", onclick: () => this.dismiss() }, t("widget.close"))),
         );
+        break;
+      case "callback":
+        body.append(this.callbackForm());
         break;
       case "message":
         body.append(
