@@ -99,7 +99,7 @@ async def create_callback(request: web.Request) -> web.Response:
 )
 async def list_callbacks(request: web.Request) -> web.Response:
     agent = await require_agent(request)
-    query = parse_model(CallbackQuery, dict(request.query))
+    query = parse_model(CallbackQuery, dict(request.query), strict=False)
     found = await request.app[STORE].list_callbacks(agent.tenant_id, query.status, query.limit)
     return web.json_response([c.model_dump(mode="json") for c in found])
 
