@@ -17,6 +17,7 @@ from aiohttp import web
 
 from server.app import create_app
 from server.config import Config
+from server.gc_tuning import freeze_startup_heap
 from server.keys import STORE, TOKENS
 from store.models import Session
 
@@ -30,6 +31,7 @@ async def main(port: int, sessions: int, tokens_path: Path) -> None:
         port=port, data_dir=data_dir, secret=SECRET, password_memory_kib=1024, log_level="WARNING"
     )
     app = create_app(config)
+    app.on_startup.append(freeze_startup_heap)  # as `coview serve` does
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()

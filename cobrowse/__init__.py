@@ -25,7 +25,8 @@ ENDING_EVENTS = frozenset(TERMINAL) | {"wrap_up", "session_ended"}
 
 async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
-    hub = Hub(open_bus(config.store, config.redis_url, config.redis_prefix))
+    bus = open_bus(config.store, config.redis_url, config.redis_prefix)
+    hub = Hub(bus, config.cobrowse_ack_interval_ms / 1000)
     app[COBROWSE] = hub
     await hub.start()
     yield

@@ -7,9 +7,9 @@ other way; ``input`` reaches the customer only while control is granted.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -49,6 +49,9 @@ from store.cobrowse import ControlState
 log = logging.getLogger("coview.cobrowse")
 
 EVENTS_KEYS = frozenset(EventsHeader.model_fields)
+# An events header exactly as the widget (and the docs' example) writes it; anything
+# else, e.g. other key order or spacing, takes the general JSON path.
+PLAIN_EVENTS = re.compile(rb'\{"t":"events","seq":(0|[1-9][0-9]{0,15})(,"full":true)?\}\n')
 AGENT_TOOLS: dict[str, Any] = {
     "pointer": PointerHeader,
     "highlight": NodeHeader,
@@ -103,36 +106,6 @@ class Socket:
         self.conn = conn
         self.hub = request.app[COBROWSE]
         self.store = request.app[STORE]
-        self._ack_seq = -1
-        self._ack_timer: asyncio.TimerHandle | None = None
-        self._ack_tasks: set[asyncio.Task[None]] = set()
-
-    async def ack(self, seq: int, now: bool) -> None:
-        """Acks are cumulative: one per interval carries the latest seq, which saves a
-        frame (and a system call) per batch on the hot path."""
-        self._ack_seq = max(self._ack_seq, seq)
-        interval = self.config.cobrowse_ack_interval_ms / 1000
-        if now or interval <= 0:
-            await self._send_ack()
-        elif self._ack_timer is None:
-            self._ack_timer = asyncio.get_running_loop().call_later(interval, self._ack_later)
-
-    def _ack_later(self) -> None:
-        task = asyncio.create_task(self._send_ack())
-        self._ack_tasks.add(task)
-        task.add_done_callback(self._ack_tasks.discard)
-
-    async def _send_ack(self) -> None:
-        if self._ack_timer is not None:
-            self._ack_timer.cancel()
-            self._ack_timer = None
-        if self._ack_seq >= 0:
-            seq, self._ack_seq = self._ack_seq, -1
-            await self.conn.send(b'{"t":"ack","seq":%d}' % seq)
-
-    def close(self) -> None:
-        if self._ack_timer is not None:
-            self._ack_timer.cancel()
 
     async def gone(self) -> None:
         """An agent who leaves while in control gives it back: control never outlives
@@ -202,6 +175,11 @@ class Socket:
             await conn.send(frame)
 
     async def handle(self, data: bytes) -> None:
+        if self.conn.is_customer and (plain := PLAIN_EVENTS.match(data)) is not None:
+            # The hot path: a batch header as the widget writes it, read without JSON.
+            if not self.conn.paused:
+                await self.events(int(plain[1]), plain[2] is not None, data[plain.end() :])
+            return
         header, payload = parse_frame(data)
         kind = header["t"]
         if self.conn.is_customer:
@@ -212,8 +190,17 @@ class Socket:
     # customer -----------------------------------------------------------------------
     async def from_customer(self, kind: str, header: dict[str, Any], payload: bytes) -> None:
         if kind == "events":
+            seq, full = header.get("seq"), header.get("full", False)
+            # EventsHeader's rules (strict int seq >= 0, strict bool full, nothing else).
+            if (
+                type(seq) is not int
+                or seq < 0
+                or type(full) is not bool
+                or header.keys() - EVENTS_KEYS
+            ):
+                raise BadRequest('"events" needs an integer "seq" (and optional "full")')
             if not self.conn.paused:  # a paused tab's batches were in flight: drop them
-                await self.events(header, payload)
+                await self.events(seq, full, payload)
         elif kind == "resume":
             await self.share()
             self.conn.snapshot_requested = True  # viewers now see this tab's page
@@ -229,12 +216,7 @@ class Socket:
         else:
             raise Forbidden(f'a customer cannot send "{kind}"')
 
-    async def events(self, header: dict[str, Any], payload: bytes) -> None:
-        seq, full = header.get("seq"), header.get("full", False)
-        # EventsHeader's rules (strict int seq >= 0, strict bool full, nothing else),
-        # checked by hand: this runs for every batch.
-        if type(seq) is not int or seq < 0 or type(full) is not bool or header.keys() - EVENTS_KEYS:
-            raise BadRequest('"events" needs an integer "seq" (and optional "full")')
+    async def events(self, seq: int, full: bool, payload: bytes) -> None:
         limit = (
             self.config.cobrowse_max_snapshot_bytes
             if full
@@ -271,7 +253,7 @@ class Socket:
         if conn.recorder is not None:
             conn.recorder.write(masked)
         await self.hub.bus.publish(session_id, TO_VIEWERS, head + masked)
-        await self.ack(seq, now=full)
+        await self.hub.acks.ack(conn, seq, now=full)
 
     async def grant(self, header: dict[str, Any]) -> None:
         state = await self.store.cobrowse_control(self.conn.session_id)
@@ -383,7 +365,6 @@ async def cobrowse_socket(request: web.Request) -> web.StreamResponse:
                 seq = _seq_of(data)
                 await conn.send(error_frame(exc, seq))
     finally:
-        socket.close()
         await hub.leave(conn)
         await socket.gone()
         if conn.recorder is not None:

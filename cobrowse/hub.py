@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from cobrowse.acks import AckFlusher
 from cobrowse.bus import END, PUBLISHER, TO_CUSTOMER, TO_VIEWERS, Bus
 from cobrowse.recording import Recorder
 
@@ -48,8 +48,11 @@ class Conn:
     async def send(self, frame: bytes) -> None:
         if self.ws.closed:
             return
-        with contextlib.suppress(ConnectionError, RuntimeError):
+        # Not contextlib.suppress: this runs for every frame relayed.
+        try:  # noqa: SIM105
             await self.ws.send_bytes(frame)
+        except (ConnectionError, RuntimeError):
+            pass
 
 
 @dataclass
@@ -62,15 +65,18 @@ class Room:
 
 
 class Hub:
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, ack_interval_s: float) -> None:
         self.bus = bus
+        self.acks = AckFlusher(ack_interval_s)
         self.rooms: dict[str, Room] = {}
         self._closing: set[asyncio.Task[bool]] = set()
 
     async def start(self) -> None:
         await self.bus.start(self.deliver)
+        self.acks.start()
 
     async def stop(self) -> None:
+        await self.acks.stop()
         await self.bus.stop()
 
     async def join(self, conn: Conn) -> None:
@@ -81,6 +87,7 @@ class Hub:
         (room.customers if conn.is_customer else room.viewers).add(conn)
 
     async def leave(self, conn: Conn) -> None:
+        self.acks.forget(conn)
         room = self.rooms.get(conn.session_id)
         if room is None:
             return

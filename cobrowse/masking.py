@@ -30,6 +30,11 @@ LONG_RUN = re.compile(r"\d(?:[ -]?\d){" + str(MAX_VISIBLE_DIGITS) + ",}")
 # instead of 10.5 µs on a 1.5 KB batch. The digits are counted afterwards.
 ZERO_DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 DIGIT_RUN_BYTES = re.compile(rb"0[0 -]{5,}0")
+# rrweb stamps every event with a 13-digit ``"timestamp":`` number, the long digit runs
+# of a typical batch. Hiding them in the (translated) scan copy, same length, in C,
+# leaves the Python loop below nothing to look at: 6.9 -> ~3 µs a batch.
+TIMESTAMP_RUN = b'"timestamp":0000000000000'
+TIMESTAMP_HIDDEN = b'"timestamp":' + b"x" * 13
 INPUT_SOURCE = re.compile(rb'"source"\s*:\s*5\b')
 INCREMENTAL = 3
 
@@ -79,7 +84,8 @@ class Masker:
             return True
         has_inputs: bool | None = None
         # One pass over runs of 7+ digits; most are timestamps, outside any string.
-        for match in DIGIT_RUN_BYTES.finditer(raw.translate(ZERO_DIGITS)):
+        scan = raw.translate(ZERO_DIGITS).replace(TIMESTAMP_RUN, TIMESTAMP_HIDDEN)
+        for match in DIGIT_RUN_BYTES.finditer(scan):
             start, end = match.span()
             run = raw[start:end]
             if raw[start - 2 : start] == b'":' and raw[start - 3 : start - 2] != b"\\":

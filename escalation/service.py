@@ -566,12 +566,7 @@ class EscalationService:
                 clear_deadlines=ALL_DEADLINES,
             )
 
-        esc = await self.mutate(escalation_id, actor_of(principal), decide)
-        assert esc is not None
-        await self._end_session(esc)
-        for agent_id in freed:
-            await self.pull(agent_id)
-        return esc
+        return await self._finish(escalation_id, principal, decide, freed)
 
     async def cancel(
         self, principal: Principal, escalation_id: str, reason: str | None
@@ -731,12 +726,7 @@ class EscalationService:
                 clear_deadlines=ALL_DEADLINES,
             )
 
-        esc = await self.mutate(escalation_id, actor_of(principal), decide)
-        assert esc is not None
-        await self._end_session(esc)
-        for agent_id in freed:
-            await self.pull(agent_id)
-        return esc
+        return await self._finish(escalation_id, principal, decide, freed)
 
     # session facts ------------------------------------------------------------------
     async def record_fact(
@@ -841,6 +831,21 @@ class EscalationService:
             agents.append(add)
         if agents != session.agent_ids:
             await self.store.update_session(session.model_copy(update={"agent_ids": agents}))
+
+    async def _finish(
+        self,
+        escalation_id: str,
+        principal: Principal,
+        decide: Decide,
+        freed: list[str],
+    ) -> Escalation:
+        """Apply an ending change, close its session and let the freed agents take more."""
+        esc = await self.mutate(escalation_id, actor_of(principal), decide)
+        assert esc is not None
+        await self._end_session(esc)
+        for agent_id in freed:
+            await self.pull(agent_id)
+        return esc
 
     async def _end_session(self, esc: Escalation) -> None:
         if esc.state not in TERMINAL:

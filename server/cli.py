@@ -10,6 +10,7 @@ from aiohttp import web
 
 from server.app import create_app
 from server.config import Config, config_from_env
+from server.gc_tuning import freeze_startup_heap
 from server.logsetup import AccessLogger, configure_logging
 from server.seed import credentials_banner
 
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
             print(credentials_banner(config), flush=True)
 
     app.on_startup.append(announce)
+    app.on_startup.append(freeze_startup_heap)  # last: after every start-up hook
     logging.getLogger("coview").info(
         "starting on %s:%s (%s store)", config.host, config.port, config.store
     )

@@ -33,6 +33,13 @@ def test_timestamps_that_pass_luhn_do_not_trigger_a_decode() -> None:
     assert Masker().mask_batch(raw) is raw
 
 
+def test_a_card_after_timestamp_like_text_is_still_masked() -> None:
+    """Timestamps are hidden from the scan by their key; the same words inside a
+    string (quotes escaped) hide nothing."""
+    raw = batch({"type": 3, "timestamp": 1, "data": {"text": '"timestamp":4539148803436467'}})
+    assert b"4539" not in Masker().mask_batch(raw)
+
+
 @pytest.mark.parametrize("card", [CARD, "4539148803436467", "4539-1488-0343-6467"])
 def test_card_numbers_in_text_and_input_values_are_masked(card: str) -> None:
     raw = batch(

@@ -76,6 +76,22 @@ async def test_customer_batches_reach_the_agent_and_are_acked_cumulatively(cb: S
     assert json.loads(payload) == [text_event("hello")]
 
 
+async def test_any_valid_events_header_relays_like_the_widgets_own(cb: Setup) -> None:
+    """The widget's exact header takes a JSON-free path; other spellings of the same
+    header (key order, spacing, ``"full": false``) take the general one, same result."""
+    customer, agent = await cb.customer(), await cb.agent()
+    await customer.ws.send_bytes(
+        b'{"seq": 1, "t": "events"}\n' + json.dumps([text_event("a")]).encode()
+    )
+    await customer.ws.send_bytes(
+        b'{"t":"events","seq":2,"full":false}\n' + json.dumps([text_event(CARD)]).encode()
+    )
+    await customer.send_events(3, [text_event("c")])
+    relayed = [await agent.next("events") for _ in range(3)]
+    assert [h for h, _ in relayed] == [{"t": "events", "seq": n} for n in (1, 2, 3)]
+    assert b"4539" not in relayed[1][1] and json.loads(relayed[2][1]) == [text_event("c")]
+
+
 async def test_card_number_is_masked_before_relay_and_in_the_checkpoint(cb: Setup) -> None:
     customer, agent = await cb.customer(), await cb.agent()
     await customer.send_events(1, SNAPSHOT, full=True)
