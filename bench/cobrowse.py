@@ -7,8 +7,9 @@ generator (bench/baselines/loadgen.mjs) in its own process, loopback only.
 For each run (servers alternate: coview, node, coview, ...): latency p50/p99 and
 delivered batches/s with 1, 50 and 200 sessions at 20 batches/s per session, then the
 maximum sustainable total rate at 200 sessions (delivery >= 95 % of offered and
-p99 <= 100 ms), found by stepping the offered rate up. Reports the median over runs,
-the servers' and the load generator's CPU, and writes bench/results/cobrowse.json.
+p99 <= 100 ms), found by stepping the offered rate up, then bisecting the last gap.
+Reports the median over runs, the servers' and the load generator's CPU, and writes
+bench/results/cobrowse.json.
 Server-side masking is on (it always is); recording is off.
 """
 
@@ -16,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,10 +27,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.common import cpu_seconds, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 BASELINES = ROOT / "bench" / "baselines"
 RESULTS = ROOT / "bench" / "results"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 SESSIONS = (1, 50, 200)
 PER_SESSION_RATE = 20
 RATE_STEPS: tuple[int, ...] = (
@@ -50,18 +50,7 @@ RATE_STEPS: tuple[int, ...] = (
     40_000,
     48_000,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+BISECTIONS = 3  # after the first failing step: resolution of 1/8 of its gap
 
 
 @contextmanager
@@ -119,12 +108,24 @@ def one_run(kind: str, tokens: Path, seconds: float, steps: tuple[int, ...]) -> 
             run["fixed"][sessions] = load(
                 kind, url, tokens, sessions, sessions * PER_SESSION_RATE, seconds, pid
             )
+        passed, failed = 0, 0
         for rate in steps:
             result = load(kind, url, tokens, max(SESSIONS), rate, seconds, pid)
             run["steps"].append(result)
             if not sustainable(result):
+                failed = rate
                 break
-            run["max_rate"] = result["delivered_per_s"]
+            passed, run["max_rate"] = rate, result["delivered_per_s"]
+        # The steps are coarse (8,000 -> 12,000): bisect between the last rate that held
+        # and the first that did not, so the ratio is not an artefact of the step list.
+        for _ in range(BISECTIONS if failed else 0):
+            rate = (passed + failed) // 2
+            result = load(kind, url, tokens, max(SESSIONS), rate, seconds, pid)
+            run["steps"].append(result)
+            if sustainable(result):
+                passed, run["max_rate"] = rate, max(run["max_rate"], result["delivered_per_s"])
+            else:
+                failed = rate
     return run
 
 

@@ -23,13 +23,11 @@ import multiprocessing
 import os
 import resource
 import secrets
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -38,7 +36,7 @@ from typing import Any
 import aiohttp
 import socketio
 
-from bench.common import cpu_seconds
+from bench.common import coview_process, cpu_seconds, free_port
 from server.auth.passwords import Passwords
 from server.config import Config
 from store import open_store
@@ -48,13 +46,6 @@ RESULTS = Path(__file__).parent / "results"
 API_KEY = "cvk_demo_integration_key_change_me"
 PASSWORD = "bench-password"
 SECRET = "bench-secret-" + "x" * 40
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextlib.contextmanager
@@ -76,38 +67,16 @@ def redis_server() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-@contextlib.asynccontextmanager
-async def coview_process(config: Config) -> AsyncIterator[tuple[str, int]]:
-    env = {
-        **os.environ,
+def server_env(config: Config) -> dict[str, str]:
+    return {
         "COVIEW_STORE": config.store,
         "COVIEW_REDIS_URL": config.redis_url,
         "COVIEW_REDIS_PREFIX": config.redis_prefix,
         "COVIEW_DATA_DIR": str(config.data_dir),
-        "COVIEW_PORT": str(config.port),
         "COVIEW_SECRET": SECRET,
-        "COVIEW_LOG_LEVEL": "WARNING",
         "COVIEW_LOGIN_RATE": "100000/minute",
         "COVIEW_PASSWORD_MEMORY_KIB": "1024",
     }
-    profile = os.environ.get("BENCH_PROFILE")  # a path: cProfile the server into it
-    wrap = ["-m", "cProfile", "-o", f"{profile}.{config.store}"] if profile else []
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, *wrap, "-m", "server.cli", "serve", env=env, stdout=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{config.port}"
-    try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(200):
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(url + "/readyz") as r:
-                        if r.status == 200:
-                            break
-                await asyncio.sleep(0.1)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        await asyncio.wait_for(proc.wait(), 15)
 
 
 async def add_agents(config: Config, count: int) -> list[str]:
@@ -374,7 +343,7 @@ async def run_store(store: str, redis_url: str | None, args: argparse.Namespace)
         data_dir=data_dir,
         secret=SECRET,
     )
-    async with coview_process(config) as (url, server_pid):
+    async with coview_process(config.port, server_env(config)) as (url, server_pid):
         emails = await add_agents(config, args.agents)
         agents = AgentProcesses(url, emails, args.hold, args.agent_procs)
         try:

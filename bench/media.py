@@ -30,35 +30,51 @@ from typing import Any
 import aiohttp
 import av
 
-from bench.common import cpu_seconds, percentile, write_result
+from bench.common import coview_process, cpu_seconds, free_port, percentile, write_result
 
 
 # -- 1. call set-up ---------------------------------------------------------------
 async def call_setup(calls: int) -> dict[str, Any]:
+    """``coview serve`` in its own process (as deployed, not sharing a loop with the
+    browser driver); each call is an agent's ad-hoc session (POST /api/sessions), the
+    customer's token from its invite (POST /api/join), wrapped up after the call."""
     from playwright.async_api import async_playwright
 
-    from tests.api import customer_token, login, open_session
     from tests.conftest import CHROMIUM, CHROMIUM_ARGS
-    from tests.harness import make_config, running_server
 
     samples: list[float] = []
+    steps: dict[str, list[float]] = {}  # "role step" -> ms after both joined, per call
+    per_call: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        config = make_config(Path(tmp), log_level="WARNING")
+        env = {
+            "COVIEW_DATA_DIR": tmp,
+            "COVIEW_PASSWORD_MEMORY_KIB": "1024",
+            "COVIEW_JOIN_RATE": "1000/minute",
+        }
         async with (
-            running_server(config) as server,
-            aiohttp.ClientSession() as http,
+            coview_process(free_port(), env) as (url, _),
+            aiohttp.ClientSession(url) as http,
             async_playwright() as pw,
         ):
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            agent_token = await login(http, server)
+            login = {"email": "ana@demo.coview", "password": "coview-demo"}
+            async with http.post("/api/auth/login", json=login) as r:
+                agent_token = (await r.json())["access_token"]
+            agent = {"Authorization": f"Bearer {agent_token}"}
             for _ in range(calls):
-                session = await open_session(server)
-                token = await customer_token(http, server, session)
+                body = {"modalities": ["video"], "context": {}}
+                async with http.post("/api/sessions", json=body, headers=agent) as r:
+                    created = await r.json()
+                    assert r.status == 201, created
+                esc = created["escalation"]
+                code = {"short_code": created["invite"]["short_code"]}
+                async with http.post("/api/join", json=code) as r:
+                    token = (await r.json())["token"]
                 contexts = [await browser.new_context() for _ in range(2)]
                 pages = [await c.new_page() for c in contexts]
                 urls = [
-                    f"{server.url}/call/{session.id}#token={token}",
-                    f"{server.url}/call/{session.id}#token={agent_token}",
+                    f"{url}/call/{esc['session_id']}#token={token}",
+                    f"{url}/call/{esc['session_id']}#token={agent_token}",
                 ]
                 await asyncio.gather(*(p.goto(u) for p, u in zip(pages, urls, strict=True)))
                 marks = []
@@ -71,8 +87,19 @@ async def call_setup(calls: int) -> dict[str, Any]:
                 both_joined = max(m["joined"] for m in marks)
                 both_frames = max(m["firstRemoteFrame"] for m in marks)
                 samples.append(both_frames - both_joined)
+                call_steps = {}
+                for role, m in zip(("customer", "agent"), marks, strict=True):
+                    for step, at in {"joined": m["joined"], **m.get("link", {})}.items():
+                        steps.setdefault(f"{role} {step}", []).append(at - both_joined)
+                        call_steps[f"{role} {step}"] = at - both_joined
+                per_call.append(dict(sorted(call_steps.items(), key=lambda kv: kv[1])))
                 for context in contexts:
                     await context.close()
+                for action in ("wrap_up", "complete"):
+                    async with http.post(
+                        f"/api/escalations/{esc['id']}/{action}", json={}, headers=agent
+                    ) as r:
+                        assert r.status == 200, await r.text()
             await browser.close()
     return {
         "calls": calls,
@@ -80,6 +107,12 @@ async def call_setup(calls: int) -> dict[str, Any]:
         "p95_ms": percentile(samples, 95),
         "mean_ms": statistics.mean(samples),
         "samples_ms": samples,
+        "steps_per_call_ms": per_call,
+        # Where the time goes: median ms after both joined of each side's set-up steps.
+        "steps_p50_ms": {
+            k: percentile(v, 50)
+            for k, v in sorted(steps.items(), key=lambda kv: percentile(kv[1], 50))
+        },
     }
 
 
@@ -114,15 +147,6 @@ def file_fps(path: Path) -> tuple[float, float]:
         frames = sum(1 for _ in container.demux(video=0) if _.size)
         duration = (container.duration or 0) / av.time_base
     return duration, frames / duration if duration else 0.0
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def record_run(clip: Path, recorder: str, calls: int, seconds: float) -> dict[str, Any]:
@@ -209,6 +233,8 @@ def main() -> None:
         print(f"call set-up over {setup['calls']} calls (both joined → first remote frame on "
               f"both sides): p50 {setup['p50_ms']:.0f} ms, p95 {setup['p95_ms']:.0f} ms, "
               f"mean {setup['mean_ms']:.0f} ms")  # fmt: skip
+        for step, ms in setup["steps_p50_ms"].items():
+            print(f"  {step:<28} p50 {ms:>6.0f} ms after both joined")
     if not args.skip_recording:
         runs = []
         with tempfile.TemporaryDirectory() as tmp:

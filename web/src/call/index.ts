@@ -91,7 +91,7 @@ export interface CallController {
   request(event: AgentRequest, payload?: Record<string, unknown>): Promise<Ack>;
   readonly state: CallState;
   /** Epoch ms of the join ack and of the first remote video frame shown (benchmarks). */
-  readonly marks: { joined?: number; firstRemoteFrame?: number };
+  readonly marks: CallMarks;
   /** Every state the call went through, in order (for tests and diagnostics). */
   readonly history: readonly CallState[];
   end(reason?: string): void;
@@ -104,6 +104,14 @@ export interface CallController {
   stats(): Promise<Record<string, Quality>>;
   remoteVideoSize(): { width: number; height: number };
   dropConnection(): void;
+}
+
+/** Epoch ms of the join ack, of the first remote video frame, and of the first
+ * person-to-person link's set-up steps (``PeerLink.marks``): call set-up diagnostics. */
+export interface CallMarks {
+  joined?: number;
+  firstRemoteFrame?: number;
+  link?: Record<string, number>;
 }
 
 interface PeerInfo {
@@ -135,7 +143,7 @@ const isPolite = (role: string): boolean => role !== "agent";
 class Call implements CallController {
   state: CallState = "connecting";
   readonly history: CallState[] = [];
-  readonly marks: { joined?: number; firstRemoteFrame?: number } = {};
+  readonly marks: CallMarks = {};
   private readonly t: Translate;
   private readonly view: CallView;
   private readonly socket: Socket;
@@ -143,6 +151,7 @@ class Call implements CallController {
   private self: PeerInfo | null = null;
   private polite = true;
   private iceServers: RTCIceServer[] = [];
+  private certificate: RTCCertificate | null = null;
   private local = new MediaStream();
   private camera: MediaStreamTrack | null = null;
   private screen: MediaStreamTrack | null = null;
@@ -169,7 +178,8 @@ class Call implements CallController {
       device: (kind, id) => void this.switchDevice(kind, id),
     });
     this.setState("connecting");
-    this.ready = opts.observe ? Promise.resolve(this.view.observing()) : this.openDevices();
+    const devices = opts.observe ? Promise.resolve(this.view.observing()) : this.openDevices();
+    this.ready = Promise.all([devices, this.makeCertificate()]).then(() => undefined);
     this.socket = io(`${opts.serverUrl ?? location.origin}/session`, {
       auth: { token: opts.token },
       transports: ["websocket"],
@@ -237,6 +247,16 @@ class Call implements CallController {
     });
   }
 
+  /** The DTLS certificate, made while the camera opens: otherwise the first offer or
+   * answer waits for its key to be generated after the peer is already there. */
+  private async makeCertificate(): Promise<void> {
+    try {
+      this.certificate = await RTCPeerConnection.generateCertificate({ name: "ECDSA", namedCurve: "P-256" } as EcKeyGenParams);
+    } catch {
+      this.certificate = null; // each connection makes its own
+    }
+  }
+
   private async join(): Promise<void> {
     await this.ready;
     const ack = (await this.socket.emitWithAck("join", { session_id: this.opts.sessionId })) as JoinAck;
@@ -278,7 +298,11 @@ class Call implements CallController {
         peerId: peer.id,
         polite: this.pairPolite(peer),
         offerer: this.isOfferer(peer),
-        config: { iceServers: this.iceServers, iceTransportPolicy: this.opts.iceTransportPolicy ?? "all" },
+        config: {
+          iceServers: this.iceServers,
+          iceTransportPolicy: this.opts.iceTransportPolicy ?? "all",
+          ...(this.certificate ? { certificates: [this.certificate] } : {}),
+        },
         // Not joined (socket down): drop it; resync() renegotiates after the rejoin.
         send: (signal) => {
           if (this.joined) this.socket.emit("signal", signal);
@@ -296,23 +320,16 @@ class Call implements CallController {
       this.screen ?? this.camera,
     );
     const remote = { info: peer, link, meter: new QualityMeter(link.pc), createdAt: Date.now() };
-    if (peer.role !== SERVER_ROLE) void this.watchFirstFrame(link);
+    if (peer.role !== SERVER_ROLE && !this.marks.link) {
+      this.marks.link = link.marks;
+      // Not getStats in a loop: polling it every few ms ate CPU the set-up needs.
+      this.view.onFirstRemoteFrame(() => {
+        this.marks.firstRemoteFrame ??= link.marks.first_frame = Date.now();
+      });
+    }
     this.remotes.get(peer.id)?.link.close();
     this.remotes.set(peer.id, remote);
     return remote;
-  }
-
-  /** marks.firstRemoteFrame: when getStats first reports a decoded remote frame. */
-  private async watchFirstFrame(link: PeerLink): Promise<void> {
-    while (this.marks.firstRemoteFrame === undefined && !link.closed && !this.ended) {
-      const report = await link.pc.getStats();
-      let decoded = 0;
-      report.forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
-        if (s.type === "inbound-rtp" && s.kind === "video") decoded += s.framesDecoded ?? 0;
-      });
-      if (decoded > 0) this.marks.firstRemoteFrame = Date.now();
-      else await new Promise((resolve) => setTimeout(resolve, 10));
-    }
   }
 
   private peerJoined(peer: PeerInfo): void {

@@ -44,6 +44,12 @@ export class PeerLink {
   private remoteFingerprint: string | null = null;
   private tracks: { audio: MediaStreamTrack | null; video: MediaStreamTrack | null };
   closed = false;
+  /** Epoch ms of each set-up step, first time only (call set-up diagnostics, bench/media.py). */
+  readonly marks: Record<string, number> = {};
+
+  private mark(step: string): void {
+    this.marks[step] ??= Date.now();
+  }
 
   constructor(
     private readonly opts: PeerLinkOptions,
@@ -51,11 +57,14 @@ export class PeerLink {
     video: MediaStreamTrack | null,
   ) {
     this.tracks = { audio, video };
+    this.mark("created");
     this.pc = new RTCPeerConnection(opts.config);
     this.pc.onicecandidate = ({ candidate }) => {
+      if (candidate) this.mark("sent_candidate");
       if (candidate) opts.send({ to: opts.peerId, candidate: candidate.toJSON() });
     };
     this.pc.ontrack = ({ track }) => {
+      this.mark(`track_${track.kind}`);
       for (const old of this.remoteStream.getTracks().filter((t) => t.kind === track.kind)) {
         this.remoteStream.removeTrack(old);
       }
@@ -63,7 +72,9 @@ export class PeerLink {
       opts.onRemoteStream(this.remoteStream);
     };
     this.pc.onnegotiationneeded = () => void this.negotiate();
+    this.pc.oniceconnectionstatechange = () => this.mark(`ice_${this.pc.iceConnectionState}`);
     this.pc.onconnectionstatechange = () => {
+      this.mark(this.pc.connectionState);
       opts.onState(this.pc.connectionState);
       if (this.pc.connectionState === "failed" && this.opts.offerer) this.restartIce();
     };
@@ -82,6 +93,7 @@ export class PeerLink {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
       if (this.pc.localDescription) {
+        this.mark(`sent_${this.pc.localDescription.type}`);
         this.opts.send({ to: this.opts.peerId, description: this.pc.localDescription.toJSON() });
       }
     } catch (error) {
@@ -130,6 +142,7 @@ export class PeerLink {
       this.ignoreOffer = !this.opts.polite && collision;
       if (this.ignoreOffer) return;
       this.settingRemoteAnswer = description.type === "answer";
+      this.mark(`got_${description.type}`);
       await this.pc.setRemoteDescription(description);
       this.settingRemoteAnswer = false;
       if (remote) this.remoteFingerprint = remote;
@@ -137,10 +150,12 @@ export class PeerLink {
         this.adoptTransceivers();
         await this.pc.setLocalDescription();
         if (this.pc.localDescription) {
+          this.mark("sent_answer");
           this.opts.send({ to: this.opts.peerId, description: this.pc.localDescription.toJSON() });
         }
       }
     } else if (candidate) {
+      this.mark("got_candidate");
       try {
         await this.pc.addIceCandidate(candidate);
       } catch (error) {

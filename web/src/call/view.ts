@@ -215,6 +215,14 @@ export class CallView {
     box.hidden = false;
   }
 
+  /** Calls ``done`` once, when the remote video presents its first frame: an event
+   * of the element, so nothing polls while the call is being set up. */
+  onFirstRemoteFrame(done: () => void): void {
+    const video = this.remote;
+    if (typeof video.requestVideoFrameCallback === "function") video.requestVideoFrameCallback(() => done());
+    else video.addEventListener("loadeddata", () => done(), { once: true });
+  }
+
   remoteVideoSize(): { width: number; height: number } {
     return { width: this.remote.videoWidth, height: this.remote.videoHeight };
   }
