@@ -1,9 +1,11 @@
 """The Socket.IO packet class coview's server uses.
 
 python-socketio decides whether an event carries binary attachments by walking the
-whole payload recursively and reducing over every branch (no short-circuit). Escalation
-payloads are nested dicts of a few hundred values, and that walk was ~5 % of a busy
-node's CPU; this one visits each value once, iteratively, and stops at the first bytes.
+whole payload in Python, then encodes it to JSON. Escalation payloads are nested dicts
+of a few hundred values, and that walk cost more than the encoding. This packet encodes
+first (in C): a payload that encodes has no bytes in it, and the text is kept for
+``encode``; only one that does not encode (bytes, or something else the base class
+must reject) takes the walk.
 """
 
 from __future__ import annotations
@@ -12,10 +14,42 @@ from typing import Any
 
 from socketio import packet
 
+BINARY = (packet.BINARY_EVENT, packet.BINARY_ACK)
+
 
 class Packet(packet.Packet):  # type: ignore[misc]
+    def __init__(
+        self,
+        packet_type: int = packet.EVENT,
+        data: Any = None,
+        namespace: str | None = None,
+        id: int | None = None,  # the base class's name
+        binary: bool | None = None,
+        encoded_packet: Any = None,
+    ) -> None:
+        self._json: str | None = None
+        if binary is None and data is not None and encoded_packet is None:
+            try:
+                self._json = self.json.dumps(data, separators=(",", ":"))
+                binary = False
+            except TypeError:
+                pass  # bytes somewhere (or not JSON at all): the base class decides
+        super().__init__(packet_type, data, namespace, id, binary, encoded_packet)
+
+    def encode(self) -> Any:
+        if self._json is None or self.packet_type in BINARY:
+            return super().encode()
+        head = str(self.packet_type)
+        if self.namespace is not None and self.namespace != "/":
+            head += self.namespace + ","
+        if self.id is not None:
+            head += str(self.id)
+        return head + self._json
+
     @classmethod
     def data_is_binary(cls, data: Any) -> bool:
+        """Iterative and stops at the first bytes (the base class reduces over every
+        branch); only reached for payloads that did not encode."""
         pending = [data]
         while pending:
             item = pending.pop()

@@ -128,3 +128,31 @@ def test_sio_packet_binary_check_matches_python_socketio() -> None:
     ]
     for data in samples:
         assert Packet.data_is_binary(data) == upstream.Packet.data_is_binary(data)
+
+
+def test_sio_packets_encode_like_python_socketio() -> None:
+    """Encoded once up front, the same text and packet types as the base class, binary
+    attachments included."""
+    from socketio import packet as upstream
+
+    from signaling.packet import Packet
+
+    cases: list[tuple[int, object, str | None, int | None]] = [
+        (
+            upstream.EVENT,
+            ["offer", {"escalation": {"id": "e1", "ctx": {"a": [1, 2.5, None]}}}],
+            "/agent",
+            None,
+        ),
+        (upstream.ACK, [{"ok": True, "peers": []}], "/session", 7),
+        (upstream.EVENT, ["chat", {"img": b"\x89PNG"}], "/chat", None),
+        (upstream.EVENT, ["hello", "é"], None, 3),
+        (upstream.CONNECT, {"sid": "abc"}, "/session", None),
+    ]
+    for packet_type, data, namespace, ack_id in cases:
+        ours = Packet(packet_type, data, namespace=namespace, id=ack_id)
+        theirs = upstream.Packet(packet_type, data, namespace=namespace, id=ack_id)
+        assert ours.packet_type == theirs.packet_type
+        assert ours.encode() == theirs.encode()
+    decoded = Packet(encoded_packet='2/agent,["queue",{"counts":{}}]')
+    assert decoded.namespace == "/agent" and decoded.data == ["queue", {"counts": {}}]

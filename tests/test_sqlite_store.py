@@ -68,3 +68,49 @@ async def test_a_clash_leaves_no_transaction_open(sqlite: SqliteStore) -> None:
     with sqlite.transaction():  # would fail: "cannot start a transaction within..."
         await sqlite.put_tenant(Tenant(id="t", name="T"))
     assert await sqlite.get_tenant("t") is not None
+
+
+def test_parse_cache_shares_frozen_records_only_for_the_same_text() -> None:
+    from pydantic import BaseModel
+
+    from store.models import Tenant
+    from store.sqlite.base import ParseCache
+
+    class Loose(BaseModel):
+        name: str
+
+    cache = ParseCache(size=2)
+    a = cache.parse(Tenant, '{"id":"t1","name":"A","created_at":"2026-01-01T00:00:00Z"}')
+    assert cache.parse(Tenant, '{"id":"t1","name":"A","created_at":"2026-01-01T00:00:00Z"}') is a
+    renamed = cache.parse(Tenant, '{"id":"t1","name":"B","created_at":"2026-01-01T00:00:00Z"}')
+    assert renamed.name == "B"
+    cache.parse(Tenant, '{"id":"t2","name":"C","created_at":"2026-01-01T00:00:00Z"}')  # evicts a
+    again = cache.parse(Tenant, '{"id":"t1","name":"A","created_at":"2026-01-01T00:00:00Z"}')
+    assert again == a and again is not a
+    # a mutable model is never shared: a reader could change it under another
+    assert cache.parse(Loose, '{"name":"x"}') is not cache.parse(Loose, '{"name":"x"}')
+
+
+async def test_wal_is_checkpointed_off_the_loop_not_inside_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commits never run a checkpoint (they stalled the loop); the background task
+    copies the log into the database file instead."""
+    import store.sqlite.base as base
+
+    monkeypatch.setattr(base, "CHECKPOINT_EVERY_S", 0.05)
+    store = SqliteStore(tmp_path / "c.sqlite3")
+    await store.open()
+    try:
+        assert store.db.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+        before = (tmp_path / "c.sqlite3").stat().st_size
+        for n in range(300):
+            await store.put_tenant(Tenant(id=f"t{n}", name="x" * 2000))
+        deadline = asyncio.get_running_loop().time() + 10
+        while (tmp_path / "c.sqlite3").stat().st_size <= before:
+            assert asyncio.get_running_loop().time() < deadline, "no checkpoint ran"
+            await asyncio.sleep(0.05)  # a worker thread's file write: nothing to await
+        assert await store.get_tenant("t299") is not None
+    finally:
+        await store.close()
+    assert not (tmp_path / "c.sqlite3-wal").exists()  # the last close checkpointed the rest
