@@ -220,6 +220,15 @@ def main() -> None:
         f"node socket.io {node:.0f} batches/s, "
         f"ratio {coview / node if node else float('nan'):.2f}x"
     )
+    # Each run's pair ran back to back, so its ratio is the least disturbed by load
+    # that comes and goes on a shared machine.
+    pairs = zip(runs["coview"], runs["node-socketio"], strict=False)
+    ratios = [c["max_rate"] / n["max_rate"] for c, n in pairs if n["max_rate"]]
+    summary["paired_ratios"] = ratios
+    print(
+        f"ratio per run pair: {', '.join(f'{r:.2f}' for r in ratios)} "
+        f"(median {median(ratios):.2f}x)"
+    )
     print(
         f"peak delivered at 200 sessions (any latency): coview "
         f"{summary['coview']['peak_delivered']:.0f}, node socket.io "
