@@ -393,8 +393,9 @@ class EscalationService:
             raced = False
             needs = Requirements(esc)
             ordered = preference_order(pool, loads, esc)
-            # busy here right now: try them last rather than queue behind each other
-            ordered.sort(key=lambda a: a.id in self._offering)
+            if self._offering:  # busy here right now: last, not queued behind each other
+                offering = self._offering
+                ordered.sort(key=lambda a: a.id in offering)
             for agent in ordered:
                 if not needs.met_by(agent, loads.get(agent.id) or AgentLoad(agent.id)):
                     continue

@@ -114,3 +114,15 @@ async def test_wal_is_checkpointed_off_the_loop_not_inside_commits(
     finally:
         await store.close()
     assert not (tmp_path / "c.sqlite3-wal").exists()  # the last close checkpointed the rest
+
+
+def test_a_record_just_written_is_its_own_next_read() -> None:
+    from store.models import Tenant
+    from store.sqlite.base import ParseCache
+
+    cache = ParseCache()
+    tenant = Tenant(id="t1", name="A")
+    raw = tenant.model_dump_json()
+    cache.remember(tenant, raw)
+    assert cache.parse(Tenant, raw) is tenant
+    assert cache.parse(Tenant, raw) == Tenant.model_validate_json(raw)

@@ -65,6 +65,13 @@ class ParseCache:
             self._parsed[key] = found
         return found  # type: ignore[return-value]
 
+    def remember(self, record: BaseModel, raw: str) -> None:
+        """``record`` was just written as ``raw``: its next read needs no parse."""
+        if type(record).model_config.get("frozen"):
+            if len(self._parsed) >= self.size:
+                del self._parsed[next(iter(self._parsed))]
+            self._parsed[(type(record), raw)] = record
+
 
 class SqliteBase:
     SCHEMA: ClassVar[str] = ""
@@ -72,7 +79,8 @@ class SqliteBase:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._db: sqlite3.Connection | None = None
-        self._parse = ParseCache().parse
+        self._parsed = ParseCache()
+        self._parse = self._parsed.parse
         self._checkpoints: asyncio.Task[None] | None = None
 
     # life cycle -----------------------------------------------------------------

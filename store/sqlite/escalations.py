@@ -68,6 +68,7 @@ class SqliteEscalations(SqliteBase):
     async def write_escalation(self, write: EscalationWrite) -> WriteResult:
         esc = write.escalation
         now = utcnow().timestamp()
+        data = esc.model_dump_json()
         with self.transaction() as db:
             row = db.execute("SELECT seq FROM escalations WHERE id = ?", (esc.id,)).fetchone()
             if (row[0] if row else 0) != write.expected_seq:
@@ -97,7 +98,7 @@ class SqliteEscalations(SqliteBase):
                     esc.priority,
                     _ts(esc.queued_at),
                     esc.created_at.timestamp(),
-                    esc.model_dump_json(),
+                    data,
                 ),
             )
             db.executemany(
@@ -132,6 +133,7 @@ class SqliteEscalations(SqliteBase):
                 "VALUES (?, ?, ?, NULL)",
                 [(d.escalation_id, d.kind, d.due.timestamp()) for d in write.set_deadlines],
             )
+        self._parsed.remember(esc, data)
         return "ok"
 
     async def get_escalation(self, escalation_id: str) -> Escalation | None:
