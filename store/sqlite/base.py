@@ -59,18 +59,19 @@ class ParseCache:
         key = (model, raw)
         found = self._parsed.get(key)
         if found is None:
-            found = model.model_validate_json(raw)
-            if len(self._parsed) >= self.size:
-                del self._parsed[next(iter(self._parsed))]
-            self._parsed[key] = found
+            found = self._keep(key, model.model_validate_json(raw))
         return found  # type: ignore[return-value]
 
     def remember(self, record: BaseModel, raw: str) -> None:
         """``record`` was just written as ``raw``: its next read needs no parse."""
         if type(record).model_config.get("frozen"):
-            if len(self._parsed) >= self.size:
-                del self._parsed[next(iter(self._parsed))]
-            self._parsed[(type(record), raw)] = record
+            self._keep((type(record), raw), record)
+
+    def _keep(self, key: tuple[type[BaseModel], str], record: BaseModel) -> BaseModel:
+        if len(self._parsed) >= self.size:
+            del self._parsed[next(iter(self._parsed))]  # the oldest
+        self._parsed[key] = record
+        return record
 
 
 class SqliteBase:
