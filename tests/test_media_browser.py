@@ -139,6 +139,47 @@ async def test_recording_needs_consent_and_makes_a_playable_file(
         await call.close()
 
 
+async def test_agent_records_plays_a_demo_and_takes_a_snapshot_from_the_call_tools(
+    media_server: RunningServer, browser: Any, http: aiohttp.ClientSession
+) -> None:
+    """The server peer as an agent uses it: buttons in the agent's call, the customer's
+    consent prompt, and what each tool leaves behind."""
+    call = Call(media_server, browser, http)
+    try:
+        customer, agent, session_id = await call.start()
+        tools = agent.get_by_role("group", name="Call tools")
+        assert await customer.get_by_role("group", name="Call tools").count() == 0
+
+        await tools.get_by_role("button", name="Record").click()
+        await tools.get_by_text("Asking the customer to allow recording…").wait_for()
+        await customer.get_by_role("button", name="Allow recording").click()
+        await tools.get_by_text("Recording, with the customer's consent.").wait_for()
+        await tools.get_by_role("button", name="Stop recording").click()
+        await tools.get_by_text("Recording saved").wait_for()
+        token = await login(http, media_server, "sofia@demo.coview")
+        async with http.get(f"{media_server.url}/api/recordings", headers=bearer(token)) as r:
+            listed = [x for x in (await r.json())["recordings"] if x["session_id"] == session_id]
+        assert "customer" in {x["role"] for x in listed}  # a stream is kept from a keyframe on
+
+        assert await tools.get_by_label("Product demo").input_value() == DEMO_NAME
+        await tools.get_by_role("button", name="Play demo").click()
+        await customer.get_by_label("Product demo").wait_for()
+        await tools.get_by_role("button", name="Stop demo").click()
+        await customer.get_by_label("Product demo").wait_for(state="hidden")
+
+        await tools.get_by_role("button", name="Snapshot").click()
+        shot = tools.get_by_role("img", name="Snapshot of the customer's picture")
+        await shot.wait_for()
+        await agent.wait_for_function(
+            "() => document.querySelector('.cv-shot img')?.naturalWidth === 640"
+        )
+        await agent.screenshot(
+            path=str(Path(__file__).parent / "artifacts" / "call-agent-tools.png")
+        )
+    finally:
+        await call.close()
+
+
 async def test_declined_consent_records_nothing(
     media_server: RunningServer, browser: Any, http: aiohttp.ClientSession
 ) -> None:

@@ -42,6 +42,7 @@
  */
 import { io, type Socket } from "socket.io-client";
 
+import { AgentTools } from "./agent-tools";
 import { translator, type Translate } from "./i18n";
 import { listDevices, openLocalMedia } from "./media";
 import { PeerLink, RemoteReset, type Signal } from "./peer";
@@ -152,6 +153,7 @@ class Call implements CallController {
   private polite = true;
   private iceServers: RTCIceServer[] = [];
   private certificate: RTCCertificate | null = null;
+  private tools: AgentTools | null = null;
   private local = new MediaStream();
   private camera: MediaStreamTrack | null = null;
   private screen: MediaStreamTrack | null = null;
@@ -218,10 +220,12 @@ class Call implements CallController {
     this.socket.on("recording", ({ state }: { state: string }) => {
       this.recording = state === "started";
       this.view.recording(this.recording);
+      this.tools?.recordingState(state);
     });
     this.socket.on("demo", ({ state }: { state: string }) => {
       this.demoPlaying = state === "playing";
       this.view.demoState(this.demoPlaying);
+      this.tools?.demoState(this.demoPlaying);
     });
     this.socket.on("signal", (signal: { from: string } & Omit<Signal, "to">) => void this.onSignal(signal));
     this.socket.on("media-state", (s: { from: string; camera: boolean; screen: boolean; mic: boolean }) => {
@@ -269,6 +273,15 @@ class Call implements CallController {
     this.marks.joined ??= Date.now();
     this.self = ack.self;
     this.polite = ack.polite;
+    if (ack.self.role === "agent" && !this.tools) {
+      this.tools = new AgentTools({
+        t: this.t,
+        token: this.opts.token,
+        serverUrl: this.opts.serverUrl ?? location.origin,
+        request: (event, payload) => this.request(event as AgentRequest, payload),
+      });
+      this.view.addTools(this.tools.root);
+    }
     this.iceServers = ack.ice_servers;
     this.sendMediaState();
     for (const peer of ack.peers) {

@@ -128,6 +128,11 @@ export class CallView {
     this.qualityBadge.setAttribute("aria-description", details);
   }
 
+  /** Extra controls under the call's own (the agent's server-peer tools). */
+  addTools(panel: HTMLElement): void {
+    this.root.append(panel);
+  }
+
   /** A supervisor observing: nothing to send, so no mic, camera, screen or devices;
    * "end" only leaves. */
   observing(): void {
