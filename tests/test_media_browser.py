@@ -154,12 +154,21 @@ async def test_agent_records_plays_a_demo_and_takes_a_snapshot_from_the_call_too
         await tools.get_by_text("Asking the customer to allow recording…").wait_for()
         await customer.get_by_role("button", name="Allow recording").click()
         await tools.get_by_text("Recording, with the customer's consent.").wait_for()
+        media = media_server.app[SESSION_NS].media.get(session_id)
+        assert media is not None
+        for _ in range(300):  # at most 30 s; frames arrive without an event to await
+            if all(
+                p.writer is not None and p.writer.duration_s >= 1
+                for p in media.participants.values()
+            ):
+                break
+            await asyncio.sleep(0.1)
         await tools.get_by_role("button", name="Stop recording").click()
         await tools.get_by_text("Recording saved").wait_for()
         token = await login(http, media_server, "sofia@demo.coview")
         async with http.get(f"{media_server.url}/api/recordings", headers=bearer(token)) as r:
             listed = [x for x in (await r.json())["recordings"] if x["session_id"] == session_id]
-        assert "customer" in {x["role"] for x in listed}  # a stream is kept from a keyframe on
+        assert {x["role"] for x in listed} == {"customer", "agent"}
 
         assert await tools.get_by_label("Product demo").input_value() == DEMO_NAME
         await tools.get_by_role("button", name="Play demo").click()
