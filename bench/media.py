@@ -2,7 +2,10 @@
 
 1. Call set-up: time from both peers joined (join ack, camera already open) to the
    first remote video frame shown on both sides, over ``--calls`` calls in one
-   Chromium with new pages per call, on loopback. p50/p95.
+   Chromium with new pages per call, on loopback, against ``coview serve`` in its own
+   process. p50/p95, and the median time of each set-up step on each side. The
+   browsers run at nice 10 (``--browser-nice``, 0 to turn off) so that, sharing 2
+   cores with the server, they do not starve it as no deployment would.
 2. Recording cost: server CPU per recorded call with 1, 2 and 4 concurrent
    recordings, coview's encoded-packet writer vs aiortc's MediaRecorder (decode +
    re-encode) in the same run. The server runs in its own process; a separate feeder
