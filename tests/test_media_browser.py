@@ -81,6 +81,18 @@ class Call:
             await context.close()
 
 
+async def recorded_for(media: Any, seconds: float, within_s: float = 60) -> None:
+    """Until every stream of the session's recording holds ``seconds`` of media (at
+    most ``within_s``: frames arrive without an event to await)."""
+    for _ in range(int(within_s * 10)):
+        if all(
+            p.writer is not None and p.writer.duration_s >= seconds
+            for p in media.participants.values()
+        ):
+            return
+        await asyncio.sleep(0.1)
+
+
 async def request(page: Any, event: str, payload: dict[str, Any] | None = None) -> Any:
     script = "([e, p]) => window.coviewCall.request(e, p)"
     return await page.evaluate(script, [event, payload or {}])
@@ -101,13 +113,7 @@ async def test_recording_needs_consent_and_makes_a_playable_file(
         media = media_server.app[SESSION_NS].media.get(session_id)
         assert media is not None
         # Record 5 seconds of call (media time: the machine may be slower than real time).
-        for _ in range(600):  # at most 60 s; frames arrive without an event to await
-            if all(
-                p.writer is not None and p.writer.duration_s >= 5
-                for p in media.participants.values()
-            ):
-                break
-            await asyncio.sleep(0.1)
+        await recorded_for(media, 5)
         ack = await request(agent, "recording-stop")
         assert ack["ok"] and {r["role"] for r in ack["recordings"]} == {"customer", "agent"}
         await customer.get_by_text("● Recording").wait_for(state="hidden")
@@ -156,13 +162,7 @@ async def test_agent_records_plays_a_demo_and_takes_a_snapshot_from_the_call_too
         await tools.get_by_text("Recording, with the customer's consent.").wait_for()
         media = media_server.app[SESSION_NS].media.get(session_id)
         assert media is not None
-        for _ in range(300):  # at most 30 s; frames arrive without an event to await
-            if all(
-                p.writer is not None and p.writer.duration_s >= 1
-                for p in media.participants.values()
-            ):
-                break
-            await asyncio.sleep(0.1)
+        await recorded_for(media, 1, within_s=30)
         await tools.get_by_role("button", name="Stop recording").click()
         await tools.get_by_text("Recording saved").wait_for()
         token = await login(http, media_server, "sofia@demo.coview")

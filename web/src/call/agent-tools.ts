@@ -3,29 +3,14 @@
 // snapshot of the customer's picture. Each is one Socket.IO request (docs/protocol.md,
 // "/session: the server peer"); this panel only drives them and shows their state.
 import type { Translate } from "./i18n";
-
-export interface ToolAck {
-  ok: boolean;
-  error?: { code: string; message: string };
-  [field: string]: unknown;
-}
+import type { Ack } from "./index";
+import { el } from "./view";
 
 export interface AgentToolsOptions {
   t: Translate;
   token: string;
   serverUrl: string;
-  request: (event: string, payload?: Record<string, unknown>) => Promise<ToolAck>;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  if (text !== undefined) node.textContent = text;
-  return node;
+  request: (event: string, payload?: Record<string, unknown>) => Promise<Ack>;
 }
 
 export class AgentTools {
@@ -60,7 +45,7 @@ export class AgentTools {
     this.statusLine.textContent = text;
   }
 
-  private failed(ack: ToolAck): boolean {
+  private failed(ack: Ack): boolean {
     if (ack.ok) return false;
     this.say(this.opts.t("call.tools.error", { message: ack.error?.message ?? "" }));
     return true;

@@ -11,7 +11,8 @@ export interface ViewActions {
   device(kind: "camera" | "mic", deviceId: string): void;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(
+/** The call module's element builder (it ships without the shared one, see i18n.ts). */
+export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Record<string, string> = {},
   text = "",
