@@ -9,6 +9,7 @@ from cobrowse.recording import list_recordings, read_events
 from server.auth.principals import AgentPrincipal
 from server.auth.request import require_agent
 from server.errors import NotFound
+from server.jsonio import json_response
 from server.keys import CONFIG, STORE
 
 
@@ -21,7 +22,7 @@ async def recordings(request: web.Request) -> web.Response:
     supervisor = await require_agent(request, "supervisor", "admin")
     found = list_recordings(request.app[CONFIG].data_dir)
     ours = [r.public() for r in found if await _ours(request, supervisor, r.session_id)]
-    return web.json_response({"recordings": ours})
+    return json_response({"recordings": ours})
 
 
 async def recording_events(request: web.Request) -> web.Response:

@@ -22,6 +22,7 @@ from server.auth.principals import ApiKeyPrincipal, SitePrincipal
 from server.auth.request import authenticate, require_agent
 from server.client_ip import client_ip
 from server.errors import Conflict, Forbidden, NotFound
+from server.jsonio import json_response
 from server.keys import CONFIG, RATE_LIMITER, STORE
 from server.validation import ApiModel, parse_model, read_json
 from store.callbacks import CallbackRequest
@@ -87,7 +88,7 @@ async def create_callback(request: web.Request) -> web.Response:
         **body.model_dump(),
     )
     await request.app[STORE].create_callback(callback)
-    return web.json_response(callback.model_dump(mode="json"), status=201)
+    return json_response(callback.model_dump(mode="json"), status=201)
 
 
 @api(
@@ -101,7 +102,7 @@ async def list_callbacks(request: web.Request) -> web.Response:
     agent = await require_agent(request)
     query = parse_model(CallbackQuery, dict(request.query), strict=False)
     found = await request.app[STORE].list_callbacks(agent.tenant_id, query.status, query.limit)
-    return web.json_response([c.model_dump(mode="json") for c in found])
+    return json_response([c.model_dump(mode="json") for c in found])
 
 
 @api(
@@ -123,7 +124,7 @@ async def complete_callback(request: web.Request) -> web.Response:
         update={"status": "done", "done_at": utcnow(), "done_by": agent.agent_id}
     )
     await store.update_callback(done)
-    return web.json_response(done.model_dump(mode="json"))
+    return json_response(done.model_dump(mode="json"))
 
 
 def setup(app: web.Application) -> None:

@@ -24,6 +24,7 @@ from server.auth.principals import AgentPrincipal, ApiKeyPrincipal, SessionPrinc
 from server.auth.request import require, require_agent
 from server.client_ip import client_ip
 from server.errors import NotFound, Unprocessable
+from server.jsonio import json_response
 from server.keys import CHAT_BOT, CONFIG, RATE_LIMITER, STORE
 from server.validation import ApiModel, field_errors, parse_model, read_json
 from store.chat_models import ChatMessage, Conversation
@@ -79,7 +80,7 @@ async def create_conversation(request: web.Request) -> web.Response:
     conversation, token = await request.app[CHAT_SERVICE].create_conversation(
         site, body.context, body.language
     )
-    return web.json_response(
+    return json_response(
         {
             "conversation_id": conversation.id,
             "session_id": conversation.session_id,
@@ -112,7 +113,7 @@ async def list_messages(request: web.Request) -> web.Response:
     await service.participant(principal, conversation)
     query = parse_model(HistoryQuery, dict(request.query), strict=False)
     messages = await service.history(conversation, query.after_seq, query.limit)
-    return web.json_response(
+    return json_response(
         {
             "conversation": conversation_view(conversation),
             "messages": [message_view(m) for m in messages],
@@ -141,7 +142,7 @@ async def post_message(request: web.Request) -> web.Response:
     message = await service.post(
         conversation, who, text=body.text, attachment=attachment, client_id=body.client_id
     )
-    return web.json_response(message_view(message), status=201)
+    return json_response(message_view(message), status=201)
 
 
 class BotReply(ApiModel):
@@ -186,7 +187,7 @@ async def bot_reply(request: web.Request) -> web.Response:
         modalities=list(body.modalities),
     )
     updated = await service.get(conversation.id)
-    return web.json_response(
+    return json_response(
         {
             "message": message_view(message) if message else None,
             "conversation": conversation_view(updated),
@@ -214,7 +215,7 @@ async def get_external_bot(request: web.Request) -> web.Response:
     raw = await request.app[STORE].get_setting(admin.tenant_id, SETTING)
     if raw is None:
         raise NotFound("no external bot is configured")
-    return web.json_response(ExternalBotConfig.model_validate(raw).public())
+    return json_response(ExternalBotConfig.model_validate(raw).public())
 
 
 @api(
@@ -242,7 +243,7 @@ async def put_external_bot(request: web.Request) -> web.Response:
     if body.rotate_secret or current is None:
         changes["secret"] = True
     await record_audit(request.app, admin, "external_bot.updated", "setting", SETTING, changes)
-    return web.json_response(config.public())
+    return json_response(config.public())
 
 
 def setup(app: web.Application) -> None:

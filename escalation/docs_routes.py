@@ -12,13 +12,14 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from escalation.openapi import api, build_spec
+from server.jsonio import json_response
 from server.keys import OPENAPI_SPEC
 from web.render import render
 
 
 @api(summary="This API's OpenAPI 3.1 document", tag="docs")
 async def openapi_json(request: web.Request) -> web.Response:
-    return web.json_response(request.app[OPENAPI_SPEC])
+    return json_response(request.app[OPENAPI_SPEC])
 
 
 @api(summary="Human-readable API documentation", tag="docs", content_type="text/html")

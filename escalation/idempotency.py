@@ -17,6 +17,7 @@ from aiohttp import web
 from escalation.service import actor_of
 from server.auth.principals import Principal
 from server.errors import BadRequest, Conflict, Unprocessable
+from server.jsonio import dumps, json_response
 from server.keys import CONFIG, STORE
 
 HEADER = "Idempotency-Key"
@@ -41,7 +42,7 @@ async def idempotent(
     key = request.headers.get(HEADER)
     if key is None:
         status, body = await handler()
-        return web.json_response(body, status=status)
+        return json_response(body, status=status)
     if not 1 <= len(key) <= 255 or not key.isprintable():
         raise BadRequest(f"{HEADER} must be 1 to 255 printable characters")
     store, config = request.app[STORE], request.app[CONFIG]
@@ -64,6 +65,6 @@ async def idempotent(
     except BaseException:
         await store.release_idempotent(scoped)
         raise
-    text = json.dumps(body)
+    text = dumps(body)
     await store.finish_idempotent(scoped, status, text, config.idempotency_ttl_s)
     return web.Response(text=text, status=status, content_type="application/json")

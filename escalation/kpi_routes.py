@@ -15,6 +15,7 @@ from escalation.service import actor_of
 from server.auth.principals import SessionPrincipal
 from server.auth.request import require, require_agent
 from server.errors import Conflict, Forbidden, NotFound, Unprocessable
+from server.jsonio import json_response
 from server.keys import CONFIG, STORE
 from server.validation import ApiModel, parse_model, read_json
 from store.engagement_models import CsatAnswer
@@ -139,7 +140,7 @@ async def post_csat(request: web.Request) -> web.Response:
     await request.app[ESCALATIONS].record_fact(
         esc.id, "csat", actor_of(customer), {"score": body.score, "comment": body.comment}
     )
-    return web.json_response(
+    return json_response(
         answer.model_dump(mode="json", include={"escalation_id", "score", "comment", "at"}),
         status=201,
     )
@@ -181,7 +182,7 @@ async def get_metrics(request: web.Request) -> web.Response:
     csat = await store.list_csat(supervisor.tenant_id, since, utcnow() + timedelta(seconds=1))
     kpis = compute(chosen, csat, request.app[CONFIG].service_level_s)
     head = {"from": since.isoformat(), "to": until.isoformat()}
-    return web.json_response({**head, "queue": query.queue, "agent": query.agent, **kpis})
+    return json_response({**head, "queue": query.queue, "agent": query.agent, **kpis})
 
 
 def setup(app: web.Application) -> None:

@@ -35,6 +35,7 @@ from server.auth.principals import (
 from server.auth.request import authenticate, require, require_agent
 from server.client_ip import client_ip
 from server.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, Unprocessable
+from server.jsonio import dumps, json_response
 from server.keys import CONFIG, RATE_LIMITER, STORE
 from server.validation import parse_model, read_json
 from store.escalation_models import Escalation, EscalationEvent, State
@@ -158,7 +159,7 @@ async def get_escalation(request: web.Request) -> web.Response:
         queue = await request.app[STORE].queued_escalations(esc.tenant_id, limit=500)
         ids = [e.id for e in queue]
         data["queue_position"] = ids.index(esc.id) + 1 if esc.id in ids else 1
-    return web.json_response(data)
+    return json_response(data)
 
 
 async def list_escalations(request: web.Request) -> web.Response:
@@ -183,7 +184,7 @@ async def list_escalations(request: web.Request) -> web.Response:
         customer_id=request.query.get("customer_id") or None,
         limit=limit,
     )
-    return web.json_response({"escalations": [e.public() for e in found]})
+    return json_response({"escalations": [e.public() for e in found]})
 
 
 def _after_seq(request: web.Request) -> int:
@@ -204,7 +205,7 @@ async def list_events(request: web.Request) -> web.StreamResponse:
     if "text/event-stream" in request.headers.get("Accept", ""):
         return await _stream_events(request, principal, esc, after)
     events = await request.app[STORE].list_events(esc.id, after_seq=after)
-    return web.json_response({"events": [event_view(e, principal) for e in events]})
+    return json_response({"events": [event_view(e, principal) for e in events]})
 
 
 async def _stream_events(
@@ -230,7 +231,7 @@ async def _stream_events(
             try:
                 events = await store.list_events(esc.id, after_seq=after)
                 for event in events:
-                    payload = json.dumps(event_view(event, principal))
+                    payload = dumps(event_view(event, principal))
                     await response.write(f"id: {event.seq}\ndata: {payload}\n\n".encode())
                     after = event.seq
                 current = await store.get_escalation(esc.id)
@@ -265,7 +266,7 @@ async def queue(request: web.Request) -> web.Response:
     queued = await store.queued_escalations(principal.tenant_id, limit=200)
     load = (await store.get_agent_loads([agent.id]))[agent.id]
     summary = await request.app[AGENT_FEED].queue_summary(principal.tenant_id)
-    return web.json_response(
+    return json_response(
         {
             "offers": [e.public() for e in offered if e.offered_to == agent.id],
             "queued": [e.public() for e in queued if can_take(agent, e, load)],
@@ -279,21 +280,21 @@ async def accept(request: web.Request) -> web.Response:
     principal = await require_agent(request)
     await read_json(request, EmptyBody)
     esc = await _service(request).accept(principal, _id(request))
-    return web.json_response(esc.public())
+    return json_response(esc.public())
 
 
 async def decline(request: web.Request) -> web.Response:
     principal = await require_agent(request)
     body = await read_json(request, ReasonBody)
     esc = await _service(request).decline(principal, _id(request), body.reason)
-    return web.json_response(esc.public())
+    return json_response(esc.public())
 
 
 async def cancel(request: web.Request) -> web.Response:
     principal = await _caller(request, AgentPrincipal, SessionPrincipal, ApiKeyPrincipal)
     body = await read_json(request, ReasonBody)
     esc = await _service(request).cancel(principal, _id(request), body.reason)
-    return web.json_response(view(esc, principal))
+    return json_response(view(esc, principal))
 
 
 async def abandon(request: web.Request) -> web.Response:
@@ -301,35 +302,35 @@ async def abandon(request: web.Request) -> web.Response:
     the token may come as ``?token=`` and any body is ignored."""
     principal = await require(request, SessionPrincipal, allow_query=True)
     esc = await _service(request).abandon(principal, _id(request))
-    return web.json_response(view(esc, principal))
+    return json_response(view(esc, principal))
 
 
 async def transfer(request: web.Request) -> web.Response:
     principal = await require_agent(request)
     body = await read_json(request, TransferBody)
     esc = await _service(request).transfer(principal, _id(request), body)
-    return web.json_response(esc.public())
+    return json_response(esc.public())
 
 
 async def upgrade(request: web.Request) -> web.Response:
     principal = await require_agent(request)
     body = await read_json(request, UpgradeBody)
     esc = await _service(request).upgrade(principal, _id(request), body)
-    return web.json_response(esc.public())
+    return json_response(esc.public())
 
 
 async def wrap_up(request: web.Request) -> web.Response:
     principal = await require_agent(request)
     body = await read_json(request, WrapUpBody)
     esc = await _service(request).wrap_up(principal, _id(request), body.notes, body.disposition)
-    return web.json_response(esc.public())
+    return json_response(esc.public())
 
 
 async def complete(request: web.Request) -> web.Response:
     principal = await require_agent(request)
     await read_json(request, EmptyBody)
     esc = await _service(request).complete(principal, _id(request))
-    return web.json_response(esc.public())
+    return json_response(esc.public())
 
 
 async def media_connected(request: web.Request) -> web.Response:
@@ -343,7 +344,7 @@ async def media_connected(request: web.Request) -> web.Response:
     data = body.model_dump(exclude_none=True)
     updated = await service.record_fact(esc.id, "media_connected", actor_of(principal), data)
     assert updated is not None
-    return web.json_response(view(updated, principal))
+    return json_response(view(updated, principal))
 
 
 async def create_invite(request: web.Request) -> web.Response:

@@ -13,6 +13,7 @@ from escalation.rules_models import RulesConfig, VisualModality, demo_rules
 from escalation.rules_service import availability, load_rules, save_rules
 from server.auth.principals import AgentPrincipal, ApiKeyPrincipal, SitePrincipal
 from server.auth.request import require, require_agent
+from server.jsonio import json_response
 from server.keys import CONFIG, STORE
 from server.seed import DEMO_TENANT
 from server.validation import ApiModel, parse_model, read_json
@@ -54,7 +55,7 @@ async def get_availability(request: web.Request) -> web.Response:
         modalities=(query.modality,) if query.modality else (),
     )
     found = await availability(request.app[STORE], caller.tenant_id, help_request, utcnow())
-    return web.json_response(found.public())
+    return json_response(found.public())
 
 
 @api(
@@ -66,7 +67,7 @@ async def get_availability(request: web.Request) -> web.Response:
 async def get_rules(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
     rules = await load_rules(request.app[STORE], admin.tenant_id)
-    return web.json_response(rules.model_dump(mode="json"))
+    return json_response(rules.model_dump(mode="json"))
 
 
 @api(
@@ -81,7 +82,7 @@ async def put_rules(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
     rules = await read_json(request, RulesConfig)
     await save_rules(request.app[STORE], admin.tenant_id, rules)
-    return web.json_response(rules.model_dump(mode="json"))
+    return json_response(rules.model_dump(mode="json"))
 
 
 async def demo_rules_ctx(app: web.Application) -> AsyncIterator[None]:

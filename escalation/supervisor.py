@@ -12,6 +12,7 @@ from pydantic import BaseModel, RootModel
 from escalation.feed import presence_view
 from escalation.openapi import api
 from server.auth.request import require_agent
+from server.jsonio import json_response
 from server.keys import STORE
 from store.escalation_models import Escalation, State
 from store.models import Presence
@@ -72,7 +73,7 @@ async def agent_states(app: web.Application, tenant_id: str) -> list[dict[str, A
 )
 async def list_agent_states(request: web.Request) -> web.Response:
     supervisor = await require_agent(request, "supervisor", "admin")
-    return web.json_response(await agent_states(request.app, supervisor.tenant_id))
+    return json_response(await agent_states(request.app, supervisor.tenant_id))
 
 
 @api(
@@ -86,7 +87,7 @@ async def list_sessions(request: web.Request) -> web.Response:
     store = request.app[STORE]
     found = await store.list_escalations(supervisor.tenant_id, states=IN_PROGRESS, limit=500)
     names = {a.id: a.name for a in await store.list_agents(supervisor.tenant_id)}
-    return web.json_response(
+    return json_response(
         [{"escalation": e.public(), "agent_name": names.get(e.agent_id or "")} for e in found]
     )
 
@@ -112,7 +113,7 @@ class Colleagues(RootModel[list[Colleague]]):
 async def list_colleagues(request: web.Request) -> web.Response:
     me = await require_agent(request)
     fields = ("id", "name", "status", "skills", "languages")
-    return web.json_response(
+    return json_response(
         [
             {k: a[k] for k in fields}
             for a in await agent_states(request.app, me.tenant_id)

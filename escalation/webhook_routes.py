@@ -16,6 +16,7 @@ from escalation.openapi import api
 from escalation.webhooks import WEBHOOKS, message_body
 from server.auth.request import require_agent
 from server.errors import NotFound
+from server.jsonio import json_response
 from server.keys import STORE
 from server.validation import ApiModel, parse_model, read_json
 from store.engagement_models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
@@ -128,7 +129,7 @@ async def create_webhook(request: web.Request) -> web.Response:
     )
     await request.app[STORE].put_webhook(endpoint)
     request.app[WEBHOOKS].forget_endpoints(admin.tenant_id)
-    return web.json_response(view(endpoint, with_secret=True), status=201)
+    return json_response(view(endpoint, with_secret=True), status=201)
 
 
 @api(
@@ -137,7 +138,7 @@ async def create_webhook(request: web.Request) -> web.Response:
 async def list_webhooks(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
     endpoints = await request.app[STORE].list_webhooks(admin.tenant_id)
-    return web.json_response({"webhooks": [view(e) for e in endpoints]})
+    return json_response({"webhooks": [view(e) for e in endpoints]})
 
 
 @api(
@@ -149,7 +150,7 @@ async def list_webhooks(request: web.Request) -> web.Response:
 )
 async def get_webhook(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
-    return web.json_response(view(await _own_endpoint(request, admin.tenant_id), True))
+    return json_response(view(await _own_endpoint(request, admin.tenant_id), True))
 
 
 @api(
@@ -181,7 +182,7 @@ async def list_deliveries(request: web.Request) -> web.Response:
     query = parse_model(DeliveryQuery, {k: v for k, v in request.query.items() if k == "limit"})
     limit = int(query.limit or 100)
     deliveries = await request.app[STORE].list_deliveries(admin.tenant_id, endpoint.id, limit)
-    return web.json_response({"deliveries": [delivery_view(d) for d in deliveries]})
+    return json_response({"deliveries": [delivery_view(d) for d in deliveries]})
 
 
 @api(
@@ -208,7 +209,7 @@ async def send_test(request: web.Request) -> web.Response:
     )
     await dispatcher.store.save_delivery(delivery)
     dispatcher.wake()
-    return web.json_response({"deliveries": [delivery.id]}, status=202)
+    return json_response({"deliveries": [delivery.id]}, status=202)
 
 
 def setup(app: web.Application) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.errors import Unavailable
+from server.jsonio import json_response
 from server.keys import STORE
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 async def readyz(request: web.Request) -> web.Response:
@@ -17,7 +18,7 @@ async def readyz(request: web.Request) -> web.Response:
         await request.app[STORE].ping()
     except Exception as exc:
         raise Unavailable(f"store unreachable: {type(exc).__name__}") from exc
-    return web.json_response({"status": "ready"})
+    return json_response({"status": "ready"})
 
 
 def setup(app: web.Application) -> None:

@@ -8,6 +8,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from server.errors import CoviewError, InternalError, MethodNotAllowed, error_for_status
+from server.jsonio import json_response
 
 log = logging.getLogger("coview.http")
 
@@ -16,7 +17,7 @@ STATIC_PREFIX = "/static/"
 
 
 def problem_response(error: CoviewError) -> web.Response:
-    return web.json_response(
+    return json_response(
         error.problem(), status=error.status, content_type=PROBLEM_JSON, headers=error.headers
     )
 

@@ -11,6 +11,7 @@ from signaling import media_routes
 from signaling.agent_ns import AgentNamespace
 from signaling.chat_ns import ChatNamespace
 from signaling.keys import SESSION_NS
+from signaling.managers import DirectManager, DirectRedisManager
 from signaling.packet import Packet
 from signaling.session_ns import SessionNamespace
 from store.redis.keys import RedisKeys
@@ -19,9 +20,9 @@ MAX_SOCKET_MESSAGE_BYTES = 512 * 1024  # a chat image (256 KB) as base64 fits
 
 
 def make_server(config: Config) -> socketio.AsyncServer:
-    manager = None
+    manager: DirectManager = DirectManager()
     if config.store == "redis":
-        manager = socketio.AsyncRedisManager(
+        manager = DirectRedisManager(
             config.redis_url, channel=RedisKeys(config.redis_prefix).socketio_channel
         )
     # Websocket only, so a load balancer needs no sticky sessions. Clients authenticate

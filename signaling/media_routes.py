@@ -23,6 +23,7 @@ from media.library import SAFE_ID, MediaLibrary, RecordingInfo
 from server.auth.principals import AgentPrincipal
 from server.auth.request import require_agent
 from server.errors import Forbidden, NotFound
+from server.jsonio import json_response
 from server.keys import STORE
 from signaling.keys import SESSION_NS
 
@@ -52,7 +53,7 @@ async def list_recordings(request: web.Request) -> web.Response:
             tenants[info.session_id] = await _session_tenant(request, info.session_id)
         if tenants[info.session_id] == agent.tenant_id:
             visible.append(_public(info))
-    return web.json_response({"recordings": visible})
+    return json_response({"recordings": visible})
 
 
 async def recording_file(request: web.Request) -> web.FileResponse:
@@ -73,7 +74,7 @@ async def recording_file(request: web.Request) -> web.FileResponse:
 
 async def demo_videos(request: web.Request) -> web.Response:
     await require_agent(request)
-    return web.json_response({"videos": _library(request).demo_videos()})
+    return json_response({"videos": _library(request).demo_videos()})
 
 
 async def snapshot_file(request: web.Request) -> web.FileResponse:

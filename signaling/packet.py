@@ -1,11 +1,11 @@
 """The Socket.IO packet class coview's server uses.
 
 python-socketio decides whether an event carries binary attachments by walking the
-whole payload in Python, then encodes it to JSON. Escalation payloads are nested dicts
-of a few hundred values, and that walk cost more than the encoding. This packet encodes
-first (in C): a payload that encodes has no bytes in it, and the text is kept for
-``encode``; only one that does not encode (bytes, or something else the base class
-must reject) takes the walk.
+whole payload in Python, then encodes it to JSON with the stdlib. Escalation payloads
+are nested dicts of a few hundred values, and the walk and the encoding were most of an
+emit's cost. This packet encodes first, with orjson (``server.jsonio``): a payload that
+encodes has no bytes in it, and the text is kept for ``encode``; only one that does not
+encode (bytes, or something else the base class must reject) takes the walk.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from socketio import packet
+
+from server.jsonio import dumps
 
 BINARY = (packet.BINARY_EVENT, packet.BINARY_ACK)
 
@@ -30,7 +32,7 @@ class Packet(packet.Packet):  # type: ignore[misc]
         self._json: str | None = None
         if binary is None and data is not None and encoded_packet is None:
             try:
-                self._json = self.json.dumps(data, separators=(",", ":"))
+                self._json = dumps(data)
                 binary = False
             except TypeError:
                 pass  # bytes somewhere (or not JSON at all): the base class decides

@@ -13,6 +13,7 @@ from server.admin.schemas import AgentIn, AgentUpdate, SiteIn, SiteUpdate
 from server.audit import record_audit
 from server.auth.request import require_agent
 from server.errors import Conflict, NotFound
+from server.jsonio import json_response
 from server.keys import PASSWORDS, STORE
 from server.validation import ApiModel, parse_model, read_json
 from store.base import DuplicateError
@@ -30,7 +31,7 @@ def new_site_key() -> str:
 async def list_sites(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
     sites = await request.app[STORE].list_sites(admin.tenant_id)
-    return web.json_response([s.model_dump(mode="json") for s in sites])
+    return json_response([s.model_dump(mode="json") for s in sites])
 
 
 async def create_site(request: web.Request) -> web.Response:
@@ -45,7 +46,7 @@ async def create_site(request: web.Request) -> web.Response:
     )
     await request.app[STORE].put_site(site)
     await record_audit(request.app, admin, "site.created", "site", site.id, body.model_dump())
-    return web.json_response(site.model_dump(mode="json"), status=201)
+    return json_response(site.model_dump(mode="json"), status=201)
 
 
 async def update_site(request: web.Request) -> web.Response:
@@ -61,13 +62,13 @@ async def update_site(request: web.Request) -> web.Response:
     updated = site.model_copy(update=changes)
     await store.put_site(updated)
     await record_audit(request.app, admin, "site.updated", "site", site.id, changes)
-    return web.json_response(updated.model_dump(mode="json"))
+    return json_response(updated.model_dump(mode="json"))
 
 
 async def list_agents(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin", "supervisor")
     agents = await request.app[STORE].list_agents(admin.tenant_id)
-    return web.json_response([a.public() for a in agents])
+    return json_response([a.public() for a in agents])
 
 
 async def create_agent(request: web.Request) -> web.Response:
@@ -89,7 +90,7 @@ async def create_agent(request: web.Request) -> web.Response:
     except DuplicateError as exc:
         raise Conflict(f"an agent with e-mail {body.email} exists") from exc
     await record_audit(request.app, admin, "agent.created", "agent", agent.id, body.model_dump())
-    return web.json_response(agent.public(), status=201)
+    return json_response(agent.public(), status=201)
 
 
 async def update_agent(request: web.Request) -> web.Response:
@@ -112,14 +113,14 @@ async def update_agent(request: web.Request) -> web.Response:
     if body.password is not None:
         audit["password"] = True
     await record_audit(request.app, admin, "agent.updated", "agent", agent.id, audit)
-    return web.json_response(updated.public())
+    return json_response(updated.public())
 
 
 async def list_audit(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
     query = parse_model(AuditQuery, dict(request.query), strict=False)
     events = await request.app[STORE].list_audit(admin.tenant_id, query.limit)
-    return web.json_response([e.model_dump(mode="json") for e in events])
+    return json_response([e.model_dump(mode="json") for e in events])
 
 
 def setup(app: web.Application) -> None:

@@ -23,6 +23,7 @@ from pydantic import AfterValidator, Field
 
 from server.audit import record_audit
 from server.auth.request import require_agent
+from server.jsonio import json_response
 from server.keys import STORE
 from server.validation import ApiModel, read_json
 
@@ -128,7 +129,7 @@ TENANT_SETTINGS = web.AppKey("tenant_settings", TenantSettings)
 async def get_masking(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
     current = await request.app[TENANT_SETTINGS].masking(admin.tenant_id)
-    return web.json_response((current or MaskingSettings()).model_dump())
+    return json_response((current or MaskingSettings()).model_dump())
 
 
 async def put_masking(request: web.Request) -> web.Response:
@@ -137,13 +138,13 @@ async def put_masking(request: web.Request) -> web.Response:
     await request.app[STORE].put_setting(admin.tenant_id, MASKING, body.model_dump())
     request.app[TENANT_SETTINGS].forget(admin.tenant_id, MASKING)
     await record_audit(request.app, admin, "masking.updated", "setting", MASKING, body.model_dump())
-    return web.json_response(body.model_dump())
+    return json_response(body.model_dump())
 
 
 async def get_turn(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
     current = await request.app[TENANT_SETTINGS].turn(admin.tenant_id)
-    return web.json_response((current or TurnSettings()).public())
+    return json_response((current or TurnSettings()).public())
 
 
 async def put_turn(request: web.Request) -> web.Response:
@@ -159,7 +160,7 @@ async def put_turn(request: web.Request) -> web.Response:
     changes = body.model_dump(exclude={"secret", "clear_secret"})
     changes["secret"] = "cleared" if body.clear_secret else "changed" if body.secret else "kept"
     await record_audit(request.app, admin, "turn.updated", "setting", TURN, changes)
-    return web.json_response(settings.public())
+    return json_response(settings.public())
 
 
 def setup(app: web.Application) -> None:

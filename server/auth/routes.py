@@ -12,6 +12,7 @@ from server.auth.principals import AgentPrincipal
 from server.auth.request import require_agent
 from server.client_ip import client_ip
 from server.errors import NotFound, Unauthorized, Unprocessable
+from server.jsonio import json_response
 from server.keys import CONFIG, PASSWORDS, PRESENCE_OBSERVERS, RATE_LIMITER, STORE, TOKENS
 from server.validation import ApiModel, read_json
 from store.models import utcnow
@@ -47,7 +48,7 @@ async def login(request: web.Request) -> web.Response:
     if agent is None or not password_ok:
         raise Unauthorized("invalid e-mail or password")
     issued = request.app[TOKENS].issue_access(agent)
-    return web.json_response(
+    return json_response(
         {
             "access_token": issued.token,
             "token_type": "Bearer",
@@ -60,7 +61,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     agent = await require_agent(request)
     await request.app[STORE].revoke_token(agent.jti, agent.expires_at)
-    return web.json_response({"ok": True})
+    return json_response({"ok": True})
 
 
 async def _own_agent(request: web.Request, principal: AgentPrincipal) -> dict[str, object]:
@@ -72,7 +73,7 @@ async def _own_agent(request: web.Request, principal: AgentPrincipal) -> dict[st
 
 async def me(request: web.Request) -> web.Response:
     principal = await require_agent(request)
-    return web.json_response(await _own_agent(request, principal))
+    return json_response(await _own_agent(request, principal))
 
 
 async def set_presence(request: web.Request) -> web.Response:
@@ -83,7 +84,7 @@ async def set_presence(request: web.Request) -> web.Response:
         raise NotFound("agent no longer exists")
     for observer in request.app.get(PRESENCE_OBSERVERS, []):
         await observer(agent)
-    return web.json_response(agent.public())
+    return json_response(agent.public())
 
 
 async def join(request: web.Request) -> web.Response:
@@ -109,7 +110,7 @@ async def join(request: web.Request) -> web.Response:
         participant_id="p_" + secrets.token_urlsafe(9),
         name=body.name or PARTICIPANT_NAMES[invite.role],
     )
-    return web.json_response({"token": issued.token, "session_id": session.id, "role": invite.role})
+    return json_response({"token": issued.token, "session_id": session.id, "role": invite.role})
 
 
 def setup(app: web.Application) -> None:

@@ -1,0 +1,59 @@
+"""Socket.IO client managers that hand an emit to its recipients' queues directly.
+
+python-socketio's ``AsyncManager.emit`` makes one task per recipient and waits for them
+all, even for a single console. Handing a packet to a socket only puts it on the
+socket's unbounded send queue (its own writer task sends it), so it never really
+suspends: the tasks bought nothing but their cost, a tenth of a busy node's emits.
+Emits with a callback (an ack id per recipient) keep the library's path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import socketio
+from engineio import packet as eio_packet
+from socketio import packet
+
+
+class DirectManager(socketio.AsyncManager):  # type: ignore[misc]
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: str | None = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if callback is not None:
+            await super().emit(
+                event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to
+            )
+            return
+        room = to or room
+        if namespace not in self.rooms:
+            return
+        # as in the library: a tuple is several arguments, None none
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        recipients = [e for s, e in self.get_participants(namespace, room) if s not in skip]
+        if not recipients:
+            return
+        encoded = self.server.packet_class(
+            packet.EVENT, namespace=namespace, data=[event, *args]
+        ).encode()
+        frames = [
+            eio_packet.Packet(eio_packet.MESSAGE, p)
+            for p in (encoded if isinstance(encoded, list) else [encoded])
+        ]
+        for eio_sid in recipients:
+            for frame in frames:
+                await self.server._send_eio_packet(eio_sid, frame)
+
+
+class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ignore[misc]
+    """Across nodes through Redis; the local delivery (``AsyncPubSubManager`` calls its
+    base's ``emit``) resolves to ``DirectManager.emit`` by the method order."""
