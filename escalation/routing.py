@@ -51,25 +51,29 @@ def can_take(agent: Agent, esc: Escalation, load: AgentLoad) -> bool:
     return Requirements(esc).met_by(agent, load)
 
 
+def rank_key(agent: Agent, load: AgentLoad | None) -> tuple[bool, float, str]:
+    """Where ``agent`` stands, smallest first: agents holding nothing before busy ones,
+    then longest idle first (timestamps, not datetimes: comparing aware datetimes
+    dominated sorting 200 agents), then by id."""
+    if load is None:
+        return False, agent.presence_changed_at.timestamp(), agent.id
+    idle = load.idle_since or agent.presence_changed_at
+    return bool(load.load), idle.timestamp(), agent.id
+
+
 def preference_order(
     agents: Sequence[Agent], loads: dict[str, AgentLoad], esc: Escalation
 ) -> list[Agent]:
-    """Every agent, in the order routing asks them: agents holding nothing before busy
-    ones, then longest idle first; those who let an offer for this escalation expire
-    come last. Whether each can take it is checked lazily, by whoever walks the list."""
+    """Every agent, in the order routing asks them (``rank_key``); those who let an
+    offer for this escalation expire come last. Whether each can take it is checked
+    lazily, by whoever walks the list. ``escalation.ranking`` keeps this order live."""
     missed = frozenset(esc.missed_by)
-    # One pass building plain tuples (no key function per agent), on timestamps, not
-    # datetimes: comparing aware datetimes dominated sorting 200 agents.
-    keyed = []
-    for index, agent in enumerate(agents):
-        held = loads.get(agent.id)
-        if held is None:
-            busy, idle = False, agent.presence_changed_at
-        else:
-            busy, idle = bool(held.load), held.idle_since or agent.presence_changed_at
-        keyed.append((agent.id in missed, busy, idle.timestamp(), agent.id, index))
+    keyed = [
+        (agent.id in missed, *rank_key(agent, loads.get(agent.id)), index)
+        for index, agent in enumerate(agents)
+    ]
     keyed.sort()
-    return [agents[k[4]] for k in keyed]
+    return [agents[k[-1]] for k in keyed]
 
 
 def rank_candidates(
@@ -124,15 +128,29 @@ class LoadView:
         self._ttl_s = ttl_s
         self._loads: dict[str, AgentLoad] = {}
         self._read_at = 0.0
+        # Bumped whenever loads are dropped (re-read due, or forgotten): whoever keeps
+        # something derived from them (``escalation.ranking``) must rebuild it.
+        self.generation = 0
+        # Called with each committed change, (agent_id, new load).
+        self.listeners: list[Callable[[str, AgentLoad], None]] = []
+
+    def expire_if_due(self) -> None:
+        if time.monotonic() - self._read_at >= self._ttl_s:
+            self._loads.clear()
+            self._read_at = time.monotonic()
+            self.generation += 1
 
     async def of(self, agent_ids: Sequence[str]) -> dict[str, AgentLoad]:
+        self.expire_if_due()
         loads = self._loads
-        if time.monotonic() - self._read_at >= self._ttl_s:
-            loads.clear()
-            self._read_at = time.monotonic()
         missing = [a for a in agent_ids if a not in loads]
         if missing:
             loads.update(await self._read(missing))
+        return {a: loads[a] for a in agent_ids if a in loads}
+
+    def current(self, agent_ids: Sequence[str]) -> dict[str, AgentLoad]:
+        """What the view holds for ``agent_ids`` now, without reading."""
+        loads = self._loads
         return {a: loads[a] for a in agent_ids if a in loads}
 
     def applied(self, changes: Sequence[LoadChange], now: datetime) -> None:
@@ -146,8 +164,12 @@ class LoadView:
                 load[unit] = max(0, load.get(unit, 0) + change.delta)
             load = {u: n for u, n in load.items() if n}
             idle = (held.idle_since or now) if not load else None
-            self._loads[change.agent_id] = AgentLoad(change.agent_id, load, idle)
+            updated = AgentLoad(change.agent_id, load, idle)
+            self._loads[change.agent_id] = updated
+            for listener in self.listeners:
+                listener(change.agent_id, updated)
 
     def forget(self, agent_ids: Iterable[str]) -> None:
         for agent_id in agent_ids:
-            self._loads.pop(agent_id, None)
+            if self._loads.pop(agent_id, None) is not None:
+                self.generation += 1

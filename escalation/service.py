@@ -20,14 +20,8 @@ from typing import Any
 from aiohttp import web
 
 from escalation.keys import AGENT_FEED, ELIGIBILITY, ESCALATION_EVENTS
-from escalation.routing import (
-    AgentDirectory,
-    LoadView,
-    Requirements,
-    can_take,
-    capacity_of,
-    preference_order,
-)
+from escalation.ranking import Ranking
+from escalation.routing import AgentDirectory, LoadView, can_take, capacity_of
 from escalation.schemas import CreateEscalation, CreateSession, TransferBody, UpgradeBody
 from escalation.states import HELD, TERMINAL, can_transition
 from server.auth.invites import issue_invite
@@ -112,6 +106,7 @@ class EscalationService:
         self.config: Config = app[CONFIG]
         self.directory = AgentDirectory(self._list_agents, self.config.agent_cache_s)
         self.loads = LoadView(self._read_loads, self.config.agent_cache_s)
+        self.ranking = Ranking(self.directory, self.loads)
         # Agents this node is offering something to right now: concurrent routes here
         # pick the next agent instead of all racing for the same longest-idle one.
         self._offering: set[str] = set()
@@ -385,20 +380,9 @@ class EscalationService:
             esc = await self.store.get_escalation(escalation_id)
             if esc is None or esc.state != "queued":
                 return None
-            agents = await self.directory.agents(esc.tenant_id)
-            pool = [a for a in agents if a.presence == "available"]
-            if not pool:
-                return None
-            loads = await self.loads.of([a.id for a in pool])
+            ranking = await self.ranking.of(esc.tenant_id)
             raced = False
-            needs = Requirements(esc)
-            ordered = preference_order(pool, loads, esc)
-            if self._offering:  # busy here right now: last, not queued behind each other
-                offering = self._offering
-                ordered.sort(key=lambda a: a.id in offering)
-            for agent in ordered:
-                if not needs.met_by(agent, loads.get(agent.id) or AgentLoad(agent.id)):
-                    continue
+            for agent in ranking.candidates(esc, self._offering):
                 result, updated = await self._offer(esc, agent)
                 if result == "ok":
                     return updated

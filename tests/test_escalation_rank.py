@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from datetime import timedelta
 
-from escalation.routing import LoadView, can_take, rank_candidates
+from escalation.ranking import Ranking, TenantRanking
+from escalation.routing import AgentDirectory, LoadView, can_take, rank_candidates
 from store.escalation_models import AgentLoad, Escalation, LoadChange
 from store.models import Agent, utcnow
 
@@ -171,3 +173,94 @@ def test_sio_packets_encode_like_python_socketio() -> None:
     assert "é" in Packet(upstream.EVENT, ["hello", "é"]).encode()
     decoded = Packet(encoded_packet='2/agent,["queue",{"counts":{}}]')
     assert decoded.namespace == "/agent" and decoded.data == ["queue", {"counts": {}}]
+
+
+def random_team(rng: random.Random, size: int) -> tuple[list[Agent], dict[str, AgentLoad]]:
+    agents, loads = [], {}
+    for i in range(size):
+        agent_id = f"a{i:02d}"
+        agents.append(
+            agent(
+                agent_id,
+                presence=rng.choice(["available", "available", "away"]),
+                languages=rng.sample(["es", "en", "pt"], rng.randint(1, 3)),
+                skills=rng.sample(["support", "billing"], rng.randint(0, 2)),
+                capacity={"video": rng.randint(1, 2), "chat": rng.randint(1, 4)},
+                presence_changed_at=NOW - timedelta(seconds=rng.randint(0, 5)),
+            )
+        )
+        held = {u: n for u in ("video", "chat") if (n := rng.choice([0, 0, 1, 2]))}
+        if rng.random() < 0.9:  # some agents the store has never seen
+            loads[agent_id] = idle(agent_id, rng.randint(0, 5), **held)
+    return agents, loads
+
+
+def random_escalation(rng: random.Random, agents: list[Agent]) -> Escalation:
+    ids = [a.id for a in agents]
+    return escalation(
+        modalities=rng.choice([["video"], ["chat"], ["video", "cobrowse"], ["screen"]]),
+        language=rng.choice([None, "es", "pt"]),
+        skills=rng.sample(["support", "billing"], rng.randint(0, 1)),
+        skills_relaxed=rng.random() < 0.2,
+        declined_by=rng.sample(ids, min(len(ids), rng.randint(0, 2))),
+        missed_by=rng.sample(ids, min(len(ids), rng.randint(0, 3))),
+    )
+
+
+def test_kept_ranking_asks_agents_in_the_same_order_as_ranking_afresh() -> None:
+    """``TenantRanking`` (kept up to date by load changes) against ``rank_candidates``
+    (sorted from scratch) on random teams, escalations and changes."""
+    rng = random.Random(7)
+    for _ in range(200):
+        agents, loads = random_team(rng, rng.randint(0, 12))
+        ranking = TenantRanking(agents, loads, generation=0)
+        for _ in range(5):
+            esc = random_escalation(rng, agents)
+            expected = [a.id for a in rank_candidates(agents, loads, esc)]
+            assert [a.id for a in ranking.candidates(esc)] == expected
+            if agents:  # one committed change: someone takes or frees a unit
+                moved = rng.choice(agents).id
+                held = dict((loads.get(moved) or AgentLoad(moved)).load)
+                unit = rng.choice(["video", "chat"])
+                held[unit] = max(0, held.get(unit, 0) + rng.choice([-1, 1]))
+                held = {u: n for u, n in held.items() if n}
+                loads[moved] = AgentLoad(moved, held, None if held else NOW)
+                ranking.update(moved, loads[moved])
+
+
+def test_agents_being_offered_something_here_are_asked_last() -> None:
+    agents = [agent("a"), agent("b"), agent("c")]
+    loads = {"a": idle("a", 50), "b": idle("b", 40), "c": idle("c", 30)}
+    ranking = TenantRanking(agents, loads, generation=0)
+    esc = escalation(missed_by=["c"])
+    assert [a.id for a in ranking.candidates(esc, offering={"a"})] == ["b", "c", "a"]
+
+
+def test_a_full_team_gives_no_candidates_without_asking_each_agent() -> None:
+    agents = [agent(f"a{i}") for i in range(50)]
+    loads = {a.id: idle(a.id, 0, video=1) for a in agents}
+    ranking = TenantRanking(agents, loads, generation=0)
+    assert ranking.order("video") == []
+    assert list(ranking.candidates(escalation())) == []
+    ranking.update("a7", idle("a7", 0))  # one finishes their call
+    assert [a.id for a in ranking.candidates(escalation())] == ["a7"]
+
+
+async def test_ranking_follows_the_load_view_and_rebuilds_when_it_forgets() -> None:
+    agents = [agent("a"), agent("b")]
+    store = FakeLoads({"a": idle("a", 50), "b": idle("b", 5)})
+
+    async def team(tenant_id: str) -> list[Agent]:
+        return agents
+
+    view = LoadView(store, ttl_s=60)
+    ranking = Ranking(AgentDirectory(team, ttl_s=60), view)
+    first = await ranking.of("t1")
+    assert [a.id for a in first.candidates(escalation())] == ["a", "b"]
+    view.applied([LoadChange("a", 1, ("video",))], NOW)  # a takes a call
+    assert [a.id for a in first.candidates(escalation())] == ["b"]
+    assert await ranking.of("t1") is first and store.reads == 1
+    view.forget(["b"])  # the store said "full": another node gave b a call
+    store.loads["b"] = idle("b", 0, video=1)
+    rebuilt = await ranking.of("t1")
+    assert rebuilt is not first and list(rebuilt.candidates(escalation())) == []
