@@ -9,6 +9,7 @@ to ``app[ESCALATION_EVENTS]`` observers.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import secrets
 from collections import Counter
@@ -66,10 +67,14 @@ PULL_WINDOW = 20  # how far down the queue an agent with room looks for one it c
 @dataclass
 class Change:
     """What a decision does: events appended (in order), the state entered (None: only
-    facts), fields updated, load changes and deadlines."""
+    facts) and any states passed through on the way (each transition is checked and
+    timestamped), fields updated, load changes and deadlines. The last
+    ``router_events`` events are the router's rather than the actor's."""
 
     events: list[tuple[str, dict[str, Any]]]
     state: State | None = None
+    via: tuple[State, ...] = ()
+    router_events: int = 0
     fields: dict[str, Any] = field(default_factory=dict)
     loads: tuple[LoadChange, ...] = ()
     set_deadlines: tuple[Deadline, ...] = ()
@@ -148,15 +153,18 @@ class EscalationService:
     async def _write(
         self, esc: Escalation, change: Change, actor: str
     ) -> tuple[WriteResult, Escalation, list[EscalationEvent]]:
-        if change.state is not None and not can_transition(esc.state, change.state):
-            raise Conflict(f"an escalation that is {esc.state} cannot become {change.state}")
+        path = (esc.state, *change.via, change.state) if change.state is not None else ()
+        for current, target in itertools.pairwise(path):
+            if not can_transition(current, target):
+                raise Conflict(f"an escalation that is {current} cannot become {target}")
         now = utcnow()
         timestamps = dict(esc.timestamps)
-        if change.state is not None:
-            timestamps.setdefault(change.state, now)
+        for state in path[1:]:
+            timestamps.setdefault(state, now)
         seq = esc.seq
         events = []
-        for type_, data in change.events:
+        routed_from = len(change.events) - change.router_events
+        for index, (type_, data) in enumerate(change.events):
             seq += 1
             events.append(
                 EscalationEvent(
@@ -165,7 +173,7 @@ class EscalationService:
                     seq=seq,
                     type=type_,
                     at=now,
-                    actor=actor,
+                    actor=ROUTER if index >= routed_from else actor,
                     data=data,
                 )
             )
@@ -290,11 +298,10 @@ class EscalationService:
             )
         self._routing[tenant_id] += 1
         try:
-            result, created, _ = await self._write(esc, change, actor_of(principal))
-            if result != "ok":
-                raise Conflict("could not create the escalation")
-            if created.state == "queued":
-                created = await self.route(created.id) or created
+            if eligibility.ok:
+                created = await self._enqueue(esc, change, actor_of(principal))
+            else:
+                created = await self._create(esc, change, actor_of(principal))
         finally:
             self._routing[tenant_id] -= 1
         if created.state == "ineligible" and own_session:  # a chat's session outlives it
@@ -351,7 +358,52 @@ class EscalationService:
         invite = await issue_invite(self.store, self.config, session, "customer", agent.id)
         return created, invite
 
+    async def _create(self, esc: Escalation, change: Change, actor: str) -> Escalation:
+        result, created, _ = await self._write(esc, change, actor)
+        if result != "ok":
+            raise Conflict("could not create the escalation")
+        return created
+
+    async def _enqueue(self, esc: Escalation, queued: Change, actor: str) -> Escalation:
+        """A new escalation entering the queue: offered in that same write to the agent
+        routing would pick, when one can take it (one write, one publish, instead of
+        queue then route); otherwise queued and routed as usual."""
+        ranking = await self.ranking.of(esc.tenant_id)
+        for agent in ranking.candidates(esc, self._offering):
+            offer = self._offer_change(esc, agent)
+            change = Change(
+                events=[*queued.events, *offer.events],
+                state="offered",
+                via=("queued",),
+                router_events=len(offer.events),
+                fields={**queued.fields, **offer.fields},
+                loads=offer.loads,
+                set_deadlines=(*queued.set_deadlines, *offer.set_deadlines),
+            )
+            self._offering.add(agent.id)
+            try:
+                result, created, _ = await self._write(esc, change, actor)
+            finally:
+                self._offering.discard(agent.id)
+            if result == "ok":
+                return created
+            if result == "conflict":
+                raise Conflict("could not create the escalation")
+            # full: another node filled this agent; ask the next one
+        created = await self._create(esc, queued, actor)
+        return await self.route(created.id) or created
+
     # routing ------------------------------------------------------------------------
+    def _offer_change(self, esc: Escalation, agent: Agent) -> Change:
+        expires = utcnow() + timedelta(seconds=self.config.offer_timeout_s)
+        return Change(
+            events=[("offered", {"agent_id": agent.id, "expires_at": expires.isoformat()})],
+            state="offered",
+            fields={"offered_to": agent.id, "offer_expires_at": expires},
+            loads=(LoadChange(agent.id, 1, esc.units, capacity_of(agent)),),
+            set_deadlines=(Deadline(escalation_id=esc.id, kind="offer", due=expires),),
+        )
+
     async def _offer(self, esc: Escalation, agent: Agent) -> tuple[WriteResult, Escalation]:
         if esc.state != "queued":  # a stale read: someone else moved it on
             return "conflict", esc
@@ -362,15 +414,7 @@ class EscalationService:
             self._offering.discard(agent.id)
 
     async def _offer_now(self, esc: Escalation, agent: Agent) -> tuple[WriteResult, Escalation]:
-        expires = utcnow() + timedelta(seconds=self.config.offer_timeout_s)
-        change = Change(
-            events=[("offered", {"agent_id": agent.id, "expires_at": expires.isoformat()})],
-            state="offered",
-            fields={"offered_to": agent.id, "offer_expires_at": expires},
-            loads=(LoadChange(agent.id, 1, esc.units, capacity_of(agent)),),
-            set_deadlines=(Deadline(escalation_id=esc.id, kind="offer", due=expires),),
-        )
-        result, updated, _ = await self._write(esc, change, ROUTER)
+        result, updated, _ = await self._write(esc, self._offer_change(esc, agent), ROUTER)
         return result, updated
 
     async def route(self, escalation_id: str) -> Escalation | None:
