@@ -126,3 +126,30 @@ def test_a_record_just_written_is_its_own_next_read() -> None:
     cache.remember(tenant, raw)
     assert cache.parse(Tenant, raw) is tenant
     assert cache.parse(Tenant, raw) == Tenant.model_validate_json(raw)
+
+
+async def test_the_wal_stays_small_under_writes_that_never_pause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A passive checkpoint never completes while commits keep coming, so the log was
+    never restarted and grew with every write; now it starts over after each catch-up."""
+    import store.sqlite.base as base
+
+    monkeypatch.setattr(base, "CHECKPOINT_EVERY_S", 0.02)
+    store = SqliteStore(tmp_path / "w.sqlite3")
+    wal = tmp_path / "w.sqlite3-wal"
+    await store.open()
+    try:
+        written, largest = 0, 0
+        loop = asyncio.get_running_loop()
+        until = loop.time() + 2.0
+        while loop.time() < until:  # ~20 MB of records, never idle for long
+            for _ in range(20):
+                await store.put_tenant(Tenant(id=f"t{written % 500}", name="x" * 4000))
+                written += 1
+            largest = max(largest, wal.stat().st_size)
+            await asyncio.sleep(0)  # let the checkpoint task run between bursts
+        assert written * 4000 > 20 * 2**20, "the machine wrote too little to tell"
+        assert largest < written * 4000 / 2  # the log restarted, and was cut back
+    finally:
+        await store.close()

@@ -18,7 +18,13 @@ left to SQLite's automatic ones, which run inside whichever commit crosses the l
 size and stalled the loop for 15 ms or more each time (a commit: ~135 µs on average with
 them, ~60 µs without). A task checkpoints every ``CHECKPOINT_EVERY_S`` on its own
 connection in a worker thread (the driver releases the GIL), in PASSIVE mode, so it
-never waits for or blocks the loop's writes.
+never waits for or blocks the loop's writes. A passive checkpoint copies the frames
+that existed when it began; under sustained writes new ones always arrive meanwhile,
+so the log was never complete, never restarted, and grew without bound (200 MB in a
+20 s bench). So the thread repeats its pass until only a few frames are left
+(``CATCH_UP_FRAMES``), and the loop copies those few itself (a fraction of a
+millisecond, not the 15 ms of a whole checkpoint): the log is then complete and the
+next commit starts it again from the beginning.
 
 Rows hold a record as JSON; parsing it is most of a read's cost (an escalation with its
 context: tens of µs, against a few for the statement). Records are frozen, so a parse
@@ -43,6 +49,9 @@ from store.base import DuplicateError
 M = TypeVar("M", bound=BaseModel)
 log = logging.getLogger("coview.store")
 CHECKPOINT_EVERY_S = 1.0
+CATCH_UP_FRAMES = 256  # at most this many left for the loop to copy (~1 MB)
+CATCH_UP_PASSES = 8
+WAL_SIZE_LIMIT = 8 * 2**20
 
 
 class ParseCache:
@@ -93,6 +102,8 @@ class SqliteBase:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute("PRAGMA wal_autocheckpoint=0")  # see the module docstring
+        # A restarted log is cut back to this size (it otherwise keeps its high mark).
+        self._db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         for part in reversed(type(self).__mro__):
             schema = vars(part).get("SCHEMA")
             if schema:
@@ -101,23 +112,34 @@ class SqliteBase:
 
     async def _checkpoint_loop(self) -> None:
         db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        running: asyncio.Future[None] | None = None
+        running: asyncio.Future[int | None] | None = None
         try:
             while True:
                 await asyncio.sleep(CHECKPOINT_EVERY_S)
                 running = asyncio.ensure_future(asyncio.to_thread(self._checkpoint, db))
-                await asyncio.shield(running)
+                left = await asyncio.shield(running)
+                if left is not None and left <= CATCH_UP_FRAMES and self._db is not None:
+                    # The thread counted against the log as its last pass began; what
+                    # was committed since is copied here, where no commit can interleave.
+                    self._checkpoint(self._db, passes=1)
         finally:
             if running is not None and not running.done():
                 await asyncio.wait([running])  # the thread still uses the connection
             db.close()
 
     @staticmethod
-    def _checkpoint(db: sqlite3.Connection) -> None:
+    def _checkpoint(db: sqlite3.Connection, passes: int = CATCH_UP_PASSES) -> int | None:
+        """Passive checkpoints until at most ``CATCH_UP_FRAMES`` frames are left; how
+        many are (None when it failed)."""
         try:
-            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            for _ in range(passes):
+                _, frames, copied = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                if frames - copied <= CATCH_UP_FRAMES:
+                    break
+            return int(frames - copied)
         except sqlite3.Error:
             log.warning("WAL checkpoint failed; the next one tries again", exc_info=True)
+            return None
 
     async def close(self) -> None:
         if self._checkpoints is not None:
