@@ -112,7 +112,7 @@ class Ranking:
 
     async def of(self, tenant_id: str) -> TenantRanking:
         agents = await self._directory.agents(tenant_id)
-        ids = [a.id for a in agents if a.presence == "available"]
+        ids: list[str] | None = None
         for _ in range(3):
             self._loads.expire_if_due()
             generation = self._loads.generation
@@ -123,12 +123,14 @@ class Ranking:
                 and ranking.generation == generation
             ):
                 return ranking
+            ids = ids or [a.id for a in agents if a.presence == "available"]
             await self._loads.of(ids)
             if self._loads.generation != generation:
                 continue  # it forgot or re-read meanwhile: what we read may be gone
             break
         # Built from the view as it is now, with no await before it is registered: a
         # change committed meanwhile is either in it or notified to it.
+        assert ids is not None
         ranking = TenantRanking(agents, self._loads.current(ids), self._loads.generation)
         self._tenants[tenant_id] = ranking
         return ranking

@@ -14,13 +14,28 @@ from escalation.staffing import Staffing, staffing_now
 from store.base import Store
 from store.models import utcnow
 
+_PARSED_RULES: dict[str, RulesConfig] = {}  # by document: every request checks the rules
+_PARSED_RULES_KEPT = 64
+
 
 async def load_rules(store: Store, tenant_id: str) -> RulesConfig:
-    """The tenant's rules; a tenant that never set any is always open to everyone."""
+    """The tenant's rules (shared: read them, do not change them); a tenant that never
+    set any is always open to everyone. Parsed once per distinct document: validating
+    the calendar and rules was a few per cent of a busy node's CPU."""
     document = await store.get_rules_document(tenant_id)
     if document is None:
-        return RulesConfig(calendar=always_open_calendar())
-    return RulesConfig.model_validate_json(document)
+        document = ""
+    rules = _PARSED_RULES.get(document)
+    if rules is None:
+        if len(_PARSED_RULES) >= _PARSED_RULES_KEPT:
+            _PARSED_RULES.clear()
+        rules = (
+            RulesConfig.model_validate_json(document)
+            if document
+            else RulesConfig(calendar=always_open_calendar())
+        )
+        _PARSED_RULES[document] = rules
+    return rules
 
 
 async def save_rules(store: Store, tenant_id: str, rules: RulesConfig) -> None:
