@@ -69,12 +69,17 @@ class Change:
     """What a decision does: events appended (in order), the state entered (None: only
     facts) and any states passed through on the way (each transition is checked and
     timestamped), fields updated, load changes and deadlines. The last
-    ``router_events`` events are the router's rather than the actor's."""
+    ``router_events`` events are the router's rather than the actor's. The session
+    goes with the escalation's write."""
 
     events: list[tuple[str, dict[str, Any]]]
     state: State | None = None
     via: tuple[State, ...] = ()
     router_events: int = 0
+    # The escalation's session, written in the same commit: a new one, or how the
+    # stored one changes (None from it: unchanged).
+    new_session: Session | None = None
+    session_change: Callable[[Session], Session] | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     loads: tuple[LoadChange, ...] = ()
     set_deadlines: tuple[Deadline, ...] = ()
@@ -186,6 +191,12 @@ class EscalationService:
                 "timestamps": timestamps,
             }
         )
+        session = change.new_session
+        if change.session_change is not None:
+            stored = await self.store.get_session(esc.session_id)
+            if stored is not None:
+                changed = change.session_change(stored)
+                session = None if changed == stored else changed
         result = await self.store.write_escalation(
             EscalationWrite(
                 escalation=updated,
@@ -195,6 +206,7 @@ class EscalationService:
                 set_deadlines=change.set_deadlines,
                 clear_deadlines=change.clear_deadlines,
                 previous_state=esc.state if esc.seq else None,
+                session=session,
             )
         )
         if result == "ok":
@@ -260,10 +272,9 @@ class EscalationService:
         esc_id = new_id("esc_")
         own_session = session is None
         if session is None:
-            session = await self._new_session(tenant_id, esc_id, [])
+            session = Session(id=new_id("s_"), tenant_id=tenant_id, escalation_id=esc_id)
         else:
             session = session.model_copy(update={"escalation_id": esc_id})
-            await self.store.update_session(session)
         customer = body.context.customer
         now = utcnow()
         esc = Escalation(
@@ -290,11 +301,18 @@ class EscalationService:
                 state="queued",
                 fields={"queued_at": now},
                 set_deadlines=self._queue_deadlines(esc_id, body.skills),
+                new_session=session,
             )
         else:
             reason = {"reason": eligibility.reason, "alternative": eligibility.alternative}
             change = Change(
-                events=[requested, ("ineligible", reason)], state="ineligible", fields=reason
+                events=[requested, ("ineligible", reason)],
+                state="ineligible",
+                fields=reason,
+                # a session of its own ends with it; a chat's session outlives it
+                new_session=session.model_copy(update={"ended_at": now})
+                if own_session
+                else session,
             )
         self._routing[tenant_id] += 1
         try:
@@ -304,8 +322,6 @@ class EscalationService:
                 created = await self._create(esc, change, actor_of(principal))
         finally:
             self._routing[tenant_id] -= 1
-        if created.state == "ineligible" and own_session:  # a chat's session outlives it
-            await self._end_session(created)
         token = self.app[TOKENS].issue_session(
             session_id=session.id,
             tenant_id=tenant_id,
@@ -379,6 +395,7 @@ class EscalationService:
                 fields={**queued.fields, **offer.fields},
                 loads=offer.loads,
                 set_deadlines=(*queued.set_deadlines, *offer.set_deadlines),
+                new_session=queued.new_session,
             )
             self._offering.add(agent.id)
             try:
@@ -542,11 +559,11 @@ class EscalationService:
                 fields={"agent_id": agent.id, "offered_to": None, "offer_expires_at": None},
                 loads=loads,
                 clear_deadlines=ALL_DEADLINES,
+                session_change=lambda s: with_agents(s, add=agent.id),
             )
 
         esc = await self.mutate(escalation_id, actor_of(principal), decide)
         assert esc is not None
-        await self._assign(esc.session_id, add=agent.id)
         return esc
 
     async def decline(
@@ -593,6 +610,7 @@ class EscalationService:
                 fields={"offered_to": None, "offer_expires_at": None, "reason": reason},
                 loads=releases,
                 clear_deadlines=ALL_DEADLINES,
+                session_change=ended,
             )
 
         return await self._finish(escalation_id, principal, decide, freed)
@@ -753,6 +771,7 @@ class EscalationService:
                 state="completed",
                 loads=releases,
                 clear_deadlines=ALL_DEADLINES,
+                session_change=ended,
             )
 
         return await self._finish(escalation_id, principal, decide, freed)
@@ -855,11 +874,9 @@ class EscalationService:
         session = await self.store.get_session(session_id)
         if session is None:
             return
-        agents = [a for a in session.agent_ids if a != remove]
-        if add is not None and add not in agents:
-            agents.append(add)
-        if agents != session.agent_ids:
-            await self.store.update_session(session.model_copy(update={"agent_ids": agents}))
+        changed = with_agents(session, add=add, remove=remove)
+        if changed is not session:
+            await self.store.update_session(changed)
 
     async def _finish(
         self,
@@ -868,20 +885,38 @@ class EscalationService:
         decide: Decide,
         freed: list[str],
     ) -> Escalation:
-        """Apply an ending change, close its session and let the freed agents take more."""
+        """Apply an ending change (which closes its session, ``ended``) and let the freed
+        agents take more."""
         esc = await self.mutate(escalation_id, actor_of(principal), decide)
         assert esc is not None
-        await self._end_session(esc)
         for agent_id in freed:
             await self.pull(agent_id)
         return esc
 
     async def _end_session(self, esc: Escalation) -> None:
+        """Close the session of an escalation that ended outside a decision (expiry)."""
         if esc.state not in TERMINAL:
             return
         session = await self.store.get_session(esc.session_id)
         if session is not None and session.ended_at is None:
             await self.store.update_session(session.model_copy(update={"ended_at": utcnow()}))
+
+
+def with_agents(session: Session, add: str | None = None, remove: str | None = None) -> Session:
+    """``session`` with agent ``add`` joined and ``remove`` gone (itself if unchanged)."""
+    agents = [a for a in session.agent_ids if a != remove]
+    if add is not None and add not in agents:
+        agents.append(add)
+    if agents == session.agent_ids:
+        return session
+    return session.model_copy(update={"agent_ids": agents})
+
+
+def ended(session: Session) -> Session:
+    """``session`` closed now (itself if it already was)."""
+    if session.ended_at is not None:
+        return session
+    return session.model_copy(update={"ended_at": utcnow()})
 
 
 async def create_escalation(

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from server.validation import ApiModel
-from store.models import Modality, Record, utcnow
+from store.models import Modality, Record, Session, utcnow
 
 State = Literal[
     "requested",
@@ -218,8 +218,10 @@ class LoadChange:
 @dataclass(frozen=True)
 class EscalationWrite:
     """One atomic step: compare ``expected_seq``, store ``escalation``, append ``events``,
-    apply load changes (all or none: ``full`` when a unit is at capacity) and set or
-    clear deadlines. ``expected_seq`` 0 creates the record."""
+    apply load changes (all or none: ``full`` when a unit is at capacity), set or
+    clear deadlines, and store ``session`` (the escalation's session, created or
+    replaced with it: one commit rather than two). ``expected_seq`` 0 creates the
+    record."""
 
     escalation: Escalation
     expected_seq: int
@@ -228,3 +230,4 @@ class EscalationWrite:
     set_deadlines: tuple[Deadline, ...] = ()
     clear_deadlines: tuple[DeadlineKind, ...] = ()
     previous_state: State | None = None  # the state the expected record was in
+    session: Session | None = None

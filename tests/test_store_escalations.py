@@ -14,7 +14,7 @@ from store.escalation_models import (
     LoadChange,
     State,
 )
-from store.models import utcnow
+from store.models import Session, utcnow
 
 CAPACITY = {"chat": 4, "video": 1, "cobrowse": 2}
 
@@ -238,3 +238,35 @@ async def test_idempotency_key_reserves_then_replays(store: Store) -> None:
 async def test_idempotency_key_is_reserved_once_under_concurrency(store: Store) -> None:
     results = await asyncio.gather(*(store.begin_idempotent("k", "h", ttl_s=60) for _ in range(20)))
     assert results.count(None) == 1
+
+
+async def test_a_write_stores_the_escalations_session_with_it_or_not_at_all(
+    store: Store,
+) -> None:
+    esc = make_escalation().model_copy(update={"state": "queued", "seq": 1})
+    session = Session(id=esc.session_id, tenant_id="t1", escalation_id=esc.id)
+    write = EscalationWrite(
+        escalation=esc, expected_seq=0, events=(event(esc, 1, "queued"),), session=session
+    )
+    assert await store.write_escalation(write) == "ok"
+    assert await store.get_session(esc.session_id) == session
+    joined = session.model_copy(update={"agent_ids": ["ag1"]})
+    accepted = esc.model_copy(update={"state": "accepted", "seq": 2})
+    stale = EscalationWrite(
+        escalation=accepted,
+        expected_seq=0,  # someone else wrote first
+        events=(event(esc, 2, "accepted"),),
+        previous_state="queued",
+        session=joined,
+    )
+    assert await store.write_escalation(stale) == "conflict"
+    assert await store.get_session(esc.session_id) == session  # unchanged
+    fresh = EscalationWrite(
+        escalation=accepted,
+        expected_seq=1,
+        events=(event(esc, 2, "accepted"),),
+        previous_state="queued",
+        session=joined,
+    )
+    assert await store.write_escalation(fresh) == "ok"
+    assert await store.get_session(esc.session_id) == joined

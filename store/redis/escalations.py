@@ -27,11 +27,12 @@ from store.models import utcnow
 from store.redis.base import RedisBase, _text
 
 # KEYS: 1 seq, 2 record, 3 events list, 4 tenant zset, 5 old-state zset, 6 new-state zset,
-#       7 customer zset, 8 agent-loads hash, 9 deadlines zset
+#       7 customer zset, 8 agent-loads hash, 9 deadlines zset, 10 session record
 # ARGV: 1 expected seq, 2 new seq, 3 record JSON, 4 id, 5 created score, 6 new-state score,
 #       7 JSON array of event JSON strings, 8 JSON array of load changes
 #       {agent, delta, units, capacity}, 9 JSON array of [member, due] to set,
-#       10 JSON array of members to clear, 11 now (s), 12 "1" when a customer zset applies
+#       10 JSON array of members to clear, 11 now (s), 12 "1" when a customer zset applies,
+#       13 session JSON ('' for none)
 WRITE_ESCALATION = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current ~= tonumber(ARGV[1]) then return 'conflict' end
@@ -73,6 +74,7 @@ redis.call('ZADD', KEYS[6], ARGV[6], ARGV[4])
 if ARGV[12] == '1' then redis.call('ZADD', KEYS[7], ARGV[5], ARGV[4]) end
 for _, m in ipairs(cjson.decode(ARGV[10])) do redis.call('ZREM', KEYS[9], m) end
 for _, d in ipairs(cjson.decode(ARGV[9])) do redis.call('ZADD', KEYS[9], d[2], d[1]) end
+if ARGV[13] ~= '' then redis.call('SET', KEYS[10], ARGV[13]) end
 return 'ok'
 """
 
@@ -151,6 +153,7 @@ class RedisEscalations(RedisBase):
                 k.tenant_customer(esc.tenant_id, esc.customer_id or ""),
                 k.agent_loads,
                 k.escalation_deadlines,
+                k.session(write.session.id if write.session else esc.session_id),
             ],
             args=[
                 write.expected_seq,
@@ -171,6 +174,7 @@ class RedisEscalations(RedisBase):
                 else "[]",
                 utcnow().timestamp(),
                 "1" if esc.customer_id else "0",
+                write.session.model_dump_json() if write.session else "",
             ],
         )
         text = _text(result)

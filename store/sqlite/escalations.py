@@ -134,6 +134,12 @@ class SqliteEscalations(SqliteBase):
                 "VALUES (?, ?, ?, NULL)",
                 [(d.escalation_id, d.kind, d.due.timestamp()) for d in write.set_deadlines],
             )
+            if write.session is not None:
+                db.execute(
+                    "INSERT INTO sessions (id, data) VALUES (?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+                    (write.session.id, write.session.model_dump_json()),
+                )
         self._parsed.remember(esc, data)
         return "ok"
 
