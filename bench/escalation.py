@@ -3,7 +3,9 @@
 One coview process (a subprocess, as deployed) per store. 200 simulated agents log in,
 connect to ``/agent``, go available, accept each offer at once over the real API and
 complete it (wrap_up + complete) after a short hold; they run in their own processes
-(``--agent-procs``), so the load generator's CPU is not the server's. 50 concurrent
+(``--agent-procs``) at nice 10 (``--agents-nice``; 0 turns it off), so the load
+generator's CPU is not the server's and, on a 2-core box, does not preempt it (the
+clients of a deployed server run elsewhere). 50 concurrent
 clients create escalations with the integration API key: first paced at a target rate
 (latency from the POST until the ``offer`` arrives at an agent's console: both stamps
 are CLOCK_MONOTONIC, comparable across processes), then as fast as they can (sustained
@@ -196,20 +198,28 @@ async def _agent_worker(url: str, emails: list[str], hold_s: float, conn: Connec
         await asyncio.gather(*(a.stop() for a in agents))
 
 
-def agent_worker(url: str, emails: list[str], hold_s: float, conn: Connection) -> None:
+def agent_worker(
+    url: str, emails: list[str], hold_s: float, niceness: int, conn: Connection
+) -> None:
+    if niceness:
+        os.nice(niceness)  # before any thread starts: Linux nice is per thread
     asyncio.run(_agent_worker(url, emails, hold_s, conn))
 
 
 class AgentProcesses:
     """The simulated agents, split over ``count`` processes."""
 
-    def __init__(self, url: str, emails: list[str], hold_s: float, count: int) -> None:
+    def __init__(
+        self, url: str, emails: list[str], hold_s: float, count: int, niceness: int
+    ) -> None:
         ctx = multiprocessing.get_context("spawn")
         self.conns: list[Connection] = []
         self.procs = []
         for i in range(count):
             ours, theirs = ctx.Pipe()
-            proc = ctx.Process(target=agent_worker, args=(url, emails[i::count], hold_s, theirs))
+            proc = ctx.Process(
+                target=agent_worker, args=(url, emails[i::count], hold_s, niceness, theirs)
+            )
             proc.start()
             self.conns.append(ours)
             self.procs.append(proc)
@@ -345,7 +355,7 @@ async def run_store(store: str, redis_url: str | None, args: argparse.Namespace)
     )
     async with coview_process(config.port, server_env(config)) as (url, server_pid):
         emails = await add_agents(config, args.agents)
-        agents = AgentProcesses(url, emails, args.hold, args.agent_procs)
+        agents = AgentProcesses(url, emails, args.hold, args.agent_procs, args.agents_nice)
         try:
             await agents.ready()
             paced = await phase(url, agents, server_pid, args, args.rate)
@@ -401,6 +411,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=8.0, help="per phase")
     parser.add_argument("--hold", type=float, default=0.5, help="s an agent holds a session")
     parser.add_argument("--agent-procs", type=int, default=2, help="load-generator processes")
+    parser.add_argument("--agents-nice", type=int, default=10, help="their niceness (0: none)")
     return parser.parse_args()
 
 
