@@ -104,6 +104,10 @@ class WrapUp(Record):
     by: str
 
 
+_PUBLIC_VIEWS: dict[int, tuple[Escalation, dict[str, Any]]] = {}  # by id(), record kept alive
+_PUBLIC_VIEWS_KEPT = 32
+
+
 class Escalation(Record):
     id: str
     tenant_id: str
@@ -140,7 +144,17 @@ class Escalation(Record):
         return load_units(self.modalities)
 
     def public(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"seq"})
+        """The record as agents and integrations see it. One write's record goes to the
+        console feed, webhooks and the HTTP response alike, so the dump is kept for the
+        last few records (frozen: it cannot go stale); each caller gets its own copy of
+        the top level."""
+        hit = _PUBLIC_VIEWS.get(id(self))
+        if hit is None or hit[0] is not self:
+            hit = (self, self.model_dump(mode="json", exclude={"seq"}))
+            _PUBLIC_VIEWS[id(self)] = hit
+            if len(_PUBLIC_VIEWS) > _PUBLIC_VIEWS_KEPT:
+                del _PUBLIC_VIEWS[next(iter(_PUBLIC_VIEWS))]
+        return dict(hit[1])
 
     def customer_view(self) -> dict[str, Any]:
         """What the customer may see: no routing internals, no agent notes."""

@@ -264,3 +264,16 @@ async def test_ranking_follows_the_load_view_and_rebuilds_when_it_forgets() -> N
     store.loads["b"] = idle("b", 0, video=1)
     rebuilt = await ranking.of("t1")
     assert rebuilt is not first and list(rebuilt.candidates(escalation())) == []
+
+
+def test_public_views_are_copies_of_each_records_own_dump() -> None:
+    esc = escalation()
+    first = esc.public()
+    first["state"] = "tampered"  # a caller that adds or changes a key
+    assert esc.public()["state"] == "queued"
+    moved = esc.model_copy(update={"state": "offered", "offered_to": "a"})
+    assert moved.public()["state"] == "offered" and moved.public()["offered_to"] == "a"
+    assert esc.public() == esc.model_dump(mode="json", exclude={"seq"})
+    for n in range(100):  # more records than are kept: still each one's own view
+        other = esc.model_copy(update={"id": f"e{n}"})
+        assert other.public()["id"] == f"e{n}"
