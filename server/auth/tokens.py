@@ -46,7 +46,14 @@ class TokenService:
         issued = now or datetime.now(UTC)
         expires = issued + ttl
         jti = secrets.token_urlsafe(16)
-        payload = {**claims, "aud": AUDIENCE, "iat": issued, "exp": expires, "jti": jti}
+        # whole seconds, as PyJWT makes of datetimes, without its per-claim conversion
+        payload = {
+            **claims,
+            "aud": AUDIENCE,
+            "iat": int(issued.timestamp()),
+            "exp": int(expires.timestamp()),
+            "jti": jti,
+        }
         return IssuedToken(jwt.encode(payload, self._secret, ALGORITHM), jti, expires)
 
     def issue_access(self, agent: Agent, now: datetime | None = None) -> IssuedToken:

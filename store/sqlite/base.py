@@ -58,7 +58,7 @@ class ParseCache:
     """Parsed records by their model and exact JSON text, the newest ``size`` kept.
     Sound because records are frozen models: a reader cannot change a shared one."""
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, size: int = 1024) -> None:
         self.size = size
         self._parsed: dict[tuple[type[BaseModel], str], BaseModel] = {}
 
