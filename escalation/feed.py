@@ -90,11 +90,8 @@ class AgentFeed:
     async def queue_summary(self, tenant_id: str) -> dict[str, Any]:
         store = self.app[STORE]
         counts = await store.count_by_state(tenant_id, ["queued", "offered"])
-        waiting = await store.queued_escalations(tenant_id, limit=200)
-        now = utcnow()
-        longest = max(
-            ((now - (e.queued_at or e.created_at)).total_seconds() for e in waiting), default=0.0
-        )
+        oldest = await store.oldest_queued_at(tenant_id)  # reading the queue cost a parse each
+        longest = 0.0 if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
         return {"counts": counts, "longest_wait_s": round(longest, 1)}
 
     async def snapshot(self, agent_id: str) -> list[tuple[str, dict[str, Any]]]:

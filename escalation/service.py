@@ -470,14 +470,20 @@ class EscalationService:
                 return
             load = (await self.store.get_agent_loads([agent_id]))[agent_id]
             offered = False
-            for esc in await self.store.queued_escalations(agent.tenant_id, limit=PULL_WINDOW):
-                if not can_take(agent, esc, load):
-                    continue
-                result, _ = await self._offer(esc, agent)
-                if result == "full":
-                    return
-                if result == "ok":
-                    offered = True
+            # The head of the queue first: it usually fits, and reading the whole window
+            # costs a parse per escalation when the queue is long (a node behind on its
+            # queue, where every freed agent pulls, is where that cost hurts most).
+            for limit in (1, PULL_WINDOW):
+                for esc in await self.store.queued_escalations(agent.tenant_id, limit=limit):
+                    if not can_take(agent, esc, load):
+                        continue
+                    result, _ = await self._offer(esc, agent)
+                    if result == "full":
+                        return
+                    if result == "ok":
+                        offered = True
+                        break
+                if offered:
                     break
             if not offered:
                 return

@@ -50,6 +50,9 @@ class EscalationStore(Protocol):
         ...
 
     async def count_by_state(self, tenant_id: str, states: Sequence[State]) -> dict[str, int]: ...
+    async def oldest_queued_at(self, tenant_id: str) -> datetime | None:
+        """When the longest-waiting queued escalation entered the queue (None: empty)."""
+        ...
 
     # agent routing state
     async def get_agent_loads(self, agent_ids: Sequence[str]) -> dict[str, AgentLoad]:

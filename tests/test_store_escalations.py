@@ -270,3 +270,24 @@ async def test_a_write_stores_the_escalations_session_with_it_or_not_at_all(
     )
     assert await store.write_escalation(fresh) == "ok"
     assert await store.get_session(esc.session_id) == joined
+
+
+async def test_oldest_queued_at_is_the_longest_wait_whatever_the_priority(store: Store) -> None:
+    assert await store.oldest_queued_at("t1") is None
+    now = utcnow()
+    for esc_id, priority, ago in (("e_new", 5, 1.0), ("e_old", 0, 30.0), ("e_mid", -2, 10.0)):
+        esc = make_escalation(esc_id, priority=priority).model_copy(
+            update={"state": "queued", "seq": 1, "queued_at": now - timedelta(seconds=ago)}
+        )
+        write = EscalationWrite(escalation=esc, expected_seq=0, events=(event(esc, 1, "queued"),))
+        assert await store.write_escalation(write) == "ok"
+    await create(store, make_escalation("e_other", tenant_id="t2"))
+    oldest = await store.oldest_queued_at("t1")
+    assert oldest is not None
+    assert abs((oldest - (now - timedelta(seconds=30))).total_seconds()) < 0.01
+    taken = await store.get_escalation("e_old")
+    assert taken is not None
+    assert (await move(store, taken, "offered"))[0] == "ok"  # no longer waiting
+    oldest = await store.oldest_queued_at("t1")
+    assert oldest is not None
+    assert abs((oldest - (now - timedelta(seconds=10))).total_seconds()) < 0.01

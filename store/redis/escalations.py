@@ -238,6 +238,17 @@ class RedisEscalations(RedisBase):
             counts = await pipe.execute()
         return {state: int(n) for state, n in zip(states, counts, strict=True)}
 
+    async def oldest_queued_at(self, tenant_id: str) -> datetime | None:
+        # A queued member's score is -priority * weight + queued ms (``_queue_score``),
+        # and the ms stay below the weight: the remainder is when it was queued.
+        scored = await self.redis.zrange(
+            self.keys.tenant_state(tenant_id, "queued"), 0, -1, withscores=True
+        )
+        if not scored:
+            return None
+        queued_ms = min(float(pair[1]) % _QUEUE_PRIORITY_WEIGHT for pair in scored)
+        return datetime.fromtimestamp(queued_ms / 1000, UTC)
+
     # agent routing state ------------------------------------------------------------
     async def get_agent_loads(self, agent_ids: Sequence[str]) -> dict[str, AgentLoad]:
         ids = list(dict.fromkeys(agent_ids))

@@ -203,6 +203,13 @@ class SqliteEscalations(SqliteBase):
         counts.update({str(state): int(n) for state, n in rows})
         return counts
 
+    async def oldest_queued_at(self, tenant_id: str) -> datetime | None:
+        row = await self._fetchone(
+            "SELECT min(queued_at) FROM escalations WHERE tenant_id = ? AND state = 'queued'",
+            (tenant_id,),
+        )
+        return _dt(row[0]) if row else None
+
     # agent routing state ------------------------------------------------------------
     async def get_agent_loads(self, agent_ids: Sequence[str]) -> dict[str, AgentLoad]:
         found = {a: AgentLoad(agent_id=a, load={}) for a in agent_ids}
