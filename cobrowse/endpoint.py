@@ -7,7 +7,6 @@ other way; ``input`` reaches the customer only while control is granted.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -370,8 +369,6 @@ async def cobrowse_socket(request: web.Request) -> web.StreamResponse:
         await socket.gone()
         if conn.recorder is not None:
             conn.recorder.close()
-        if conn.closing is not None:
-            await asyncio.wait([conn.closing])  # see Conn.closing
     return ws
 
 

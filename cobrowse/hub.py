@@ -40,10 +40,6 @@ class Conn:
     # customer: one tab shares at a time; the others are paused (see Hub.deliver)
     conn_id: str = field(default_factory=lambda: secrets.token_hex(6))
     paused: bool = False
-    # The session ended: the close handshake in flight, which the socket's handler waits
-    # for before it returns (returning tears the connection down, so the client's
-    # close reply would meet a closed transport and the client see 1006, not 4001).
-    closing: asyncio.Task[bool] | None = None
 
     @property
     def is_customer(self) -> bool:
@@ -134,6 +130,5 @@ class Hub:
                 # Not awaited here: closing waits for the socket's handler to finish,
                 # whose clean-up (leaving the room, unsubscribing) needs this bus.
                 task = asyncio.create_task(conn.ws.close(code=SESSION_ENDED, message=b"ended"))
-                conn.closing = task
                 self._closing.add(task)
                 task.add_done_callback(self._closing.discard)

@@ -53,11 +53,17 @@ async def test_customer_on_a_agent_on_b_relay_checkpoint_and_control(
 
 
 async def closed_with(peer: CobrowsePeer) -> int | None:
-    """Read until the socket closes; the close code."""
+    """Read until the socket closes; the code of the server's close frame. Not
+    ``ws.close_code``: aiohttp's server drops the connection right after its close
+    frame when it closes a socket whose handler is reading, so the client's close reply
+    can meet a closed transport and aiohttp's client then reports 1006 (a browser's
+    CloseEvent still carries the frame's code)."""
     async with asyncio.timeout(3):
         while not peer.ws.closed:
             message = await peer.ws.receive()
-            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+            if message.type == aiohttp.WSMsgType.CLOSE:
+                return int(message.data)
+            if message.type == aiohttp.WSMsgType.CLOSED:
                 break
             peer.seen.append(parse_frame(message.data))
     return peer.ws.close_code
