@@ -18,18 +18,15 @@ from __future__ import annotations
 import bisect
 from collections.abc import Collection, Iterator, Sequence
 
-from escalation.routing import AgentDirectory, LoadView, Requirements, rank_key
+from escalation.routing import AgentDirectory, LoadView, Requirements, has_room, rank_key
 from store.escalation_models import LOAD_UNITS, AgentLoad, Escalation
-from store.models import DEFAULT_CAPACITY, Agent
+from store.models import Agent
 
 Key = tuple[bool, float, str]
 
 
 def units_with_room(agent: Agent, load: AgentLoad) -> tuple[str, ...]:
-    capacity, used = agent.capacity, load.load
-    return tuple(
-        u for u in LOAD_UNITS if used.get(u, 0) < capacity.get(u, DEFAULT_CAPACITY.get(u, 0))
-    )
+    return tuple(u for u in LOAD_UNITS if has_room(agent, load, u))
 
 
 class TenantRanking:
@@ -95,9 +92,7 @@ class TenantRanking:
                 yield self.agents[agent_id]
 
     def _fits(self, needs: Requirements, agent_id: str) -> bool:
-        agent = self.agents.get(agent_id)
-        load = self._loads.get(agent_id)
-        return agent is not None and load is not None and needs.met_by(agent, load)
+        return needs.met_by(self.agents[agent_id], self._loads[agent_id])
 
 
 class Ranking:
@@ -112,25 +107,22 @@ class Ranking:
 
     async def of(self, tenant_id: str) -> TenantRanking:
         agents = await self._directory.agents(tenant_id)
-        ids: list[str] | None = None
-        for _ in range(3):
-            self._loads.expire_if_due()
+        self._loads.expire_if_due()
+        ranking = self._tenants.get(tenant_id)
+        if (
+            ranking is not None
+            and ranking.source is agents
+            and ranking.generation == self._loads.generation
+        ):
+            return ranking
+        ids = [a.id for a in agents if a.presence == "available"]
+        for _ in range(3):  # again if the view forgot or re-read while we read
             generation = self._loads.generation
-            ranking = self._tenants.get(tenant_id)
-            if (
-                ranking is not None
-                and ranking.source is agents
-                and ranking.generation == generation
-            ):
-                return ranking
-            ids = ids or [a.id for a in agents if a.presence == "available"]
             await self._loads.of(ids)
-            if self._loads.generation != generation:
-                continue  # it forgot or re-read meanwhile: what we read may be gone
-            break
+            if self._loads.generation == generation:
+                break
         # Built from the view as it is now, with no await before it is registered: a
         # change committed meanwhile is either in it or notified to it.
-        assert ids is not None
         ranking = TenantRanking(agents, self._loads.current(ids), self._loads.generation)
         self._tenants[tenant_id] = ranking
         return ranking

@@ -41,8 +41,12 @@ class Requirements:
             return False
         if agent.id in self.declined:
             return False
-        capacity, used = agent.capacity, load.load
-        return all(used.get(u, 0) < capacity.get(u, DEFAULT_CAPACITY.get(u, 0)) for u in self.units)
+        return all(has_room(agent, load, u) for u in self.units)
+
+
+def has_room(agent: Agent, load: AgentLoad, unit: str) -> bool:
+    """Whether ``agent`` can take one more in ``unit`` (capacity defaults apply)."""
+    return load.load.get(unit, 0) < agent.capacity.get(unit, DEFAULT_CAPACITY.get(unit, 0))
 
 
 def can_take(agent: Agent, esc: Escalation, load: AgentLoad) -> bool:
@@ -55,10 +59,8 @@ def rank_key(agent: Agent, load: AgentLoad | None) -> tuple[bool, float, str]:
     """Where ``agent`` stands, smallest first: agents holding nothing before busy ones,
     then longest idle first (timestamps, not datetimes: comparing aware datetimes
     dominated sorting 200 agents), then by id."""
-    if load is None:
-        return False, agent.presence_changed_at.timestamp(), agent.id
-    idle = load.idle_since or agent.presence_changed_at
-    return bool(load.load), idle.timestamp(), agent.id
+    idle = (load.idle_since if load else None) or agent.presence_changed_at
+    return bool(load and load.load), idle.timestamp(), agent.id
 
 
 def preference_order(
@@ -146,7 +148,7 @@ class LoadView:
         missing = [a for a in agent_ids if a not in loads]
         if missing:
             loads.update(await self._read(missing))
-        return {a: loads[a] for a in agent_ids if a in loads}
+        return self.current(agent_ids)
 
     def current(self, agent_ids: Sequence[str]) -> dict[str, AgentLoad]:
         """What the view holds for ``agent_ids`` now, without reading."""
