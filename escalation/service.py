@@ -9,14 +9,15 @@ to ``app[ESCALATION_EVENTS]`` observers.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import secrets
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -193,10 +194,7 @@ class EscalationService:
         )
         session = change.new_session
         if change.session_change is not None:
-            stored = await self.store.get_session(esc.session_id)
-            if stored is not None:
-                changed = change.session_change(stored)
-                session = None if changed == stored else changed
+            session = await self._session_after(esc.session_id, change.session_change)
         result = await self.store.write_escalation(
             EscalationWrite(
                 escalation=updated,
@@ -397,11 +395,8 @@ class EscalationService:
                 set_deadlines=(*queued.set_deadlines, *offer.set_deadlines),
                 new_session=queued.new_session,
             )
-            self._offering.add(agent.id)
-            try:
+            with self._offering_to(agent.id):
                 result, created, _ = await self._write(esc, change, actor)
-            finally:
-                self._offering.discard(agent.id)
             if result == "ok":
                 return created
             if result == "conflict":
@@ -424,11 +419,17 @@ class EscalationService:
     async def _offer(self, esc: Escalation, agent: Agent) -> tuple[WriteResult, Escalation]:
         if esc.state != "queued":  # a stale read: someone else moved it on
             return "conflict", esc
-        self._offering.add(agent.id)
-        try:
+        with self._offering_to(agent.id):
             return await self._offer_now(esc, agent)
+
+    @contextlib.contextmanager
+    def _offering_to(self, agent_id: str) -> Iterator[None]:
+        """Mark ``agent_id`` as being offered something by this node meanwhile."""
+        self._offering.add(agent_id)
+        try:
+            yield
         finally:
-            self._offering.discard(agent.id)
+            self._offering.discard(agent_id)
 
     async def _offer_now(self, esc: Escalation, agent: Agent) -> tuple[WriteResult, Escalation]:
         result, updated, _ = await self._write(esc, self._offer_change(esc, agent), ROUTER)
@@ -469,24 +470,27 @@ class EscalationService:
                 self._pull_skips += 1
                 return
             load = (await self.store.get_agent_loads([agent_id]))[agent_id]
-            offered = False
             # The head of the queue first: it usually fits, and reading the whole window
             # costs a parse per escalation when the queue is long (a node behind on its
             # queue, where every freed agent pulls, is where that cost hurts most).
-            for limit in (1, PULL_WINDOW):
-                for esc in await self.store.queued_escalations(agent.tenant_id, limit=limit):
-                    if not can_take(agent, esc, load):
-                        continue
-                    result, _ = await self._offer(esc, agent)
-                    if result == "full":
-                        return
-                    if result == "ok":
-                        offered = True
-                        break
-                if offered:
-                    break
-            if not offered:
+            result = await self._offer_first(agent, load, limit=1)
+            if result is None:
+                result = await self._offer_first(agent, load, limit=PULL_WINDOW)
+            if result != "ok":
                 return
+
+    async def _offer_first(
+        self, agent: Agent, load: AgentLoad, limit: int
+    ) -> Literal["ok", "full"] | None:
+        """Offer ``agent`` the first of the first ``limit`` queued escalations they can
+        take: ``ok``, ``full`` (they have no room after all), or None (none offered)."""
+        for esc in await self.store.queued_escalations(agent.tenant_id, limit=limit):
+            if not can_take(agent, esc, load):
+                continue
+            result, _ = await self._offer(esc, agent)
+            if result != "conflict":
+                return result
+        return None
 
     async def presence_changed(self, agent: Agent) -> None:
         self.directory.invalidate(agent.tenant_id)
@@ -874,15 +878,27 @@ class EscalationService:
         )
 
     # the session that belongs to the escalation ---------------------------------------
+    async def _session_after(
+        self, session_id: str, change: Callable[[Session], Session]
+    ) -> Session | None:
+        """The stored session as ``change`` leaves it; None when there is none or the
+        change leaves it as it is (``with_agents``, ``ended``)."""
+        stored = await self.store.get_session(session_id)
+        if stored is None:
+            return None
+        changed = change(stored)
+        return None if changed is stored else changed
+
+    async def _update_session(self, session_id: str, change: Callable[[Session], Session]) -> None:
+        """``change`` the session on its own (outside an escalation's write)."""
+        changed = await self._session_after(session_id, change)
+        if changed is not None:
+            await self.store.update_session(changed)
+
     async def _assign(
         self, session_id: str, add: str | None = None, remove: str | None = None
     ) -> None:
-        session = await self.store.get_session(session_id)
-        if session is None:
-            return
-        changed = with_agents(session, add=add, remove=remove)
-        if changed is not session:
-            await self.store.update_session(changed)
+        await self._update_session(session_id, lambda s: with_agents(s, add=add, remove=remove))
 
     async def _finish(
         self,
@@ -901,11 +917,8 @@ class EscalationService:
 
     async def _end_session(self, esc: Escalation) -> None:
         """Close the session of an escalation that ended outside a decision (expiry)."""
-        if esc.state not in TERMINAL:
-            return
-        session = await self.store.get_session(esc.session_id)
-        if session is not None and session.ended_at is None:
-            await self.store.update_session(session.model_copy(update={"ended_at": utcnow()}))
+        if esc.state in TERMINAL:
+            await self._update_session(esc.session_id, ended)
 
 
 def with_agents(session: Session, add: str | None = None, remove: str | None = None) -> Session:
