@@ -24,28 +24,13 @@ def dumps_bytes(value: Any) -> bytes:
     try:
         return orjson.dumps(value)
     except orjson.JSONEncodeError:
-        if isinstance(value, bytes | bytearray) or _has_bytes(value):
-            raise
+        # The stdlib refuses bytes too (TypeError), which Socket.IO's packet relies on
+        # to send them as binary attachments.
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def dumps(value: Any) -> str:
     return dumps_bytes(value).decode()
-
-
-def _has_bytes(value: Any) -> bool:
-    """Whether bytes hide in ``value`` (those must not encode: Socket.IO sends them as
-    binary attachments, and its packet relies on the encode failing)."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, bytes | bytearray):
-            return True
-        if isinstance(item, list | tuple):
-            pending.extend(item)
-        elif isinstance(item, dict):
-            pending.extend(item.values())
-    return False
 
 
 def json_response(
