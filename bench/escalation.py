@@ -293,6 +293,8 @@ async def creator(
             tally.errors += 1
         if interval:
             next_at += interval
+            if next_at >= until:
+                break  # sleeping past the window would stretch it and understate the rate
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
 
 

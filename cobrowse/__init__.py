@@ -19,8 +19,9 @@ from server.admin.tenant_settings import TENANT_SETTINGS
 from server.keys import CONFIG, STORE
 from store.escalation_models import Escalation, EscalationEvent
 
-# When the conversation is over, so is looking at the customer's page.
-ENDING_EVENTS = frozenset(TERMINAL) | {"wrap_up", "session_ended"}
+# When the conversation is over, so is looking at the customer's page. Only wrap_up
+# leads to completed, and it has ended the page already: no second close and drop.
+ENDING_EVENTS = (frozenset(TERMINAL) - {"completed"}) | {"wrap_up", "session_ended"}
 
 
 async def hub_ctx(app: web.Application) -> AsyncIterator[None]:

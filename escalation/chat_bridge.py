@@ -296,6 +296,7 @@ class ChatBridge:
             name=agent.name,
             jti="chat-upgrade",
             expires_at=datetime.now(UTC),
+            agent=agent,
         )
         try:
             await self.app[ESCALATIONS].upgrade(

@@ -529,7 +529,7 @@ class EscalationService:
 
     # agents' actions ----------------------------------------------------------------
     async def _agent(self, principal: AgentPrincipal) -> Agent:
-        agent = await self.store.get_agent(principal.agent_id)
+        agent = principal.agent or await self.store.get_agent(principal.agent_id)
         if agent is None:
             raise NotFound("agent no longer exists")
         return agent

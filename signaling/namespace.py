@@ -9,13 +9,14 @@ nothing and acks the error.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import socketio
 from aiohttp import web
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from server.auth.principals import Principal
+from server.auth.principals import AgentPrincipal, Principal
 from server.errors import BadRequest, CoviewError, InternalError, NotFound, Unauthorized
 from server.keys import AUTH
 
@@ -57,7 +58,11 @@ class ProtocolNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str) or not token:
             raise Unauthorized("send auth: {token}")
-        return await self.app[AUTH].from_bearer(token)
+        principal = await self.app[AUTH].from_bearer(token)
+        if isinstance(principal, AgentPrincipal):
+            # a socket outlives the agent record read now: its handlers read their own
+            principal = replace(principal, agent=None)
+        return principal
 
     async def principal(self, sid: str) -> Principal:
         session = await self.get_session(sid)

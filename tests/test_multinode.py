@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from server.keys import STORE
+from server.keys import SIO, STORE
 from tests.api import customer_token, login, open_session
 from tests.harness import RunningServer
 from tests.sio import SioPeer
@@ -46,3 +46,26 @@ async def test_token_revoked_on_one_node_is_refused_on_the_other(
         async with http.get(f"{b.url}/api/me", headers={"Authorization": f"Bearer {token}"}) as r:
             assert r.status == 401
     assert await b.app[STORE].get_agent("ag_ana") is not None
+
+
+async def test_an_emit_reaches_consoles_on_both_nodes_once_binary_or_not(
+    two_nodes: tuple[RunningServer, RunningServer],
+) -> None:
+    """JSON payloads take the manager's own encode-once path, bytes the library's."""
+    a, b = two_nodes
+    async with aiohttp.ClientSession() as http:
+        here = await SioPeer("/agent").connect(a.url, await login(http, a))
+        there = await SioPeer("/agent").connect(b.url, await login(http, b))
+        try:
+            plain = {"text": "olá", "n": [1, 2.5, None, True]}
+            await a.app[SIO].emit("probe", plain, namespace="/agent")
+            await a.app[SIO].emit("probe", {"blob": b"\x00\xff"}, namespace="/agent")
+            for peer in (here, there):
+                assert await peer.next("probe") == plain
+                assert await peer.next("probe") == {"blob": b"\x00\xff"}
+            await a.app[SIO].emit("probe", "last", namespace="/agent")
+            for peer in (here, there):  # nothing was delivered twice before it
+                assert await peer.next("probe") == "last"
+        finally:
+            await here.close()
+            await there.close()

@@ -57,6 +57,7 @@ class Authenticator:
             name=agent.name,
             jti=claims["jti"],
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            agent=agent,
         )
 
     async def session(self, token: str) -> SessionPrincipal:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from store.models import ParticipantRole, Role, Site
+from store.models import Agent, ParticipantRole, Role, Site
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,9 @@ class AgentPrincipal:
     name: str
     jti: str
     expires_at: datetime
+    # The record authentication read at the start of the request, so that handlers
+    # need not read it again; None where the principal was built otherwise.
+    agent: Agent | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_supervisor(self) -> bool:
