@@ -4,7 +4,9 @@ CSAT; and the cancel and abandon paths. One run in Spanish, one in Portuguese.""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from server.keys import STORE
 from store.models import utcnow
 from tests.browser_helpers import DESKTOP, PHONE, new_page, shoot, widget
-from tests.harness import RunningServer
+from tests.harness import RunningServer, make_config, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -236,3 +238,33 @@ async def test_cobrowse_shows_the_customers_page_with_card_fields_masked(
         assert "4242" not in card
         await shoot(agent, "flow-cobrowse-console-desktop")
         await shoot(customer, "flow-cobrowse-customer-desktop")
+
+
+@pytest.fixture
+async def media_server(tmp_path: Path) -> AsyncIterator[RunningServer]:
+    """With the server peer (aiortc) reachable on loopback, so calls can be recorded."""
+    async with running_server(make_config(tmp_path, media_host_addresses=("127.0.0.1",))) as s:
+        yield s
+
+
+async def test_the_widget_says_so_while_the_call_is_recorded(
+    media_server: RunningServer, browser: Any
+) -> None:
+    """The agent records from the console, the customer allows it in the widget's call,
+    and the widget keeps a visible note that the session is being recorded."""
+    async with new_page(browser) as agent, new_page(browser, viewport=PHONE) as customer:
+        await agent_console(agent, media_server, "en")
+        await request_video_help_en(customer, media_server)
+        offer = agent.get_by_role("listitem", name="New request from Anonymous visitor")
+        await offer.get_by_role("button", name="Accept").click()
+        workspace = agent.get_by_role("tabpanel")
+        await workspace.locator("[data-slot='call'] video").first.wait_for(state="attached")
+        banner = widget(customer).get_by_role("status").filter(has_text="This session is recorded")
+        assert await banner.count() == 0
+
+        await workspace.get_by_role("button", name="Record").click()
+        await widget(customer).get_by_text("would like to record this call").wait_for()
+        await widget(customer).get_by_role("button", name="Allow recording").click()
+        await banner.wait_for()
+        await workspace.get_by_role("button", name="Stop recording").wait_for()
+        await shoot(customer, "flow-recording-notice-phone")
