@@ -29,6 +29,7 @@ from server.keys import CONFIG, STORE
 from store.chat_models import ChatMessage, Conversation, UpgradeOffer
 from store.escalation_models import (
     BotInfo,
+    ClaimedDeadline,
     Context,
     Escalation,
     EscalationEvent,
@@ -145,6 +146,16 @@ class ChatBridge:
             return
         await self.handoff(conversation, "bot", ["chat"], BotInfo(name=bot_name), reason=reason)
 
+    async def on_bot_deadline(self, claim: ClaimedDeadline) -> None:
+        """The tenant's bot let its wait run out, whichever node sent the message."""
+        store = self.app[STORE]
+        conversation = await store.get_conversation(claim.escalation_id)
+        if conversation is not None:
+            config = await load_config(store, conversation.tenant_id)
+            name = config.name if config is not None else "Bot"
+            await self.bot_silent(conversation.id, name, "bot_timeout")
+        await store.drop_deadline(claim.escalation_id, claim.kind, claim.token)
+
     async def bot_reply(
         self,
         conversation: Conversation,
@@ -157,7 +168,7 @@ class ChatBridge:
         """What the tenant's bot answered through the reply API."""
         if conversation.state != "bot":
             raise Conflict("a person has this conversation now")
-        self.app[EXTERNAL_BOT].answered(conversation.id)
+        await self.app[EXTERNAL_BOT].answered(conversation.id)
         message = None
         if text:
             message = await self.chat.publish(

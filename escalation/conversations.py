@@ -260,5 +260,5 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/conversations/{id}/bot-reply", bot_reply)
     app.router.add_get("/api/admin/external-bot", get_external_bot)
     app.router.add_put("/api/admin/external-bot", put_external_bot)
-    app[EXTERNAL_BOT] = ExternalBot(app[CONFIG].base_url)
+    app[EXTERNAL_BOT] = ExternalBot(app[CONFIG].base_url, app)
     app.cleanup_ctx.append(external_bot_ctx)

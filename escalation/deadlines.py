@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from escalation.conversations import CHAT_BRIDGE
 from escalation.keys import ESCALATIONS
 from server.keys import CONFIG, STORE
 from store.models import utcnow
@@ -25,7 +26,10 @@ async def process_due(app: web.Application) -> int:
     claims = await app[STORE].claim_deadlines(utcnow(), config.deadline_lease_s, BATCH)
     for claim in claims:
         try:
-            await app[ESCALATIONS].on_deadline(claim)
+            if claim.kind == "bot_reply":
+                await app[CHAT_BRIDGE].on_bot_deadline(claim)
+            else:
+                await app[ESCALATIONS].on_deadline(claim)
         except Exception:
             log.exception("deadline %s of %s failed", claim.kind, claim.escalation_id)
     return len(claims)

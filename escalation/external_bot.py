@@ -4,6 +4,9 @@ Each customer message is POSTed to the bot's URL, signed as Standard Webhooks
 (``escalation/webhook_signing.py``); the bot answers through
 ``POST /api/conversations/{id}/bot-reply`` with an API key. If it does not answer within
 its timeout, or its endpoint fails, the conversation goes to a person: never silence.
+The wait is a ``bot_reply`` deadline in the store, not a timer of the node that sent the
+message: the reply may reach another node behind the load balancer, and the node that
+sent it may die; whichever node claims the due deadline hands the conversation over.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import logging
 import secrets
 import time
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -21,12 +25,16 @@ from aiohttp import web
 from pydantic import AfterValidator, BaseModel, Field
 
 from escalation import webhook_signing
+from server.keys import STORE
 from store.base import Store
 from store.chat_models import ChatMessage, Conversation
+from store.escalation_models import Deadline, DeadlineKind
+from store.models import utcnow
 
 log = logging.getLogger("coview.external_bot")
 
 SETTING = "external_bot"
+KIND: DeadlineKind = "bot_reply"
 
 
 def _http_url(value: str) -> str:
@@ -56,11 +64,11 @@ async def load_config(store: Store, tenant_id: str) -> ExternalBotConfig | None:
 
 
 class ExternalBot:
-    """Sends customer messages out and waits (bounded) for the reply."""
+    """Sends customer messages out; the store keeps the (bounded) wait for the reply."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, app: web.Application) -> None:
         self.base_url = base_url
-        self._waiting: dict[str, asyncio.Task[None]] = {}
+        self.app = app
         self._posts: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
 
@@ -71,7 +79,7 @@ class ExternalBot:
         return self._session
 
     async def close(self) -> None:
-        for task in [*self._waiting.values(), *self._posts]:
+        for task in self._posts:
             task.cancel()
         if self._session is not None:
             await self._session.close()
@@ -105,11 +113,11 @@ class ExternalBot:
         message: ChatMessage,
         on_silence: Any,
     ) -> None:
-        """POST the message; arm the timeout that hands off to a person if no reply comes.
-        ``on_silence(reason)`` runs on a failed POST or when the timeout passes."""
-        self.answered(conversation.id)  # a newer message restarts the wait
-        self._waiting[conversation.id] = asyncio.create_task(
-            self._wait(conversation.id, config.timeout_s, on_silence)
+        """Arm the wait (a newer message restarts it) and POST the message;
+        ``on_silence(reason)`` runs when the POST fails (the timeout is the deadline's)."""
+        due = utcnow() + timedelta(seconds=config.timeout_s)
+        await self.app[STORE].put_deadline(
+            Deadline(escalation_id=conversation.id, kind=KIND, due=due)
         )
         body = json.dumps(self.payload(conversation, message))
         msg_id = "msg_" + secrets.token_urlsafe(12)
@@ -125,22 +133,12 @@ class ExternalBot:
                     raise RuntimeError(f"the bot answered HTTP {response.status}")
         except (aiohttp.ClientError, TimeoutError, RuntimeError) as exc:
             log.warning("external bot failed for %s: %s", conversation.id, exc)
-            if self.answered(conversation.id):
+            if await self.answered(conversation.id):
                 await on_silence("bot_failed")
 
-    async def _wait(self, conversation_id: str, timeout_s: float, on_silence: Any) -> None:
-        await asyncio.sleep(timeout_s)
-        if self._waiting.pop(conversation_id, None) is not None:
-            await on_silence("bot_timeout")
-
-    def answered(self, conversation_id: str) -> bool:
-        """Stop waiting for this conversation; True if something was being waited for."""
-        task = self._waiting.pop(conversation_id, None)
-        if task is None:
-            return False
-        if task is not asyncio.current_task():
-            task.cancel()
-        return True
+    async def answered(self, conversation_id: str) -> bool:
+        """Stop waiting for this conversation, on any node; True if a wait was armed."""
+        return await self.app[STORE].clear_deadline(conversation_id, KIND)
 
 
 async def external_bot_ctx(app: web.Application) -> Any:

@@ -76,6 +76,10 @@ class EscalationStore(Protocol):
         """Remove a claimed deadline unless it was set anew since the claim."""
         ...
 
+    async def clear_deadline(self, escalation_id: str, kind: DeadlineKind) -> bool:
+        """Remove a deadline, claimed or not; whether there was one."""
+        ...
+
     async def get_deadlines(self, escalation_id: str) -> dict[str, datetime]: ...
 
     # idempotency keys

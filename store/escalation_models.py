@@ -30,7 +30,9 @@ State = Literal[
 ]
 Channel = Literal["chat", "voice", "web"]
 Trigger = Literal["bot", "customer", "agent"]
-DeadlineKind = Literal["offer", "relax", "queue"]
+# offer, relax and queue belong to an escalation; bot_reply to a conversation waiting
+# for the tenant's own bot (escalation/external_bot.py).
+DeadlineKind = Literal["offer", "relax", "queue", "bot_reply"]
 WriteResult = Literal["ok", "conflict", "full"]
 
 # Capacity is counted in these units; screen share costs what video costs.
@@ -200,7 +202,7 @@ class AgentLoad:
 
 
 class Deadline(Record):
-    escalation_id: str
+    escalation_id: str  # the record it belongs to: a conversation's id for bot_reply
     kind: DeadlineKind
     due: datetime
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -13,9 +16,10 @@ from aiohttp import web
 
 from escalation import webhook_signing
 from server.keys import STORE
+from store.models import utcnow
 from tests.api import bearer, login, problem
 from tests.chat_helpers import start_conversation
-from tests.harness import RunningServer, free_port
+from tests.harness import RunningServer, free_port, make_config, running_server
 from tests.sio import SioPeer
 from tests.test_chat_handoff import next_system
 
@@ -186,3 +190,74 @@ async def test_external_bot_settings_are_validated_and_admin_only(
     ) as r:
         await problem(r, 403)
     assert await server.app[STORE].get_setting("demo", "external_bot") is None
+
+
+async def test_a_reply_through_another_node_ends_the_wait_on_every_node(
+    two_nodes: tuple[RunningServer, RunningServer], http: aiohttp.ClientSession
+) -> None:
+    """The wait is kept in the store: the node that sent the message does not hand the
+    conversation to a person when the bot answered through the other node."""
+    a, b = two_nodes
+
+    async def bot(request: web.Request) -> web.Response:
+        payload = await request.json()
+        reply_url = payload["reply_url"].replace(a.url, b.url)  # the balancer chose B
+        async with http.post(
+            reply_url, json={"text": "Un momento"}, headers=bearer(a.config.demo_api_key)
+        ) as r:
+            assert r.status == 200, await r.text()
+        return web.json_response({})
+
+    async with receiver(bot) as url:
+        await configure(a, http, url, timeout_s=0.5)
+        conv = await start_conversation(http, a)
+        cid = conv["conversation_id"]
+        customer = await SioPeer("/chat").connect(a.url, conv["token"])
+        try:
+            await customer.call("join", {"conversation_id": cid})
+            await customer.call("message", {"conversation_id": cid, "text": "hola"})
+            while (await customer.next("message"))["sender"] != "bot":
+                pass
+            # past the bot's 0.5 s and two deadline polls: no node hands it over
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(next_system(customer, "handoff"), 0.5 + 0.5)
+        finally:
+            await customer.close()
+    assert await a.app[STORE].get_deadlines(cid) == {}
+    later = utcnow() + timedelta(seconds=60)  # nothing is left for any node to act on
+    assert await b.app[STORE].claim_deadlines(later, lease_s=1) == []
+    stored = await a.app[STORE].get_conversation(cid)
+    assert stored is not None and stored.state == "bot" and stored.escalation_id is None
+
+
+async def test_when_the_sending_node_dies_the_other_hands_a_silent_bot_over(
+    tmp_path: Path, redis_url: str, http: aiohttp.ClientSession
+) -> None:
+    prefix = f"coview-test-{secrets.token_hex(4)}:"
+    common = {"store": "redis", "redis_url": redis_url, "redis_prefix": prefix}
+
+    async def bot(request: web.Request) -> web.Response:
+        return web.json_response({})  # accepted, never answered
+
+    async with (
+        receiver(bot) as url,
+        running_server(make_config(tmp_path / "b", **common, seed_demo=False)) as b,
+    ):
+        async with running_server(make_config(tmp_path / "a", **common)) as a:
+            await configure(a, http, url, timeout_s=0.5)
+            conv = await start_conversation(http, a)
+            cid = conv["conversation_id"]
+            customer = await SioPeer("/chat").connect(a.url, conv["token"])
+            await customer.call("join", {"conversation_id": cid})
+            await customer.call("message", {"conversation_id": cid, "text": "hola"})
+            await customer.close()
+        # node A is gone before the bot's time ran out; the customer reconnects to B
+        again = await SioPeer("/chat").connect(b.url, conv["token"])
+        try:
+            await again.call("join", {"conversation_id": cid})
+            handoff = await next_system(again, "handoff")
+            assert handoff["data"]["reason"] == "bot_timeout"
+        finally:
+            await again.close()
+        stored = await b.app[STORE].get_conversation(cid)
+        assert stored is not None and stored.state == "waiting" and stored.escalation_id

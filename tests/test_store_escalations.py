@@ -195,6 +195,20 @@ async def test_deadline_set_anew_survives_the_old_claims_drop(store: Store) -> N
     assert "offer" in await store.get_deadlines("e1")
 
 
+async def test_a_deadline_cleared_claimed_or_not_is_gone_and_says_so(store: Store) -> None:
+    now = utcnow()
+    await store.put_deadline(Deadline(escalation_id="c1", kind="bot_reply", due=now))
+    await store.put_deadline(Deadline(escalation_id="c1", kind="offer", due=now))
+    assert set(await store.get_deadlines("c1")) == {"bot_reply", "offer"}
+    assert await store.clear_deadline("c1", "bot_reply") is True
+    assert set(await store.get_deadlines("c1")) == {"offer"}
+    assert await store.clear_deadline("c1", "bot_reply") is False
+    [claim] = await store.claim_deadlines(now, lease_s=30)
+    assert await store.clear_deadline(claim.escalation_id, claim.kind) is True
+    assert await store.get_deadlines("c1") == {}
+    assert await store.claim_deadlines(now + timedelta(seconds=31), lease_s=30) == []
+
+
 async def test_writes_set_and_clear_deadlines_with_the_transition(store: Store) -> None:
     esc = make_escalation().model_copy(update={"state": "queued", "seq": 1})
     due = utcnow() + timedelta(seconds=60)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import get_args
 
 from store.escalation_models import (
     AgentLoad,
@@ -294,8 +295,14 @@ class RedisEscalations(RedisBase):
             keys=[self.keys.escalation_deadlines], args=[_member(kind, escalation_id), token]
         )
 
+    async def clear_deadline(self, escalation_id: str, kind: DeadlineKind) -> bool:
+        removed = await self.redis.zrem(
+            self.keys.escalation_deadlines, _member(kind, escalation_id)
+        )
+        return bool(removed)
+
     async def get_deadlines(self, escalation_id: str) -> dict[str, datetime]:
-        kinds: tuple[DeadlineKind, ...] = ("offer", "relax", "queue")
+        kinds: tuple[DeadlineKind, ...] = get_args(DeadlineKind)
         scores = await self.redis.zmscore(
             self.keys.escalation_deadlines, [_member(k, escalation_id) for k in kinds]
         )

@@ -270,6 +270,13 @@ class SqliteEscalations(SqliteBase):
             (escalation_id, kind, token),
         )
 
+    async def clear_deadline(self, escalation_id: str, kind: DeadlineKind) -> bool:
+        removed = await self._write(
+            "DELETE FROM escalation_deadlines WHERE escalation_id = ? AND kind = ?",
+            (escalation_id, kind),
+        )
+        return removed > 0
+
     async def get_deadlines(self, escalation_id: str) -> dict[str, datetime]:
         rows = await self._fetchall(
             "SELECT kind, due FROM escalation_deadlines WHERE escalation_id = ?",
