@@ -8,7 +8,6 @@ call is starting, the conversation ended), so the customer's window tells the st
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from collections.abc import Sequence
@@ -39,6 +38,7 @@ from store.escalation_models import (
 log = logging.getLogger("coview.chat")
 
 VISUAL_MODALITIES = ("video", "screen", "cobrowse")
+HANDOFF_RESERVATION_S = 30.0  # a node that dies mid hand-off frees it after this
 EXPLICIT_VISUAL_INTENTS = {"video_call", "screen_share", "cobrowse"}
 ENDED = {"completed", "cancelled", "abandoned", "expired", "failed"}
 
@@ -83,9 +83,6 @@ class ChatBridge:
     def __init__(self, app: web.Application, chat: ChatService) -> None:
         self.app = app
         self.chat = chat
-        # One hand-off at a time per conversation on this node (two quick messages must
-        # not queue two escalations); see the note in docs/protocol.md about nodes.
-        self._handing_off: dict[str, asyncio.Lock] = {}
 
     # the bot --------------------------------------------------------------------------
     async def on_customer_message(self, conversation: Conversation, message: ChatMessage) -> None:
@@ -197,12 +194,19 @@ class ChatBridge:
         hint: dict[str, Any] | None = None,
     ) -> Escalation | None:
         """Queue the conversation for a person, with everything said so far."""
-        lock = self._handing_off.setdefault(conversation.id, asyncio.Lock())
-        async with lock:
-            current = await self.app[STORE].get_conversation(conversation.id)
+        # One hand-off at a time per conversation, on any node (two quick messages must
+        # not queue two escalations): the others give way to the one holding this.
+        store = self.app[STORE]
+        reservation = f"chat-handoff:{conversation.id}"
+        if await store.begin_idempotent(reservation, "", HANDOFF_RESERVATION_S) is not None:
+            return None  # being handed off right now
+        try:
+            current = await store.get_conversation(conversation.id)
             if current is None or current.escalation_id is not None:
                 return None  # already with (or waiting for) a person
             return await self._handoff(current, trigger, modalities, bot, reason, hint)
+        finally:
+            await store.release_idempotent(reservation)
 
     async def _handoff(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -247,8 +248,6 @@ async def test_only_the_right_side_may_offer_or_answer(
 async def test_two_quick_requests_for_a_person_queue_one_escalation(
     server: RunningServer, http: aiohttp.ClientSession
 ) -> None:
-    import asyncio
-
     conv = await start_conversation(http, server)
     cid = conv["conversation_id"]
     customer = await SioPeer("/chat").connect(server.url, conv["token"])
@@ -264,3 +263,39 @@ async def test_two_quick_requests_for_a_person_queue_one_escalation(
         await customer.close()
     found = await server.app[STORE].list_escalations("demo", limit=10)
     assert [e.conversation_id for e in found] == [cid]
+
+
+async def test_requests_for_a_person_on_two_nodes_queue_one_escalation_each(
+    two_nodes: tuple[RunningServer, RunningServer], http: aiohttp.ClientSession
+) -> None:
+    """The customer's socket on one node, the tenant's bot on the other, both at once."""
+    a, b = two_nodes
+    convs = [await start_conversation(http, a) for _ in range(8)]
+    customers = [await SioPeer("/chat").connect(a.url, c["token"]) for c in convs]
+    try:
+        for peer, conv in zip(customers, convs, strict=True):
+            await peer.call("join", {"conversation_id": conv["conversation_id"]})
+
+        async def bot_hands_off(conversation_id: str) -> int:
+            async with http.post(
+                f"{b.url}/api/conversations/{conversation_id}/bot-reply",
+                json={"handoff": True},
+                headers=bearer(a.config.demo_api_key),
+            ) as r:
+                return r.status
+
+        results = await asyncio.gather(
+            *(
+                p.call("request-agent", {"conversation_id": c["conversation_id"]})
+                for p, c in zip(customers, convs, strict=True)
+            ),
+            *(bot_hands_off(c["conversation_id"]) for c in convs),
+        )
+        assert all(r == 200 or (isinstance(r, dict) and r["ok"]) or r == 409 for r in results)
+    finally:
+        for peer in customers:
+            await peer.close()
+    found = await b.app[STORE].list_escalations("demo", limit=100)
+    assert sorted(str(e.conversation_id) for e in found) == sorted(
+        c["conversation_id"] for c in convs
+    )
