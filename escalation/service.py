@@ -247,13 +247,6 @@ class EscalationService:
             deadlines.append(self._deadline(esc_id, "relax", self.config.skill_relax_s))
         return tuple(deadlines)
 
-    async def _new_session(self, tenant_id: str, esc_id: str, agent_ids: list[str]) -> Session:
-        session = Session(
-            id=new_id("s_"), tenant_id=tenant_id, escalation_id=esc_id, agent_ids=agent_ids
-        )
-        await self.store.create_session(session)
-        return session
-
     async def create(
         self, principal: Principal, body: CreateEscalation, session: Session | None = None
     ) -> Created:
@@ -338,7 +331,12 @@ class EscalationService:
         """An agent's own session (a call turned visual): trigger agent, accepted by them."""
         agent = await self._agent(principal)
         esc_id = new_id("esc_")
-        session = await self._new_session(principal.tenant_id, esc_id, [agent.id])
+        session = Session(
+            id=new_id("s_"),
+            tenant_id=principal.tenant_id,
+            escalation_id=esc_id,
+            agent_ids=[agent.id],
+        )
         customer = body.context.customer
         now = utcnow()
         esc = Escalation(
@@ -364,10 +362,10 @@ class EscalationService:
             ],
             state="accepted",
             loads=(LoadChange(agent.id, 1, esc.units, capacity_of(agent)),),
+            new_session=session,  # written with the escalation, or not at all
         )
         result, created, _ = await self._write(esc, change, actor_of(principal))
         if result != "ok":
-            await self.store.update_session(session.model_copy(update={"ended_at": utcnow()}))
             raise Conflict("you have no free capacity for these modalities")
         invite = await issue_invite(self.store, self.config, session, "customer", agent.id)
         return created, invite

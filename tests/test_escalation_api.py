@@ -16,6 +16,7 @@ from escalation.keys import ELIGIBILITY
 from escalation.schemas import CreateEscalation
 from server.keys import STORE
 from store.base import Store
+from store.sqlite import SqliteStore
 from tests.api import bearer, problem
 from tests.escalations import (
     SITE_KEY,
@@ -450,9 +451,13 @@ async def test_agent_ad_hoc_session_starts_accepted_with_a_customer_invite(
     assert data["invite"]["join_url"].startswith(server.url + "/join?invite=")
     session = await server.app[STORE].get_session(esc["session_id"])
     assert session is not None and session.agent_ids == ["ag_ana"]
-    # video and screen share one video unit, which is now full
+    # video and screen share one video unit, which is now full: refused, nothing written
+    store = server.app[STORE]
+    assert isinstance(store, SqliteStore)
+    sessions = store.db.execute("SELECT count(*) FROM sessions").fetchone()
     async with http.post(f"{server.url}/api/sessions", json=payload, headers=bearer(ana)) as r:
         await problem(r, 409)
+    assert store.db.execute("SELECT count(*) FROM sessions").fetchone() == sessions
     async with http.post(f"{server.url}/api/sessions", json=payload, headers=api_key()) as r:
         await problem(r, 403)
 
