@@ -10,6 +10,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from server.client_ip import client_ip
+
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
@@ -52,6 +54,9 @@ class AccessLogger(AbstractAccessLogger):
                 "path": request.path,
                 "status": response.status,
                 "duration_ms": round(time * 1000, 2),
-                "remote": request.remote,
+                # the client, not the proxy in front (trusted_proxies)
+                "remote": client_ip(request)
+                if isinstance(request, web.Request)
+                else request.remote,
             },
         )

@@ -4,10 +4,17 @@ A wrong code is 401; the limit (2/minute here) turns the next one into 429."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from unittest import mock
 
 import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 
+from server.keys import CONFIG
+from server.logsetup import AccessLogger
 from tests.harness import make_config, running_server
 
 
@@ -41,3 +48,19 @@ async def test_a_client_cannot_forge_its_way_past_the_proxy(tmp_path: Path) -> N
 async def test_without_trusted_proxies_the_header_is_ignored(tmp_path: Path) -> None:
     hops = ["203.0.113.7", "198.51.100.2", "192.0.2.1"]
     assert await join_statuses(tmp_path, hops) == [401, 401, 429]
+
+
+def test_the_access_log_names_the_client_not_the_proxy(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = web.Application()
+    app[CONFIG] = make_config(tmp_path, trusted_proxies=("127.0.0.1",))
+    transport = mock.Mock()
+    transport.get_extra_info.return_value = ("127.0.0.1", 40000)
+    request = make_mocked_request(
+        "GET", "/healthz", headers={"X-Forwarded-For": "203.0.113.7"}, app=app, transport=transport
+    )
+    logger = logging.getLogger("coview.test.access")
+    with caplog.at_level(logging.INFO, logger=logger.name):
+        AccessLogger(logger, "").log(request, web.Response(status=204), 0.001)
+    assert [getattr(r, "remote", None) for r in caplog.records] == ["203.0.113.7"]
