@@ -15,10 +15,10 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, DoughnutCo
 
 const PALETTE = ["#0f6fde", "#14804a", "#c0392b", "#a15c00", "#6b4fbb", "#16838f"];
 
-export function barChart(canvas: HTMLCanvasElement, labels: string[], values: number[], label: string): Chart {
+export function barChart(canvas: HTMLCanvasElement, labels: string[], values: number[], label: string, colors: string | string[] = PALETTE): Chart {
   return new Chart(canvas, {
     type: "bar",
-    data: { labels, datasets: [{ label, data: values, backgroundColor: PALETTE }] },
+    data: { labels, datasets: [{ label, data: values, backgroundColor: colors }] },
     options: {
       responsive: true,
       maintainAspectRatio: false,
@@ -29,10 +29,16 @@ export function barChart(canvas: HTMLCanvasElement, labels: string[], values: nu
   });
 }
 
-export function doughnutChart(canvas: HTMLCanvasElement, labels: string[], values: number[]): Chart {
+/** Colours that mean something (answered green, abandoned red; a scale in one colour)
+ * beat the palette's order. */
+export const GOOD = "#14804a";
+export const BAD = "#c0392b";
+export const SCALE = "#6b4fbb"; // one colour for the steps of a scale (CSAT 1–5)
+
+export function doughnutChart(canvas: HTMLCanvasElement, labels: string[], values: number[], colors: string[] = PALETTE): Chart {
   return new Chart(canvas, {
     type: "doughnut",
-    data: { labels, datasets: [{ data: values, backgroundColor: PALETTE }] },
+    data: { labels, datasets: [{ data: values, backgroundColor: colors }] },
     options: { responsive: true, maintainAspectRatio: false, animation: false },
   });
 }

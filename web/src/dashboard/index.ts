@@ -5,7 +5,7 @@ import es from "../../translations/dashboard.es.json";
 import pt from "../../translations/dashboard.pt.json";
 import { api, ApiError } from "../shared/api";
 import { currentSession, signIn, signOut, type AgentSession } from "../shared/agent-session";
-import { barChart, doughnutChart } from "./charts";
+import { BAD, GOOD, SCALE, barChart, doughnutChart } from "./charts";
 import { download, filterRecordings, loadRecordings, type RecordingFilter, type RecordingRow } from "./recordings";
 import type { Chart } from "chart.js";
 
@@ -219,10 +219,10 @@ class Dashboard {
     };
     const triggers = Object.keys(m.by_trigger);
     this.charts = [
-      doughnutChart(slot("outcomes"), [t("dashboard.kpi.answered"), t("dashboard.kpi.abandoned")], [m.answered, m.abandoned]),
+      doughnutChart(slot("outcomes"), [t("dashboard.kpi.answered"), t("dashboard.kpi.abandoned")], [m.answered, m.abandoned], [GOOD, BAD]),
       barChart(slot("by_trigger"), triggers.map((k) => t(`dashboard.trigger.${k}`)), triggers.map((k) => m.by_trigger[k]), t("dashboard.chart.by_trigger")),
       barChart(slot("by_modality"), Object.keys(m.by_modality), Object.values(m.by_modality), t("dashboard.chart.by_modality")),
-      barChart(slot("csat"), ["1", "2", "3", "4", "5"], ["1", "2", "3", "4", "5"].map((k) => m.csat.distribution[k] ?? 0), t("dashboard.chart.csat")),
+      barChart(slot("csat"), ["1", "2", "3", "4", "5"], ["1", "2", "3", "4", "5"].map((k) => m.csat.distribution[k] ?? 0), t("dashboard.chart.csat"), SCALE),
       barChart(slot("upgrades"), triggers.map((k) => t(`dashboard.trigger.${k}`)), triggers.map((k) => m.upgrades.by_trigger[k] ?? 0), t("dashboard.chart.upgrades")),
     ];
     return m;
