@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from escalation.conversations import CHAT_BRIDGE
+from escalation.external_bot import BOT_REPLY
 from escalation.keys import ESCALATIONS
 from server.keys import CONFIG, STORE
 from store.models import utcnow
@@ -26,7 +27,7 @@ async def process_due(app: web.Application) -> int:
     claims = await app[STORE].claim_deadlines(utcnow(), config.deadline_lease_s, BATCH)
     for claim in claims:
         try:
-            if claim.kind == "bot_reply":
+            if claim.kind == BOT_REPLY:
                 await app[CHAT_BRIDGE].on_bot_deadline(claim)
             else:
                 await app[ESCALATIONS].on_deadline(claim)

@@ -34,7 +34,7 @@ from store.models import utcnow
 log = logging.getLogger("coview.external_bot")
 
 SETTING = "external_bot"
-KIND: DeadlineKind = "bot_reply"
+BOT_REPLY: DeadlineKind = "bot_reply"  # the deadline kind of the wait for a reply
 
 
 def _http_url(value: str) -> str:
@@ -117,7 +117,7 @@ class ExternalBot:
         ``on_silence(reason)`` runs when the POST fails (the timeout is the deadline's)."""
         due = utcnow() + timedelta(seconds=config.timeout_s)
         await self.app[STORE].put_deadline(
-            Deadline(escalation_id=conversation.id, kind=KIND, due=due)
+            Deadline(escalation_id=conversation.id, kind=BOT_REPLY, due=due)
         )
         body = json.dumps(self.payload(conversation, message))
         msg_id = "msg_" + secrets.token_urlsafe(12)
@@ -138,7 +138,7 @@ class ExternalBot:
 
     async def answered(self, conversation_id: str) -> bool:
         """Stop waiting for this conversation, on any node; True if a wait was armed."""
-        return await self.app[STORE].clear_deadline(conversation_id, KIND)
+        return await self.app[STORE].clear_deadline(conversation_id, BOT_REPLY)
 
 
 async def external_bot_ctx(app: web.Application) -> Any:
