@@ -9,7 +9,9 @@ RUN npm run build
 FROM python:3.11-slim-bookworm
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY tools.lock pyproject.toml uv.lock README.md ./
+# The same pins as `make run`: uv from tools.lock (hash-checked), then uv.lock, runtime only.
+RUN pip install --require-hashes -r tools.lock
 COPY server/ server/
 COPY store/ store/
 COPY signaling/ signaling/
@@ -18,7 +20,9 @@ COPY cobrowse/ cobrowse/
 COPY escalation/ escalation/
 COPY web/ web/
 COPY --from=web /src/web/static/dist/ web/static/dist/
-RUN pip install . && python -m media.demo_video --dir /app/data/demo-videos
+ENV UV_PROJECT_ENVIRONMENT=/app/.venv UV_PYTHON_DOWNLOADS=never PATH=/app/.venv/bin:$PATH
+RUN uv sync --frozen --no-editable --no-progress && rm -rf /root/.cache/uv \
+    && python -m media.demo_video --dir /app/data/demo-videos
 RUN useradd --system --home /app coview && chown -R coview /app
 USER coview
 EXPOSE 8080

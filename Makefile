@@ -4,6 +4,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+# uv uses the system interpreter, never a downloaded one, and the project's .venv.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := web/node_modules/.installed
@@ -13,7 +19,7 @@ SYSTEM_PACKAGES := chromium redis-server coturn
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-test system-deps lint typecheck pytest bench clean
+.PHONY: run test setup setup-test system-deps lint lock-check lock typecheck pytest bench clean
 
 run: setup
 	$(BIN)/coview serve
@@ -24,17 +30,30 @@ setup: $(RUN_STAMP) $(WEB_STAMP) demo-media
 
 setup-test: system-deps $(DEV_STAMP) $(WEB_STAMP) demo-media
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-
-$(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# uv itself comes from tools.lock (pinned, hash-checked); everything else from uv.lock.
+$(UV): tools.lock
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q --require-hashes -r tools.lock
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+# Runtime packages only, exactly as locked (--frozen: the lock is never re-resolved here).
+$(RUN_STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --no-progress
+	touch $@
+
+# Runtime and dev packages, exactly as locked.
+$(DEV_STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --no-progress --extra dev
 	touch $@ $(RUN_STAMP)
+
+# Refresh the lock to the newest versions pyproject.toml allows; then run the whole of
+# `make test` before committing the new uv.lock.
+lock: | $(UV)
+	$(UV) lock --upgrade
+
+# Fails when pyproject.toml and uv.lock disagree (a dependency added to one only).
+lock-check: | $(UV)
+	$(UV) lock --check
 
 $(NODE_STAMP): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
@@ -60,7 +79,7 @@ system-deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-lint: $(DEV_STAMP)
+lint: $(DEV_STAMP) lock-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -75,4 +94,4 @@ bench: setup-test
 	$(BIN)/python -m bench.escalation
 
 clean:
-	rm -rf $(VENV) web/node_modules web/static/dist data tests/artifacts
+	rm -rf $(VENV) $(TOOLS) web/node_modules web/static/dist data tests/artifacts

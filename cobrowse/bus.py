@@ -83,7 +83,7 @@ class RedisBus:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
         if self._pubsub is not None:
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            await self._pubsub.aclose()
         if self._redis is not None:
             await self._redis.aclose()
 
