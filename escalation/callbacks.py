@@ -24,6 +24,7 @@ from server.client_ip import client_ip
 from server.errors import Conflict, Forbidden, NotFound
 from server.jsonio import json_response
 from server.keys import CONFIG, RATE_LIMITER, STORE
+from server.untrusted import WebUrl
 from server.validation import ApiModel, parse_model, read_json
 from store.callbacks import CallbackRequest
 from store.models import utcnow
@@ -49,7 +50,7 @@ class CallbackIn(ApiModel):
     note: str | None = Field(default=None, max_length=500)
     language: str | None = Field(default=None, min_length=2, max_length=10)
     reason: Reason | None = None
-    page_url: str | None = Field(default=None, max_length=2000)
+    page_url: WebUrl | None = Field(default=None, max_length=2000)
     customer_id: str | None = Field(default=None, max_length=200)
     tier: str | None = Field(default=None, max_length=40)
 

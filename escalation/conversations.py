@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from escalation.chat_bridge import ChatBridge
 from escalation.chat_service import ChatService, conversation_view, message_view
@@ -25,7 +25,8 @@ from server.auth.request import require, require_agent
 from server.client_ip import client_ip
 from server.errors import NotFound, Unprocessable
 from server.jsonio import json_response
-from server.keys import CHAT_BOT, CONFIG, RATE_LIMITER, STORE
+from server.keys import CHAT_BOT, CONFIG, OUTBOUND, RATE_LIMITER, STORE
+from server.untrusted import HeaderSafe, check_web_url, is_page_url, page_url_of
 from server.validation import ApiModel, field_errors, parse_model, read_json
 from store.chat_models import ChatMessage, Conversation
 from store.escalation_models import BotInfo
@@ -34,13 +35,20 @@ CHAT_SERVICE = web.AppKey("chat_service", ChatService)
 CHAT_BRIDGE = web.AppKey("chat_bridge", ChatBridge)
 
 
+def _context_page(value: dict[str, Any]) -> dict[str, Any]:
+    url = page_url_of(value)
+    if url and not is_page_url(url):  # the agent sees it as a link
+        raise ValueError("page.url must be an http:// or https:// URL (or a /path)")
+    return value
+
+
 class NewConversation(ApiModel):
-    context: dict[str, Any] = Field(default_factory=dict)
+    context: Annotated[dict[str, Any], AfterValidator(_context_page)] = Field(default_factory=dict)
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
 
 
 class AttachmentIn(ApiModel):
-    name: str = Field(default="image", max_length=200)
+    name: HeaderSafe = Field(default="image", max_length=200)
     data_url: str = Field(max_length=2_000_000)
 
 
@@ -197,7 +205,7 @@ async def bot_reply(request: web.Request) -> web.Response:
 
 class ExternalBotUpdate(ApiModel):
     enabled: bool
-    url: str = Field(min_length=8, max_length=2_000)
+    url: Annotated[str, AfterValidator(check_web_url)] = Field(min_length=8, max_length=2_000)
     timeout_s: float = Field(default=8.0, ge=0.2, le=60)
     name: str = Field(default="Bot", min_length=1, max_length=80)
     rotate_secret: bool = False
@@ -229,6 +237,7 @@ async def get_external_bot(request: web.Request) -> web.Response:
 async def put_external_bot(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
     body = await read_json(request, ExternalBotUpdate)
+    request.app[OUTBOUND].check_saved(body.url)
     store = request.app[STORE]
     current = await store.get_setting(admin.tenant_id, SETTING)
     values = body.model_dump(exclude={"rotate_secret"})

@@ -18,14 +18,15 @@ import secrets
 import time
 from datetime import timedelta
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 from pydantic import AfterValidator, BaseModel, Field
 
 from escalation import webhook_signing
-from server.keys import STORE
+from server.keys import OUTBOUND, STORE
+from server.outbound import refusal_of
+from server.untrusted import check_web_url
 from store.base import Store
 from store.chat_models import ChatMessage, Conversation
 from store.escalation_models import Deadline, DeadlineKind
@@ -37,16 +38,9 @@ SETTING = "external_bot"
 BOT_REPLY: DeadlineKind = "bot_reply"  # the deadline kind of the wait for a reply
 
 
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("the bot URL must be http(s)://host/path")
-    return value
-
-
 class ExternalBotConfig(BaseModel):
     enabled: bool = False
-    url: Annotated[str, AfterValidator(_http_url)] = "http://127.0.0.1/"
+    url: Annotated[str, AfterValidator(check_web_url)] = "https://bot.invalid/"
     secret: str = Field(default_factory=webhook_signing.new_secret)
     timeout_s: float = Field(default=8.0, ge=0.2, le=60)
     name: str = Field(default="Bot", min_length=1, max_length=80)
@@ -75,7 +69,7 @@ class ExternalBot:
     @property
     def http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+            self._session = self.app[OUTBOUND].session()
         return self._session
 
     async def close(self) -> None:
@@ -123,16 +117,22 @@ class ExternalBot:
         msg_id = "msg_" + secrets.token_urlsafe(12)
         headers = webhook_signing.headers(config.secret, msg_id, int(time.time()), body)
         try:
+            self.app[OUTBOUND].check_request(config.url)
             async with self.http.post(
                 config.url,
                 data=body,
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=config.timeout_s),
+                allow_redirects=False,  # a redirect could point anywhere: not followed
             ) as response:
                 if response.status >= 300:
                     raise RuntimeError(f"the bot answered HTTP {response.status}")
-        except (aiohttp.ClientError, TimeoutError, RuntimeError) as exc:
-            log.warning("external bot failed for %s: %s", conversation.id, exc)
+        except (aiohttp.ClientError, TimeoutError, RuntimeError, OSError) as exc:
+            refused = refusal_of(exc)
+            if refused is not None:
+                log.warning("external bot refused for %s: %s", conversation.id, refused.reason)
+            else:
+                log.warning("external bot failed for %s: %s", conversation.id, exc)
             if await self.answered(conversation.id):
                 await on_silence("bot_failed")
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, Field, field_validator
-from yarl import URL
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from escalation import webhook_signing
 from escalation.openapi import api
@@ -17,7 +16,8 @@ from escalation.webhooks import WEBHOOKS, message_body
 from server.auth.request import require_agent
 from server.errors import NotFound
 from server.jsonio import json_response
-from server.keys import STORE
+from server.keys import OUTBOUND, STORE
+from server.untrusted import check_web_url
 from server.validation import ApiModel, parse_model, read_json
 from store.engagement_models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 from store.models import utcnow
@@ -26,24 +26,15 @@ EVENT_PATTERN = r"^[a-z0-9_.*]{1,80}$"
 
 
 class WebhookCreate(ApiModel):
-    url: str = Field(min_length=8, max_length=2048, examples=["https://example.com/hooks/coview"])
+    url: Annotated[str, AfterValidator(check_web_url)] = Field(
+        min_length=8, max_length=2048, examples=["https://example.com/hooks/coview"]
+    )
     event_types: list[str] = Field(
         default_factory=list,
         max_length=50,
         description="event types to send (glob patterns, e.g. escalation.*); empty: all",
     )
     description: str = Field(default="", max_length=200)
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        try:
-            url = URL(value)
-        except ValueError as exc:
-            raise ValueError("not a URL") from exc
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError("must be an absolute http(s) URL")
-        return value
 
     @field_validator("event_types")
     @classmethod
@@ -119,6 +110,7 @@ async def _own_endpoint(request: web.Request, tenant_id: str) -> WebhookEndpoint
 async def create_webhook(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
     body = await read_json(request, WebhookCreate)
+    request.app[OUTBOUND].check_saved(body.url)
     endpoint = WebhookEndpoint(
         id="wh_" + secrets.token_urlsafe(9),
         tenant_id=admin.tenant_id,

@@ -27,6 +27,7 @@ from escalation import webhook_signing
 from escalation.events import EscalationObserver
 from server.config import Config
 from server.keys import CONFIG, STORE
+from server.outbound import OutboundPolicy, refusal_of
 from store.base import Store
 from store.engagement_models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 from store.escalation_models import Escalation, EscalationEvent
@@ -39,6 +40,7 @@ CLAIM_BATCH = 20
 PRUNE_EVERY_S = 3_600.0
 ENDPOINTS_TTL_S = 1.0
 MAX_ERROR_CHARS = 300
+REFUSED = "refused: "  # a delivery the outbound policy stopped (server/outbound.py)
 
 
 def subscribed(endpoint: WebhookEndpoint, event_type: str) -> bool:
@@ -66,6 +68,7 @@ class WebhookDispatcher:
         self.config = config
         self._wake = asyncio.Event()
         self._http: aiohttp.ClientSession | None = None
+        self.outbound = OutboundPolicy.from_entries(config.outbound_allow)
         self._endpoints: dict[str, tuple[float, list[WebhookEndpoint]]] = {}
 
     async def endpoints(self, tenant_id: str) -> list[WebhookEndpoint]:
@@ -161,7 +164,11 @@ class WebhookDispatcher:
         ok = status is not None and 200 <= status < 300
         if ok:
             update: dict[str, Any] = {"status": "delivered", "next_attempt_at": None}
-        elif endpoint is None or len(attempts) >= self.config.webhook_max_attempts:
+        elif (
+            endpoint is None
+            or (error or "").startswith(REFUSED)  # the policy will not change its mind
+            or len(attempts) >= self.config.webhook_max_attempts
+        ):
             update = {"status": "failed", "next_attempt_at": None}
         else:
             delay = backoff_s(self.config, len(attempts))
@@ -174,6 +181,7 @@ class WebhookDispatcher:
         timestamp = int(time.time())
         headers = webhook_signing.headers(endpoint.secret, delivery.id, timestamp, delivery.body)
         try:
+            self.outbound.check_request(endpoint.url)
             async with self.http.post(
                 endpoint.url, data=delivery.body.encode(), headers=headers, allow_redirects=False
             ) as response:
@@ -181,14 +189,20 @@ class WebhookDispatcher:
                 if 200 <= response.status < 300:
                     return response.status, None
                 return response.status, f"HTTP {response.status}"
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        except (aiohttp.ClientError, TimeoutError, ValueError, OSError) as exc:
+            refused = refusal_of(exc)
+            if refused is not None:
+                log.warning(
+                    "webhook %s to %s refused: %s", delivery.id, endpoint.id, refused.reason
+                )
+                return None, f"{REFUSED}{refused.reason}"[:MAX_ERROR_CHARS]
             return None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
 
     @property
     def http(self) -> aiohttp.ClientSession:
         if self._http is None:
             timeout = aiohttp.ClientTimeout(total=self.config.webhook_timeout_s)
-            self._http = aiohttp.ClientSession(timeout=timeout)
+            self._http = self.outbound.session(timeout=timeout)
         return self._http
 
     async def close(self) -> None:

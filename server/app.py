@@ -18,8 +18,18 @@ from server.auth.authenticator import Authenticator
 from server.auth.passwords import Passwords
 from server.auth.tokens import TokenService
 from server.config import Config
-from server.keys import AUTH, CONFIG, PASSWORDS, RATE_LIMITER, SESSION_EVENTS, STORE, TOKENS
+from server.keys import (
+    AUTH,
+    CONFIG,
+    OUTBOUND,
+    PASSWORDS,
+    RATE_LIMITER,
+    SESSION_EVENTS,
+    STORE,
+    TOKENS,
+)
 from server.middleware import cache_middleware, problem_middleware
+from server.outbound import OutboundPolicy
 from server.ratelimit import RateLimiter
 from server.seed import seed_demo
 from server.session_events import LoggingSink
@@ -54,6 +64,7 @@ def create_app(config: Config) -> web.Application:
     app[RATE_LIMITER] = RateLimiter(
         config.redis_url if config.store == "redis" else None, config.redis_prefix
     )
+    app[OUTBOUND] = OutboundPolicy.from_entries(config.outbound_allow)
     app[SESSION_EVENTS] = LoggingSink()  # the escalation package replaces it
     app.cleanup_ctx.append(store_ctx)
     health.setup(app)

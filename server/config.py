@@ -37,6 +37,9 @@ class Config:
     # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs), so rate limits
     # and logs see clients rather than the proxy (server/client_ip.py).
     trusted_proxies: tuple[str, ...] = ()
+    # Webhooks and the external bot may reach only public addresses; these CIDRs and
+    # host names are the exceptions (server/outbound.py), e.g. "10.1.0.0/16,bot.internal".
+    outbound_allow: tuple[str, ...] = ()
     join_rate: str = "20/minute"
     password_memory_kib: int = 65_536  # argon2 memory cost; tests lower it
 

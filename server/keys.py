@@ -14,6 +14,7 @@ from server.auth.passwords import Passwords
 from server.auth.tokens import TokenService
 from server.chat_hooks import ChatBot
 from server.config import Config
+from server.outbound import OutboundPolicy
 from server.ratelimit import RateLimiter
 from server.session_events import SessionEventSink
 from store.base import Store
@@ -25,6 +26,7 @@ TOKENS = web.AppKey("tokens", TokenService)
 PASSWORDS = web.AppKey("passwords", Passwords)
 AUTH = web.AppKey("auth", Authenticator)
 RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
+OUTBOUND = web.AppKey("outbound", OutboundPolicy)
 SIO = web.AppKey("sio", socketio.AsyncServer)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 SESSION_EVENTS = web.AppKey("session_events", SessionEventSink)

@@ -12,6 +12,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from server.errors import BadRequest, FieldError, Unprocessable
+from server.untrusted import EDGE
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -32,7 +33,7 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
 def parse_model(model: type[M], data: Any, *, strict: bool | None = None) -> M:
     """``strict=False`` for query strings, whose values are all text."""
     try:
-        return model.model_validate(data, strict=strict)
+        return model.model_validate(data, strict=strict, context=EDGE)
     except ValidationError as exc:
         raise Unprocessable("the request is not valid", errors=field_errors(exc)) from exc
 

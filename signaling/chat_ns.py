@@ -18,6 +18,7 @@ from escalation.chat_service import (
 from escalation.conversations import CHAT_BRIDGE, CHAT_SERVICE
 from server.auth.principals import AgentPrincipal, SessionPrincipal
 from server.errors import Conflict, Forbidden, Unauthorized
+from server.untrusted import HeaderSafe
 from server.validation import ApiModel, parse_model
 from signaling.namespace import ProtocolNamespace, refuse
 
@@ -28,7 +29,7 @@ class JoinConversation(ApiModel):
 
 
 class Attachment(ApiModel):
-    name: str = Field(default="image", max_length=200)
+    name: HeaderSafe = Field(default="image", max_length=200)
     data_url: str = Field(max_length=400_000)
 
 

@@ -25,6 +25,7 @@ from server.auth.request import require_agent
 from server.errors import Forbidden, NotFound
 from server.jsonio import json_response
 from server.keys import STORE
+from server.untrusted import content_disposition
 from signaling.keys import SESSION_NS
 
 
@@ -67,7 +68,7 @@ async def recording_file(request: web.Request) -> web.FileResponse:
         path,
         headers={
             "Content-Type": "video/webm",
-            "Content-Disposition": f'attachment; filename="{info.id}.webm"',
+            "Content-Disposition": content_disposition(f"{info.id}.webm"),
         },
     )
 

@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 
 from pydantic import Field
 
+from server.untrusted import WebUrl
 from store.models import Record, utcnow
 
 CallbackStatus = Literal["open", "done"]
@@ -23,7 +24,7 @@ class CallbackRequest(Record):
     note: str | None = None
     language: str | None = None
     reason: str | None = None  # why visual help was not offered (closed, no_agents, ...)
-    page_url: str | None = None
+    page_url: WebUrl | None = None
     customer_id: str | None = None
     tier: str | None = None
     status: CallbackStatus = "open"

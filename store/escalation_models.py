@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from server.untrusted import WebUrl
 from server.validation import ApiModel
 from store.models import Modality, Record, Session, utcnow
 
@@ -54,7 +55,7 @@ class TranscriptEntry(ApiModel):
 
 
 class PageInfo(ApiModel):
-    url: str = Field(default="", max_length=4_096)
+    url: WebUrl = Field(default="", max_length=4_096)
     title: str = Field(default="", max_length=1_000)
 
 

@@ -42,6 +42,8 @@ def make_config(data_dir: Path, **overrides: Any) -> Config:
         "join_rate": "1000/minute",
         "conversation_rate": "1000/minute",
         "redis_prefix": f"coview-test-{secrets.token_hex(4)}:",
+        # webhook and bot receivers of the tests listen on loopback (tests/receivers.py)
+        "outbound_allow": ("127.0.0.1/32", "::1/128"),
     }
     values.update(overrides)
     return Config(**values)

@@ -9,6 +9,7 @@
  * `event` and are worded here, in the reader's language. Upgrade offers from the agent
  * appear as a consent card; accepting calls `onUpgrade(modality)`.
  */
+import { safeImageSrc } from "../shared/url";
 import { ChatClient, type ChatMessage, type Conversation } from "./client";
 import { translator, type Lang } from "./i18n";
 import { CHAT_CSS } from "./style";
@@ -140,9 +141,10 @@ export function mountChat(container: HTMLElement, opts: ChatOptions): ChatContro
       const bubble = el("div", `cv-msg${mine ? " mine" : ""}${m.sender === "bot" ? " bot" : ""}`);
       bubble.append(el("span", "cv-who", mine ? t("chat.you") : m.sender_name));
       if (m.text) bubble.append(document.createTextNode(m.text));
-      if (m.attachment) {
+      const src = m.attachment ? safeImageSrc(m.attachment.data_url) : null;
+      if (m.attachment && src) {
         const img = el("img");
-        img.src = m.attachment.data_url;
+        img.src = src;
         img.alt = m.attachment.name;
         bubble.append(img);
       }

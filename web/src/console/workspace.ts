@@ -1,6 +1,7 @@
 // One accepted escalation's workspace: context panel (everything the customer already
 // told us), call and co-browse slots, actions (upgrade, transfer) and the wrap-up form.
 import { h } from "../shared/dom";
+import { safeUrl } from "../shared/url";
 import type { ConsoleApi, Escalation } from "./api";
 import { money, readContext, type Context } from "./context";
 import { mountCall, mountChatSlot, mountViewer, type ChatSlot, type Mounted } from "./slots";
@@ -121,7 +122,12 @@ export class Workspace {
     this.stateEl = h("span", { class: "tag state", "data-state": e.state }, t(`console.state.${e.state}`));
     fact(t("console.state"), this.stateEl);
     if (ctx.pageUrl) {
-      fact(t("console.page"), h("a", { href: ctx.pageUrl, target: "_blank", rel: "noopener noreferrer", class: "page-link" }, ctx.pageTitle ?? ctx.pageUrl, h("small", {}, ctx.pageUrl)));
+      // Only an http(s) page is a link; anything else is shown as text, never opened.
+      const href = safeUrl(ctx.pageUrl);
+      const label = [ctx.pageTitle ?? ctx.pageUrl, h("small", {}, ctx.pageUrl)];
+      fact(t("console.page"), href
+        ? h("a", { href, target: "_blank", rel: "noopener noreferrer", class: "page-link" }, ...label)
+        : h("span", { class: "page-link unsafe" }, ...label));
     }
     fact(t("console.intent"), ctx.intent ? `${ctx.intent}${ctx.confidence !== null ? ` (${Math.round(ctx.confidence * 100)}%)` : ""}` : t("console.intent.none"));
 

@@ -1,4 +1,6 @@
 // A tiny element builder: the widget renders a handful of views, no framework needed.
+import { APP_SCHEMES, safeImageSrc, safeUrl } from "./url";
+
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | boolean | number | EventListener | undefined>;
 
@@ -7,7 +9,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === false) continue;
     if (name.startsWith("on") && typeof value === "function") el.addEventListener(name.slice(2), value);
-    else el.setAttribute(name, value === true ? "" : String(value));
+    else if (name === "href" || name === "src") {
+      // a backstop: callers pass customer URLs through safeUrl already
+      const safe = name === "src" ? safeImageSrc(value) : safeUrl(value, APP_SCHEMES);
+      if (safe !== null) el.setAttribute(name, safe);
+    } else el.setAttribute(name, value === true ? "" : String(value));
   }
   for (const child of children) {
     if (child) el.append(child);
