@@ -7,7 +7,6 @@ other way; ``input`` reaches the customer only while control is granted.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -43,6 +42,7 @@ from server.errors import (
     PayloadTooLarge,
     Unauthorized,
 )
+from server.jsonio import loads_limited
 from server.keys import AUTH, CONFIG, SESSION_EVENTS, STORE
 from store.cobrowse import ControlState
 
@@ -226,8 +226,8 @@ class Socket:
             raise PayloadTooLarge(f"batch of {len(payload)} bytes is over the {limit}-byte limit")
         try:
             masked = (await self.app[MASKER].for_tenant(self.tenant_id)).mask_batch(payload)
-        except ValueError as exc:
-            raise BadRequest("the batch is not a JSON array of events") from exc
+        except BadRequest as exc:
+            raise BadRequest(f"the batch is not a JSON array of events ({exc.detail})") from exc
         if masked[:1] != b"[":
             raise BadRequest("the batch is not a JSON array of events")
         conn, session_id = self.conn, self.conn.session_id
@@ -375,8 +375,8 @@ async def cobrowse_socket(request: web.Request) -> web.StreamResponse:
 def _seq_of(data: bytes) -> int | None:
     """The seq of a refused frame, for the error frame, if its header has one."""
     try:
-        header = json.loads(data[: data.find(b"\n")] if b"\n" in data[:4_097] else data[:4_096])
-    except ValueError:
+        header = loads_limited(data[: data.find(b"\n")] if b"\n" in data[:4_097] else data[:4_096])
+    except CoviewError:
         return None
     seq = header.get("seq") if isinstance(header, dict) else None
     return seq if isinstance(seq, int) else None

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from server.errors import BadRequest
+from server.jsonio import loads_limited
 from server.validation import ApiModel, parse_model
 
 MAX_HEADER_BYTES = 4_096
@@ -26,10 +27,7 @@ def parse_frame(data: bytes) -> tuple[dict[str, Any], bytes]:
         head, payload = data, b""
     else:
         head, payload = data[:end], data[end + 1 :]
-    try:
-        header = json.loads(head)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("frame header is not JSON") from exc
+    header = loads_limited(head) if head.strip() else None
     if not isinstance(header, dict) or not isinstance(header.get("t"), str):
         raise BadRequest('frame header must be a JSON object with a string "t"')
     return header, payload

@@ -19,6 +19,8 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
+from server.jsonio import loads_limited
+
 # 13-19 digits, single spaces or dashes allowed between them.
 CARD_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 MASK_CHAR = "*"
@@ -37,6 +39,8 @@ TIMESTAMP_RUN = b'"timestamp":0000000000000'
 TIMESTAMP_HIDDEN = b'"timestamp":' + b"x" * 13
 INPUT_SOURCE = re.compile(rb'"source"\s*:\s*5\b')
 INCREMENTAL = 3
+# rrweb nests two levels per DOM level (a node, its childNodes); mask_value recurses
+MAX_EVENTS_DEPTH = 400
 
 
 def luhn_ok(digits: str) -> bool:
@@ -131,10 +135,11 @@ class Masker:
 
     def mask_batch(self, raw: bytes) -> bytes:
         """The batch itself when it is clean, else a masked re-encoding of it.
-        Raises ValueError when a batch that needs masking is not JSON."""
+        Raises BadRequest when a batch that needs masking is not JSON or nests deeper
+        than a page's DOM plausibly does."""
         if not self.needs_masking(raw):
             return raw
-        masked = self.mask_value(json.loads(raw))
+        masked = self.mask_value(loads_limited(raw, max_depth=MAX_EVENTS_DEPTH))
         return json.dumps(masked, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -16,8 +16,8 @@ from aiohttp import web
 
 from escalation.service import actor_of
 from server.auth.principals import Principal
-from server.errors import BadRequest, Conflict, Unprocessable
-from server.jsonio import dumps, json_response
+from server.errors import BadRequest, Conflict, CoviewError, Unprocessable
+from server.jsonio import dumps, json_response, loads_limited
 from server.keys import CONFIG, STORE
 
 HEADER = "Idempotency-Key"
@@ -27,8 +27,8 @@ IN_FLIGHT_TTL_S = 60.0  # a node that dies mid-request frees the key after this
 def body_hash(raw: bytes) -> str:
     """Hash of the JSON body, insensitive to key order and whitespace."""
     try:
-        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        canonical = json.dumps(loads_limited(raw), sort_keys=True, separators=(",", ":"))
+    except CoviewError:
         return hashlib.sha256(raw).hexdigest()
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -34,10 +34,10 @@ from server.auth.principals import (
 )
 from server.auth.request import authenticate, require, require_agent
 from server.client_ip import client_ip
-from server.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, Unprocessable
+from server.errors import Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from server.jsonio import dumps, json_response
 from server.keys import CONFIG, RATE_LIMITER, STORE
-from server.validation import parse_model, read_json
+from server.validation import parse_model, read_body, read_json
 from store.escalation_models import Escalation, EscalationEvent, State
 
 SSE_HEARTBEAT_S = 15.0
@@ -84,16 +84,6 @@ def _id(request: web.Request) -> str:
     return request.match_info["id"]
 
 
-async def _json_body(request: web.Request) -> Any:
-    raw = await request.read()
-    if not raw:
-        return {}
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest(f"malformed JSON: {exc}") from exc
-
-
 def _check_context_size(request: web.Request, data: Any) -> None:
     if isinstance(data, dict) and "context" in data:
         limit = request.app[CONFIG].max_context_bytes
@@ -112,7 +102,7 @@ async def create_escalation(request: web.Request) -> web.Response:
         await request.app[RATE_LIMITER].hit(
             config.escalation_rate, "escalations", f"{principal.site.id}:{client_ip(request)}"
         )
-    data = await _json_body(request)
+    data = await read_body(request)
     _check_context_size(request, data)
     body = parse_model(CreateEscalation, data)
 
@@ -134,7 +124,7 @@ async def create_escalation(request: web.Request) -> web.Response:
 
 async def create_session(request: web.Request) -> web.Response:
     principal = await require_agent(request)
-    data = await _json_body(request)
+    data = await read_body(request)
     _check_context_size(request, data)
     body = parse_model(CreateSession, data)
 

@@ -1,5 +1,12 @@
-"""JSON out of the server: HTTP bodies and Socket.IO payloads, encoded with orjson.
+"""JSON in and out of the server: HTTP bodies and Socket.IO payloads, with orjson.
 
+In: ``loads_limited`` is how every body, socket payload and co-browse frame header is
+parsed. orjson parses in C and stops at its own depth limit (1024) instead of
+exhausting the stack, then the depth is checked against ours (``MAX_DEPTH``) by an
+iterative walk: a body nested thousands of levels deep is a 400, never a
+RecursionError (500) nor a stuck worker. Sizes are checked before parsing (413).
+
+Out:
 The stdlib encoder was the largest single cost of emitting escalations (nested dicts
 with the customer's context, sent to consoles and returned by every action); orjson
 encodes the same values in C several times faster. It writes UTF-8 rather than
@@ -17,7 +24,46 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from server.errors import BadRequest, PayloadTooLarge
+
 JSON = "application/json"
+MAX_DEPTH = 32  # objects and arrays inside one another, in any body or socket payload
+
+
+def depth_of(value: Any) -> int:
+    """How deeply containers nest in ``value`` (a scalar is 0, ``[]`` is 1)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        level += 1
+        deepest = max(deepest, level)
+        pending.extend((child, level) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def loads_limited(
+    raw: bytes | str, *, max_bytes: int | None = None, max_depth: int = MAX_DEPTH
+) -> Any:
+    """Parse untrusted JSON: PayloadTooLarge (413) over ``max_bytes``, BadRequest (400)
+    when malformed or nested deeper than ``max_depth``."""
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise PayloadTooLarge(f"JSON of {len(raw)} bytes is over the {max_bytes}-byte limit")
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        if "depth" in str(exc) or "recursion" in str(exc):
+            raise BadRequest(f"JSON nested deeper than {max_depth} levels") from exc
+        raise BadRequest(f"malformed JSON: {exc}") from exc
+    if depth_of(value) > max_depth:
+        raise BadRequest(f"JSON nested deeper than {max_depth} levels")
+    return value
 
 
 def dumps_bytes(value: Any) -> bytes:

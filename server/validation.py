@@ -5,13 +5,13 @@ Malformed JSON is a 400; JSON of the wrong shape or types is a 422 listing each 
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from server.errors import BadRequest, FieldError, Unprocessable
+from server.errors import FieldError, Unprocessable
+from server.jsonio import loads_limited
 from server.untrusted import EDGE
 
 M = TypeVar("M", bound=BaseModel)
@@ -38,13 +38,12 @@ def parse_model(model: type[M], data: Any, *, strict: bool | None = None) -> M:
         raise Unprocessable("the request is not valid", errors=field_errors(exc)) from exc
 
 
+async def read_body(request: web.Request) -> Any:
+    """The request's JSON body (``{}`` when empty): 413 over the size limit (aiohttp's
+    ``client_max_size``), 400 when malformed or nested too deeply."""
+    raw = await request.read()
+    return loads_limited(raw) if raw else {}
+
+
 async def read_json(request: web.Request, model: type[M]) -> M:
-    raw = await request.read()  # client_max_size turns an oversize body into 413
-    if not raw:
-        data: Any = {}
-    else:
-        try:
-            data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BadRequest(f"malformed JSON: {exc}") from exc
-    return parse_model(model, data)
+    return parse_model(model, await read_body(request))

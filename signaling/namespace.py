@@ -19,6 +19,7 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused
 from server.auth.principals import AgentPrincipal, Principal
 from server.errors import BadRequest, CoviewError, InternalError, NotFound, Unauthorized
 from server.keys import AUTH
+from signaling.packet import REFUSED_EVENT, RefusedPayload
 
 log = logging.getLogger("coview.signaling")
 
@@ -42,6 +43,8 @@ class ProtocolNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         sid, *payload = args
         handler = getattr(self, "on_" + event.replace("-", "_"), None)
         try:
+            if event == REFUSED_EVENT and payload and isinstance(payload[0], RefusedPayload):
+                raise payload[0].error
             if handler is None:
                 raise NotFound(f"unknown event {event!r}")
             if len(payload) > 1:
