@@ -12,6 +12,7 @@ from escalation.keys import ESCALATIONS
 from escalation.metrics import Stream, compute, select
 from escalation.openapi import api
 from escalation.service import actor_of
+from server.auth.join_codes import code_failure_metrics
 from server.auth.principals import SessionPrincipal
 from server.auth.request import require, require_agent
 from server.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -82,6 +83,12 @@ class DurationSummary(BaseModel):
     p90: float | None
 
 
+class JoinCodeFailures(BaseModel):
+    failed: int
+    budget: str
+    paused: bool
+
+
 class MetricsResponse(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -104,6 +111,9 @@ class MetricsResponse(BaseModel):
     by_modality: dict[str, int]
     upgrades: UpgradeSummary
     accept_to_media_s: DurationSummary
+    join_codes: JoinCodeFailures = Field(
+        description="wrong 6-digit join codes across the deployment, in the budget's window"
+    )
 
 
 @api(
@@ -182,7 +192,10 @@ async def get_metrics(request: web.Request) -> web.Response:
     csat = await store.list_csat(supervisor.tenant_id, since, utcnow() + timedelta(seconds=1))
     kpis = compute(chosen, csat, request.app[CONFIG].service_level_s)
     head = {"from": since.isoformat(), "to": until.isoformat()}
-    return json_response({**head, "queue": query.queue, "agent": query.agent, **kpis})
+    codes = await code_failure_metrics(request.app)
+    return json_response(
+        {**head, "queue": query.queue, "agent": query.agent, **kpis, "join_codes": codes}
+    )
 
 
 def setup(app: web.Application) -> None:

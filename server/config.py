@@ -41,6 +41,10 @@ class Config:
     # host names are the exceptions (server/outbound.py), e.g. "10.1.0.0/16,bot.internal".
     outbound_allow: tuple[str, ...] = ()
     join_rate: str = "20/minute"
+    # wrong 6-digit codes (server/auth/join_codes.py): per client address, and for the
+    # whole deployment (past it, codes pause for everyone; links keep working)
+    join_code_client_failures: str = "10/hour"
+    join_code_failure_budget: str = "30/10 minutes"
     password_memory_kib: int = 65_536  # argon2 memory cost; tests lower it
 
     chat_max_text_chars: int = 2_000

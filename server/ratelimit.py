@@ -28,9 +28,26 @@ class RateLimiter:
         item = parse(rate)
         if await self._limiter.hit(item, scope, key):
             return
-        stats = await self._limiter.get_window_stats(item, scope, key)
-        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        retry_after = await self.retry_after(rate, scope, key)
         raise RateLimited(
             f"rate limit {rate} exceeded; retry in {retry_after} s",
             headers={"Retry-After": str(retry_after)},
         )
+
+    async def count(self, rate: str, scope: str, key: str) -> None:
+        """Count one event against ``rate`` without refusing anything."""
+        await self._limiter.hit(parse(rate), scope, key)
+
+    async def exhausted(self, rate: str, scope: str, key: str) -> bool:
+        """Whether ``rate`` is used up (without counting anything)."""
+        return not await self._limiter.test(parse(rate), scope, key)
+
+    async def used(self, rate: str, scope: str, key: str) -> int:
+        """How many events of ``rate`` fall in its current window."""
+        item = parse(rate)
+        stats = await self._limiter.get_window_stats(item, scope, key)
+        return int(item.amount - stats.remaining)
+
+    async def retry_after(self, rate: str, scope: str, key: str) -> int:
+        stats = await self._limiter.get_window_stats(parse(rate), scope, key)
+        return max(1, math.ceil(stats.reset_time - time.time()))

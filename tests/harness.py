@@ -40,6 +40,8 @@ def make_config(data_dir: Path, **overrides: Any) -> Config:
         "password_memory_kib": 1024,
         "login_rate": "1000/minute",
         "join_rate": "1000/minute",
+        "join_code_client_failures": "1000/minute",
+        "join_code_failure_budget": "1000/minute",
         "conversation_rate": "1000/minute",
         "redis_prefix": f"coview-test-{secrets.token_hex(4)}:",
         # webhook and bot receivers of the tests listen on loopback (tests/receivers.py)

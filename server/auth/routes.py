@@ -8,6 +8,7 @@ from typing import Literal
 from aiohttp import web
 from pydantic import Field
 
+from server.auth.join_codes import check_code_allowed, record_code_failure
 from server.auth.principals import AgentPrincipal
 from server.auth.request import require_agent
 from server.client_ip import client_ip
@@ -95,10 +96,14 @@ async def join(request: web.Request) -> web.Response:
     if (body.short_code is None) == (body.invite is None):
         raise Unprocessable("send exactly one of short_code or invite")
     store = request.app[STORE]
+    if body.short_code is not None:
+        await check_code_allowed(request)
     invite = await store.consume_invite(
         invite_id=body.invite, short_code=body.short_code, now=utcnow()
     )
     if invite is None:
+        if body.short_code is not None:
+            await record_code_failure(request)
         raise Unauthorized("invite is unknown, expired or already used")
     session = await store.get_session(invite.session_id)
     if session is None or session.ended_at is not None:
