@@ -81,7 +81,10 @@ async def demo_video(request: web.Request) -> web.StreamResponse:
 
 
 async def demo_index_redirect(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPFound("/demo/" + (f"?{request.query_string}" if request.query_string else ""))
+    # The raw (still percent-encoded) query: decoding it would put a client's %0d%0a
+    # back into the Location header as a line break.
+    query = request.rel_url.raw_query_string
+    raise web.HTTPFound("/demo/" + (f"?{query}" if query else ""))
 
 
 def setup(app: web.Application) -> None:
