@@ -25,10 +25,12 @@ from server.keys import STORE
 from server.outbound import OutboundPolicy, forbidden_kind, parse_address
 from store.engagement_models import WebhookEndpoint
 from tests.api import bearer, login, problem
+from tests.browser_helpers import new_page, shoot
 from tests.chat_helpers import start_conversation
 from tests.harness import RunningServer, free_port, make_config, running_server
 from tests.receivers import Receiver, receiving
 from tests.sio import SioPeer
+from tests.test_browser_admin import sign_in_as_admin
 from tests.test_chat_handoff import next_system
 
 FORBIDDEN_URLS = [
@@ -263,3 +265,27 @@ async def test_redirects_are_never_followed(tmp_path: Path, http: aiohttp.Client
         finally:
             await customer.close()
         assert inner.received == []
+
+
+@pytest.mark.browser
+async def test_the_admin_sees_why_a_url_or_a_delivery_was_refused(
+    tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("server.outbound.DefaultResolver", FakeDns)
+    async with guarded_server(tmp_path) as server, new_page(browser) as page:
+        await sign_in_as_admin(page, server)
+        await page.get_by_role("tab", name="Webhooks").click()
+        await page.get_by_label("URL").fill("http://169.254.169.254/latest/meta-data/")
+        await page.get_by_role("button", name="Add").click()
+        await page.locator('[data-error-for="url"]').filter(has_text="link-local").wait_for()
+        hook = "http://metadata.example.test/hook"
+        await page.get_by_label("URL").fill(hook)
+        await page.get_by_role("button", name="Add").click()
+        card = page.get_by_role("region", name=hook)
+        await card.get_by_role("button", name="Send a test event").click()
+        row = card.locator(".delivery-log tr").filter(has_text="refused")
+        while not await row.count():  # the log is re-read on demand, as an admin would
+            await card.get_by_role("button", name="Delivery log").click()
+            await asyncio.sleep(0.1)
+        await row.filter(has_text="169.254.169.254: link-local address").wait_for()
+        await shoot(page, "security-admin-refused-delivery")
