@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from server.errors import BadRequest
-from server.jsonio import MAX_DEPTH, depth_of, loads_limited
+from server.jsonio import MAX_DEPTH, loads_limited, nested_deeper_than
 from tests.api import bearer, customer_token, open_session, problem
 from tests.cobrowse_peer import CobrowsePeer
 from tests.harness import RunningServer
@@ -36,7 +36,9 @@ def escalation_with(attributes: Any) -> dict[str, Any]:
 
 
 def test_depth_is_measured_without_recursion() -> None:
-    assert depth_of("x") == 0 and depth_of([]) == 1 and depth_of({"a": [1, {"b": []}]}) == 4
+    assert not nested_deeper_than("x", 0) and nested_deeper_than([], 0)
+    assert not nested_deeper_than({"a": [1, {"b": []}]}, 4)
+    assert nested_deeper_than({"a": [1, {"b": []}]}, 3)
     started = time.perf_counter()
     with pytest.raises(BadRequest, match="nested deeper"):
         loads_limited(deep_text(200_000))
