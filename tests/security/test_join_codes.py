@@ -18,6 +18,7 @@ import pytest
 
 from store.models import Invite
 from tests.api import bearer, invite_for, login, open_session, problem
+from tests.browser_helpers import new_page, shoot
 from tests.harness import RunningServer, make_config, running_server
 
 
@@ -110,3 +111,21 @@ async def test_the_budget_is_shared_by_every_node(
         for node in (a, b):
             r = await join(http, node, {"short_code": invite.short_code}, "203.0.113.1")
             assert r.status == 429
+
+
+@pytest.mark.browser
+async def test_the_join_form_asks_for_the_full_link_while_codes_are_paused(
+    tmp_path: Path, browser: Any
+) -> None:
+    async with (
+        server_with(tmp_path, join_code_failure_budget="1/minute") as server,
+        new_page(browser) as page,
+    ):
+        await page.goto(f"{server.url}/join?lang=en")
+        await page.get_by_label("Code").fill("000001")
+        await page.get_by_role("button", name="Join").click()
+        await page.get_by_text("That code is not valid any more").wait_for()
+        await page.get_by_label("Code").fill("000002")
+        await page.get_by_role("button", name="Join").click()
+        await page.get_by_text("open the full link your agent sent you").wait_for()
+        await shoot(page, "security-join-codes-paused")
