@@ -87,7 +87,11 @@ class FakeDns(AbstractResolver):
 @contextlib.asynccontextmanager
 async def guarded_server(tmp_path: Path, *allow: str) -> AsyncIterator[RunningServer]:
     config = make_config(
-        tmp_path, outbound_allow=allow, webhook_backoff_s=0.05, webhook_poll_s=0.05
+        tmp_path,
+        outbound_allow=allow,
+        webhook_backoff_s=0.05,
+        webhook_poll_s=0.05,
+        webhook_max_attempts=2,
     )
     async with running_server(config) as server:
         yield server
