@@ -194,12 +194,17 @@ async def test_capacity_holds_the_second_video_until_the_first_completes(
         await feed.next("offer")
         second = await create(http, server)
         assert second["escalation"]["state"] == "queued"
-        presence = None
-        while presence is None or not presence["busy"]:
+        # The open offer reserves the video slot, but is not work yet: not busy.
+        presence = await feed.next("presence")
+        while presence["load"] != {"video": 1}:  # the first may be the one on connect
             presence = await feed.next("presence")
-        assert presence["status"] == "busy"
+        assert (presence["status"], presence["offers"], presence["full"]) == ("available", 1, [])
         first_id = first["escalation"]["id"]
-        for action in ("accept", "wrap_up", "complete"):
+        assert (await act(http, server, first_id, "accept", token)).status == 200
+        while not presence["busy"]:
+            presence = await feed.next("presence")
+        assert (presence["status"], presence["offers"], presence["full"]) == ("busy", 0, ["video"])
+        for action in ("wrap_up", "complete"):
             assert (await act(http, server, first_id, action, token)).status == 200
         assert (await feed.next("offer"))["escalation"]["id"] == second["escalation"]["id"]
     finally:
