@@ -399,6 +399,7 @@ async def test_highlight_drawing_and_guide_show_on_the_customer_page(pair: Pair)
     await agent.get_by_role("button", name="Guide to").click()
     # The last visible filler row, to guide the customer further down the page.
     row = replay(agent).get_by_text("Item 3", exact=True)
+    await row.scroll_into_view_if_needed()  # the view fills its width and scrolls
     box = await row.bounding_box()
     await agent.mouse.click(box["x"] + 5, box["y"] + 5)
     await pair.customer.wait_for_function("() => window.scrollY > 0")
