@@ -4,6 +4,7 @@ import { io, type Socket } from "socket.io-client";
 import { h } from "../shared/dom";
 import { ApiError, ConsoleApi, type AgentInfo, type Escalation } from "./api";
 import { readContext } from "./context";
+import { FocusMode } from "./focus";
 import { duration, lang, t } from "./strings";
 import { Workspace } from "./workspace";
 
@@ -113,6 +114,7 @@ class ConsoleApp {
   private queueTimer = 0;
   private readonly queuedList = h("ul", { class: "queued-list", "aria-label": t("console.queue") });
   private readonly callbacksList = h("ul", { class: "callbacks", "aria-label": t("console.callbacks") });
+  private focus: FocusMode | null = null;
 
   constructor(private agent: AgentInfo) {
     this.presenceSelect = h(
@@ -173,13 +175,16 @@ class ConsoleApp {
     const side = h(
       "aside",
       { class: "side" },
-      h("section", { class: "side-box", "aria-labelledby": "offers-title" }, h("h2", { id: "offers-title" }, t("console.offers")), this.offersEmpty, this.offersList),
+      h("section", { class: "side-box offers-box", "aria-labelledby": "offers-title" }, h("h2", { id: "offers-title" }, t("console.offers")), this.offersEmpty, this.offersList),
       h("section", { class: "side-box", "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title" }, t("console.queue")), this.queueBox, this.queuedList),
       h("section", { class: "side-box", "aria-labelledby": "callbacks-title" }, h("h2", { id: "callbacks-title" }, t("console.callbacks")), this.callbacksList),
       this.phoneBox(),
     );
-    const main = h("main", { class: "work", id: "main" }, this.tablist, this.panels, this.empty);
-    root.replaceChildren(h("div", { class: "app" }, top, h("div", { class: "cols" }, side, main)));
+    const app = h("div", { class: "app" });
+    this.focus = new FocusMode(app, this.agent.id);
+    const main = h("main", { class: "work", id: "main" }, h("div", { class: "tabs-row" }, this.tablist, this.focus.buttons), this.panels, this.empty);
+    app.append(top, h("div", { class: "cols" }, side, main));
+    root.replaceChildren(app);
     this.timer = window.setInterval(() => this.tick(), 250);
     this.renderTabs();
     void this.refreshMe();
@@ -496,6 +501,7 @@ class ConsoleApp {
     this.tablist.replaceChildren(...tabs);
     this.empty.hidden = this.workspaces.size > 0;
     this.tablist.hidden = this.workspaces.size === 0;
+    if (this.focus) this.focus.buttons.hidden = this.workspaces.size === 0;
   }
 
   private onTabKey(event: KeyboardEvent): void {
@@ -538,6 +544,7 @@ class ConsoleApp {
 
   async logout(): Promise<void> {
     window.clearInterval(this.timer);
+    this.focus?.dispose();
     this.socket?.disconnect();
     try {
       await api.logout();
@@ -549,6 +556,7 @@ class ConsoleApp {
 
   stop(): void {
     window.clearInterval(this.timer);
+    this.focus?.dispose();
     this.socket?.disconnect();
   }
 }
