@@ -399,7 +399,7 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
         me = String(header.id);
         role = String(header.role);
         if (role !== "agent") {
-          toolbar.replaceChildren(statusLine);
+          toolbar.replaceChildren(zoomGroup, statusLine); // watchers zoom too
           say(t("cobrowse.viewer.observer"));
         }
         if (header.control === me) setControl("granted");
