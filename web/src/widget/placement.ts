@@ -9,8 +9,10 @@ export const CORNERS: readonly Corner[] = ["br", "bl", "tr", "tl"];
 const MARGIN = 20;
 const PHONE = "(max-width: 520px)";
 
-/** The next corner, clockwise, for the move button. */
+/** The next corner, clockwise, for the move button (on a phone, where the panel spans
+ * the width, the other end of the screen). */
 export function nextCorner(corner: Corner): Corner {
+  if (matchMedia(PHONE).matches) return `${corner[0] === "t" ? "b" : "t"}${corner[1]}` as Corner;
   return ({ br: "bl", bl: "tl", tl: "tr", tr: "br" } as const)[corner];
 }
 
