@@ -62,9 +62,10 @@ def presence_view(
 async def offers_by_agent(
     store: Store, agents: Iterable[Agent], loads: Mapping[str, AgentLoad]
 ) -> dict[str, list[Escalation]]:
-    """The open offers to each of ``agents``; only agents with load can have any (an
-    offer reserves its units), so idle agents cost no query."""
-    tenants = {a.tenant_id for a in agents if loads[a.id].total > 0}
+    """The open offers to each of ``agents``. Only available agents with load can have
+    any (an offer goes to an available agent and reserves its units), so the others
+    cost no query; the query reads only offered escalations (indexed by state)."""
+    tenants = {a.tenant_id for a in agents if a.presence == "available" and loads[a.id].total}
     found: dict[str, list[Escalation]] = {}
     for tenant_id in tenants:
         for esc in await store.list_escalations(tenant_id, states=["offered"], limit=500):
