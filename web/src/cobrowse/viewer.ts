@@ -61,15 +61,15 @@ type RrwebEvent = { type: number; timestamp: number };
 const CSS = `
 .cv-viewer { display: flex; flex-direction: column; width: 100%; height: 100%; min-height: 240px;
   font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1c2430; }
-.cv-toolbar { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; padding: 6px;
-  border-bottom: 1px solid #dde3ea; background: #fff; }
-.cv-toolbar button { font: inherit; padding: 4px 10px; border-radius: 8px; border: 1px solid #dde3ea;
+.cv-toolbar { display: flex; flex-wrap: wrap; gap: 4px 6px; align-items: center; padding: 6px;
+  border-bottom: 1px solid #dde3ea; background: #fff; font-size: 13px; }
+.cv-toolbar button { font: inherit; padding: 3px 9px; border-radius: 8px; border: 1px solid #dde3ea;
   background: #fff; color: #1c2430; cursor: pointer; }
 .cv-toolbar button[aria-pressed="true"] { background: #0f6fde; color: #fff; border-color: #0f6fde; }
 .cv-toolbar button.cv-control { margin-left: auto; }
-.cv-viewer-status { color: #5b6776; padding: 0 6px; }
+.cv-viewer-status { color: #5b6776; padding: 0 6px; font-size: 12px; }
 .cv-toolbar .cv-zoom { display: inline-flex; gap: 2px; align-items: center; }
-.cv-toolbar .cv-zoom button { padding: 4px 8px; }
+.cv-toolbar .cv-zoom button { padding: 3px 7px; }
 .cv-view { position: relative; flex: 0 1 auto; min-height: 0; overflow: auto; background: #eef1f5;
   scrollbar-gutter: stable; scrollbar-width: thin; }
 .cv-view[data-zoom="fit"] { overflow-x: hidden; }
