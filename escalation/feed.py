@@ -2,9 +2,10 @@
 
 ``offer`` {escalation, expires_at} and ``offer-withdrawn`` {escalation_id, reason} go to
 the agent concerned, ``escalation`` {escalation, events} to the agent holding it (and
-the one who transferred it away), ``presence`` {status, presence, busy, load, capacity}
-to an agent whose presence or load changed, and ``queue`` {counts, longest_wait_s} to
-every agent of the organisation, coalesced to at most one per ``queue_broadcast_s``.
+the one who transferred it away), ``presence`` {status, presence, busy, full, offers,
+load, capacity} to an agent whose presence, load or offers changed, and ``queue``
+{counts, longest_wait_s} to every agent of the organisation, coalesced to at most one
+per ``queue_broadcast_s``.
 Emits go through the Socket.IO manager, so they reach consoles on every node.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -21,7 +22,8 @@ from aiohttp import web
 from escalation.routing import capacity_of
 from server.keys import CONFIG, SIO, STORE
 from signaling.rooms import agent_room, tenant_agents_room
-from store.escalation_models import AgentLoad, Escalation, EscalationEvent
+from store.base import Store
+from store.escalation_models import LOAD_UNITS, AgentLoad, Escalation, EscalationEvent
 from store.models import Agent, utcnow
 
 log = logging.getLogger("coview.escalation.feed")
@@ -33,19 +35,43 @@ QUEUE_EVENTS = frozenset(
 )
 
 
-def presence_view(agent: Agent, load: AgentLoad) -> dict[str, Any]:
-    """``busy`` is derived: available but full in a unit it holds."""
+def presence_view(
+    agent: Agent, load: AgentLoad, offers: Sequence[Escalation] = ()
+) -> dict[str, Any]:
+    """``busy`` is derived: available but full in a unit it holds. An offer waiting for
+    the agent's answer reserves its units (``load``) but is not work yet: it counts in
+    ``offers``, not towards ``full`` (the units held to capacity) nor ``busy``."""
     capacity = capacity_of(agent)
-    busy = agent.presence == "available" and any(
-        load.used(u) >= capacity.get(u, 0) for u in load.load
-    )
+    held = dict(load.load)
+    for esc in offers:
+        for unit in esc.units:
+            held[unit] = held.get(unit, 0) - 1
+    full = [u for u in LOAD_UNITS if held.get(u, 0) > 0 and held[u] >= capacity.get(u, 0)]
+    busy = agent.presence == "available" and bool(full)
     return {
         "status": "busy" if busy else agent.presence,
         "presence": agent.presence,
         "busy": busy,
+        "full": full,
+        "offers": len(offers),
         "load": load.load,
         "capacity": capacity,
     }
+
+
+async def offers_by_agent(
+    store: Store, agents: Iterable[Agent], loads: Mapping[str, AgentLoad]
+) -> dict[str, list[Escalation]]:
+    """The open offers to each of ``agents``. Only available agents with load can have
+    any (an offer goes to an available agent and reserves its units), so the others
+    cost no query; the query reads only offered escalations (indexed by state)."""
+    tenants = {a.tenant_id for a in agents if a.presence == "available" and loads[a.id].total}
+    found: dict[str, list[Escalation]] = {}
+    for tenant_id in tenants:
+        for esc in await store.list_escalations(tenant_id, states=["offered"], limit=500):
+            if esc.offered_to:
+                found.setdefault(esc.offered_to, []).append(esc)
+    return found
 
 
 class AgentFeed:
@@ -78,14 +104,14 @@ class AgentFeed:
             self._wake.set()
 
     async def presence(self, agent_ids: Iterable[str]) -> None:
+        store = self.app[STORE]
         ids = list(agent_ids)
-        loads = await self.app[STORE].get_agent_loads(ids)
-        for agent_id in ids:
-            agent = await self.app[STORE].get_agent(agent_id)
-            if agent is not None:
-                await self._emit(
-                    "presence", presence_view(agent, loads[agent_id]), agent_room(agent_id)
-                )
+        loads = await store.get_agent_loads(ids)
+        agents = [a for a in [await store.get_agent(i) for i in ids] if a is not None]
+        offers = await offers_by_agent(store, agents, loads)
+        for agent in agents:
+            view = presence_view(agent, loads[agent.id], offers.get(agent.id, ()))
+            await self._emit("presence", view, agent_room(agent.id))
 
     async def queue_summary(self, tenant_id: str) -> dict[str, Any]:
         store = self.app[STORE]
@@ -101,12 +127,13 @@ class AgentFeed:
         if agent is None:
             return []
         loads = await store.get_agent_loads([agent_id])
+        mine = (await offers_by_agent(store, [agent], loads)).get(agent_id, [])
         frames: list[tuple[str, dict[str, Any]]] = [
-            ("presence", presence_view(agent, loads[agent_id])),
+            ("presence", presence_view(agent, loads[agent_id], mine)),
             ("queue", await self.queue_summary(agent.tenant_id)),
         ]
-        for esc in await store.list_escalations(agent.tenant_id, states=["offered"], limit=500):
-            if esc.offered_to == agent_id and esc.offer_expires_at is not None:
+        for esc in mine:
+            if esc.offer_expires_at is not None:
                 offer = {"escalation": esc.public(), "expires_at": esc.offer_expires_at.isoformat()}
                 frames.append(("offer", offer))
         return frames

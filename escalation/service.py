@@ -219,8 +219,11 @@ class EscalationService:
     ) -> None:
         await self.app[ESCALATION_EVENTS].publish(esc, events)
         feed = self.app.get(AGENT_FEED)
-        if feed is not None and change.loads:
-            await feed.presence({c.agent_id for c in change.loads})
+        agents = {c.agent_id for c in change.loads}
+        if esc.agent_id and any(ev.type == "accepted" for ev in events):
+            agents.add(esc.agent_id)  # an accepted offer keeps its units: now work, not offer
+        if feed is not None and agents:
+            await feed.presence(agents)
 
     async def mutate(self, escalation_id: str, actor: str, decide: Decide) -> Escalation | None:
         """Decide on the current record and write it; None when ``decide`` had nothing

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, RootModel
 
-from escalation.feed import presence_view
+from escalation.feed import offers_by_agent, presence_view
 from escalation.openapi import api
 from server.auth.request import require_agent
 from server.jsonio import json_response
@@ -27,6 +27,8 @@ class AgentState(BaseModel):
     presence: Presence
     status: str  # presence, or "busy" when full in a unit it holds
     busy: bool
+    full: list[str]  # the units held to capacity (an open offer does not count)
+    offers: int  # offers waiting for the agent's answer
     load: dict[str, int]
     capacity: dict[str, int]
     skills: list[str]
@@ -51,6 +53,7 @@ async def agent_states(app: web.Application, tenant_id: str) -> list[dict[str, A
     store = app[STORE]
     agents = await store.list_agents(tenant_id)
     loads = await store.get_agent_loads([a.id for a in agents])
+    offers = await offers_by_agent(store, agents, loads)
     return [
         {
             "id": a.id,
@@ -59,7 +62,7 @@ async def agent_states(app: web.Application, tenant_id: str) -> list[dict[str, A
             "skills": a.skills,
             "languages": a.languages,
             "presence_changed_at": a.presence_changed_at.isoformat(),
-            **presence_view(a, loads[a.id]),
+            **presence_view(a, loads[a.id], offers.get(a.id, ())),
         }
         for a in agents
     ]

@@ -399,6 +399,7 @@ async def test_highlight_drawing_and_guide_show_on_the_customer_page(pair: Pair)
     await agent.get_by_role("button", name="Guide to").click()
     # The last visible filler row, to guide the customer further down the page.
     row = replay(agent).get_by_text("Item 3", exact=True)
+    await row.scroll_into_view_if_needed()  # the view fills its width and scrolls
     box = await row.bounding_box()
     await agent.mouse.click(box["x"] + 5, box["y"] + 5)
     await pair.customer.wait_for_function("() => window.scrollY > 0")
@@ -412,3 +413,52 @@ async def test_agent_follows_the_customer_to_the_next_page(pair: Pair) -> None:
     await agent.wait_for_function(
         "() => document.querySelector('.cv-frame iframe').contentWindow.scrollY > 100"
     )
+
+
+# Whether the agent's pointer on the customer's page is over the element `sel`.
+POINTER_OVER = """(sel) => {
+  const p = document.querySelector('coview-cobrowse-overlay').shadowRoot.querySelector('.pointer');
+  if (!p) return false;
+  const r = p.getBoundingClientRect(), b = document.querySelector(sel).getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  return x > b.left && x < b.right && y > b.top && y < b.bottom;
+}"""
+
+
+async def test_zoom_keeps_pointer_and_highlight_on_the_element(pair: Pair) -> None:
+    agent = await pair.open_viewer()
+    await agent.set_viewport_size({"width": 800, "height": 700})  # fit is below 100 % here
+    view = replay(agent)
+    await pair.customer.locator("#add").hover()  # the pointer's region is around it
+    await agent.locator(".cv-cursor:not([hidden])").wait_for()
+
+    async def point_at(selector: str) -> None:
+        target = view.locator(selector)
+        await target.scroll_into_view_if_needed()  # the view scrolls when zoomed
+        box = await target.bounding_box()
+        await agent.wait_for_timeout(45)  # the viewer sends at most one pointer per 40 ms
+        await agent.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        await pair.customer.wait_for_function(POINTER_OVER, arg=selector)
+
+    scales = {}
+    steps = (("Fit", "input[name=q]"), ("100 %", "#add"), ("Pointer's region", "input[name=q]"))
+    for zoom, selector in steps:
+        await agent.get_by_role("button", name=zoom).click()
+        assert await agent.get_by_role("button", name=zoom).get_attribute("aria-pressed") == "true"
+        scales[zoom] = await agent.evaluate(
+            "() => document.querySelector('.cv-canvas').getBoundingClientRect().width"
+            " / document.querySelector('.cv-frame iframe').offsetWidth"
+        )
+        await point_at(selector)
+    assert scales["Fit"] < 0.99 < scales["100 %"] < 1.01 < scales["Pointer's region"], scales
+
+    # A highlight at this zoom lands on the element, on both sides.
+    await agent.get_by_role("button", name="Highlight").click()
+    await view.locator("#add").scroll_into_view_if_needed()
+    add = await view.locator("#add").bounding_box()
+    await agent.mouse.click(add["x"] + add["width"] / 2, add["y"] + add["height"] / 2)
+    mark = await agent.locator(".cv-mark").bounding_box()
+    assert abs(mark["x"] + 3 - add["x"]) <= 2 and abs(mark["width"] - 6 - add["width"]) <= 2
+    shown = await pair.customer.get_by_test_id("coview-highlight").bounding_box()
+    button = await pair.customer.locator("#add").bounding_box()
+    assert abs(shown["x"] + 4 - button["x"]) <= 2 and abs(shown["y"] + 4 - button["y"]) <= 2

@@ -112,11 +112,12 @@ async def test_offer_rings_counts_down_and_shows_context(
         assert await page.evaluate("window.coviewBeeps") == 1
         await server.app[SIO].emit(
             "queue",
-            {"counts": {"support": 2}, "longest_wait_s": 75},
+            {"counts": {"queued": 2, "offered": 1}, "longest_wait_s": 75},
             room=agent_room("ag_ana"),
             namespace="/agent",
         )
-        await page.get_by_text("2 en espera").wait_for()
+        await page.get_by_text("2 en espera").wait_for()  # the one on offer is not waiting
+        await page.locator(".queue-box").get_by_text("1 en oferta").wait_for()
         await shoot(page, "console-offer-desktop-es")
         await server.app[SIO].emit(
             "offer-withdrawn",

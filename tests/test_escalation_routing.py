@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 from server.keys import STORE
+from tests.api import bearer
 from tests.escalations import (
     act,
     agent_token,
@@ -185,6 +186,15 @@ async def test_agent_becoming_available_pulls_the_waiting_escalation(
         await feed.close()
 
 
+async def state_of_ana(
+    http: aiohttp.ClientSession, server: RunningServer, supervisor: str
+) -> tuple[str, list[str], int]:
+    """Ana as supervisors see her: status, units held full, open offers."""
+    async with http.get(f"{server.url}/api/supervisor/agents", headers=bearer(supervisor)) as r:
+        ana = next(a for a in await r.json() if a["id"] == "ag_ana")
+    return ana["status"], ana["full"], ana["offers"]
+
+
 async def test_capacity_holds_the_second_video_until_the_first_completes(
     server: RunningServer, http: aiohttp.ClientSession
 ) -> None:
@@ -194,12 +204,20 @@ async def test_capacity_holds_the_second_video_until_the_first_completes(
         await feed.next("offer")
         second = await create(http, server)
         assert second["escalation"]["state"] == "queued"
-        presence = None
-        while presence is None or not presence["busy"]:
+        # The open offer reserves the video slot, but is not work yet: not busy.
+        presence = await feed.next("presence")
+        while presence["load"] != {"video": 1}:  # the first may be the one on connect
             presence = await feed.next("presence")
-        assert presence["status"] == "busy"
+        assert (presence["status"], presence["offers"], presence["full"]) == ("available", 1, [])
+        sofia = await agent_token(http, server, "sofia")
+        assert await state_of_ana(http, server, sofia) == ("available", [], 1)
         first_id = first["escalation"]["id"]
-        for action in ("accept", "wrap_up", "complete"):
+        assert (await act(http, server, first_id, "accept", token)).status == 200
+        while not presence["busy"]:
+            presence = await feed.next("presence")
+        assert (presence["status"], presence["offers"], presence["full"]) == ("busy", 0, ["video"])
+        assert await state_of_ana(http, server, sofia) == ("busy", ["video"], 0)
+        for action in ("wrap_up", "complete"):
             assert (await act(http, server, first_id, action, token)).status == 200
         assert (await feed.next("offer"))["escalation"]["id"] == second["escalation"]["id"]
     finally:

@@ -11,7 +11,9 @@
  * `server` (coview's base URL when it is not this origin), `maskSelectors` (extra CSS
  * selectors whose text and inputs are hidden), `recordingConsent` (true once the
  * customer agreed to record the session; also `handle.setRecordingConsent(bool)`), `onStatus(status, detail)` with
- * status "sharing" | "unsupported" | "control" | "control-ended" | "error" | "stopped".
+ * status "sharing" | "unsupported" | "control" | "control-ended" | "error" | "stopped",
+ * `onAttention(rect)` when the agent highlights or guides to an element (its viewport
+ * box), so the page's own floating UI can move out of its way.
  *
  * What the agent never sees: every input's value unless the field (or an ancestor) has
  * `data-coview-unmask`; passwords always; text under `[data-coview-mask]` (replaced by
@@ -38,6 +40,7 @@ export type CobrowseOptions = {
   recordingConsent?: boolean;
   flushMs?: number;
   onStatus?: (status: CobrowseStatus, detail?: string) => void;
+  onAttention?: (rect: DOMRect) => void;
 };
 
 export type CobrowseHandle = {
@@ -228,14 +231,20 @@ export async function startCobrowse(options: CobrowseOptions): Promise<CobrowseH
         break;
       case "highlight": {
         const el = nodeOf(header.node_id);
-        if (el) overlay.highlight(el);
+        if (el) {
+          overlay.highlight(el);
+          options.onAttention?.(el.getBoundingClientRect());
+        }
         break;
       }
       case "guide": {
         const el = nodeOf(header.node_id);
         if (el) {
           el.scrollIntoView({ behavior: "smooth", block: "center" });
-          setTimeout(() => overlay.highlight(el), 400);
+          setTimeout(() => {
+            overlay.highlight(el);
+            options.onAttention?.(el.getBoundingClientRect());
+          }, 400);
         }
         break;
       }

@@ -15,8 +15,11 @@
  *
  * The page is rebuilt by rrweb's Replayer (live mode) inside an iframe sandboxed to
  * `allow-same-origin` only: no script of the customer's page runs in the console. It is
- * scaled to fit the container and follows the customer's scrolling, resizing and
- * navigation. A transparent glass over it takes the agent's mouse: the pointer, a
+ * scaled to fill the container's width, up to 100 % (rescaled whenever the container or the
+ * customer's viewport changes; the view is only as tall as the page drawn, and scrolls
+ * when that is taller than the container) and follows the customer's scrolling,
+ * resizing and navigation. A zoom control shows it to fit, at 100 % or around the
+ * customer's pointer (`viewer.setZoom("fit" | "actual" | "pointer")`; `viewer.scale`). A transparent glass over it takes the agent's mouse: the pointer, a
  * highlight, freehand drawing or "guide to" (scrolls the customer's page to an
  * element); after the customer grants control, clicks, typing and the wheel act on
  * the customer's page. Observers (supervisors, observer invitees) only watch.
@@ -39,8 +42,13 @@ export type ViewerOptions = {
   onStatus?: (status: ViewerStatus, detail?: string) => void;
 };
 
+export type ViewerZoom = "fit" | "actual" | "pointer";
+
 export type ViewerHandle = {
   setTool(tool: ViewerTool): void;
+  setZoom(zoom: ViewerZoom): void;
+  /** Drawn size over the customer's size. */
+  readonly scale: number;
   requestControl(): void;
   releaseControl(): void;
   navigate(url: string): void;
@@ -53,14 +61,19 @@ type RrwebEvent = { type: number; timestamp: number };
 const CSS = `
 .cv-viewer { display: flex; flex-direction: column; width: 100%; height: 100%; min-height: 240px;
   font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1c2430; }
-.cv-toolbar { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; padding: 6px;
-  border-bottom: 1px solid #dde3ea; background: #fff; }
-.cv-toolbar button { font: inherit; padding: 4px 10px; border-radius: 8px; border: 1px solid #dde3ea;
+.cv-toolbar { display: flex; flex-wrap: wrap; gap: 4px 6px; align-items: center; padding: 6px;
+  border-bottom: 1px solid #dde3ea; background: #fff; font-size: 13px; }
+.cv-toolbar button { font: inherit; padding: 3px 9px; border-radius: 8px; border: 1px solid #dde3ea;
   background: #fff; color: #1c2430; cursor: pointer; }
 .cv-toolbar button[aria-pressed="true"] { background: #0f6fde; color: #fff; border-color: #0f6fde; }
 .cv-toolbar button.cv-control { margin-left: auto; }
-.cv-viewer-status { color: #5b6776; padding: 0 6px; }
-.cv-stage { position: relative; flex: 1; overflow: hidden; background: #eef1f5; }
+.cv-viewer-status { color: #5b6776; padding: 0 6px; font-size: 12px; }
+.cv-toolbar .cv-zoom { display: inline-flex; gap: 2px; align-items: center; }
+.cv-toolbar .cv-zoom button { padding: 3px 7px; }
+.cv-view { position: relative; flex: 0 1 auto; min-height: 0; overflow: auto; background: #eef1f5;
+  scrollbar-gutter: stable; scrollbar-width: thin; }
+.cv-view[data-zoom="fit"] { overflow-x: hidden; }
+.cv-canvas { position: relative; overflow: hidden; margin: 0 auto; }
 .cv-frame { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
 .cv-frame iframe { border: 0; background: #fff; display: block; }
 .cv-glass { position: absolute; left: 0; top: 0; cursor: crosshair; outline: none; }
@@ -70,7 +83,7 @@ const CSS = `
   transition: opacity 1.2s; }
 .cv-mark { position: absolute; border: 2px solid #f0a500; border-radius: 4px; pointer-events: none;
   transition: opacity .6s; }
-.cv-waiting { position: absolute; inset: 0; display: grid; place-items: center; color: #5b6776; }
+.cv-waiting { min-height: 200px; display: grid; place-items: center; color: #5b6776; }
 .replayer-wrapper { position: relative; }
 .cv-viewer .replayer-mouse { display: none; }
 .cv-cursor { position: absolute; left: 0; top: 0; width: 16px; height: 16px; pointer-events: none;
@@ -111,7 +124,10 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
   const root = el("div", "cv-viewer");
   const toolbar = el("div", "cv-toolbar");
   toolbar.setAttribute("role", "toolbar");
-  const stage = el("div", "cv-stage");
+  // The view scrolls; the canvas inside is the page as drawn (frame, ink, marks,
+  // cursor and glass share its coordinates at every zoom).
+  const stage = el("div", "cv-view");
+  const canvas = el("div", "cv-canvas");
   const frame = el("div", "cv-frame");
   const glass = el("div", "cv-glass");
   glass.tabIndex = 0;
@@ -125,7 +141,8 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
   cursor.hidden = true;
   const statusLine = el("span", "cv-viewer-status");
   statusLine.setAttribute("role", "status");
-  stage.append(frame, ink, cursor, glass, waiting);
+  canvas.append(frame, ink, cursor, glass);
+  stage.append(canvas, waiting);
   root.append(toolbar, stage);
   container.append(root);
 
@@ -136,8 +153,17 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
     guide: el("button", "", t("cobrowse.viewer.tool.guide")),
   };
   const controlButton = el("button", "cv-control", t("cobrowse.viewer.control.request"));
-  for (const button of [...Object.values(tools), controlButton]) button.type = "button";
-  toolbar.append(...Object.values(tools), statusLine, controlButton);
+  const zooms: Record<ViewerZoom, HTMLButtonElement> = {
+    fit: el("button", "", t("cobrowse.viewer.zoom.fit")),
+    actual: el("button", "", t("cobrowse.viewer.zoom.actual")),
+    pointer: el("button", "", t("cobrowse.viewer.zoom.pointer")),
+  };
+  const zoomGroup = el("span", "cv-zoom");
+  zoomGroup.setAttribute("role", "group");
+  zoomGroup.setAttribute("aria-label", t("cobrowse.viewer.zoom"));
+  zoomGroup.append(...Object.values(zooms));
+  for (const button of [...Object.values(tools), ...Object.values(zooms), controlButton]) button.type = "button";
+  toolbar.append(...Object.values(tools), zoomGroup, statusLine, controlButton);
 
   let me = "";
   let role = "agent";
@@ -145,7 +171,9 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
   let control: "none" | "pending" | "granted" = "none";
   let replayer: Replayer | null = null;
   let scale = 1;
+  let zoom: ViewerZoom = "fit";
   let size = { width: 0, height: 0 };
+  let mouseAt: { x: number; y: number } | null = null; // the customer's, in their viewport
 
   const socket = new CobrowseSocket(
     socketUrl(options.server, { token: options.token, session_id: options.sessionId }),
@@ -181,15 +209,37 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
     setControl("none");
   };
 
-  // --- the replayed page, scaled to fit -------------------------------------------
+  // --- the replayed page, scaled to the view's width or zoomed ---------------------
+  const placeCursor = () => {
+    if (mouseAt) cursor.style.transform = `translate(${mouseAt.x * scale}px, ${mouseAt.y * scale}px)`;
+  };
   const fit = () => {
     if (!size.width || !size.height) return;
-    const box = stage.getBoundingClientRect();
-    scale = Math.min(box.width / size.width, box.height / size.height);
+    // Fit fills the width, but never beyond the customer's own size: a page narrower
+    // than the view shows whole rather than enlarged past it (100 % and the pointer's
+    // region zoom further).
+    const fitScale = Math.min(1, stage.clientWidth / size.width);
+    scale = zoom === "fit" ? fitScale : zoom === "actual" ? 1 : Math.min(2, Math.max(1, fitScale * 2));
     frame.style.transform = `scale(${scale})`;
-    Object.assign(glass.style, { width: `${size.width * scale}px`, height: `${size.height * scale}px` });
+    const width = `${Math.floor(size.width * scale)}px`;
+    const height = `${Math.floor(size.height * scale)}px`;
+    Object.assign(canvas.style, { width, height });
+    Object.assign(glass.style, { width, height });
+    placeCursor();
   };
   new ResizeObserver(fit).observe(stage);
+  const setZoom = (next: ViewerZoom) => {
+    zoom = next;
+    stage.dataset.zoom = next;
+    for (const [name, button] of Object.entries(zooms)) button.setAttribute("aria-pressed", String(name === next));
+    fit();
+    if (next === "pointer" && mouseAt) {
+      // The customer's pointer in the middle of the view.
+      stage.scrollTo({ left: mouseAt.x * scale - stage.clientWidth / 2, top: mouseAt.y * scale - stage.clientHeight / 2 });
+    }
+  };
+  for (const [name, button] of Object.entries(zooms)) button.onclick = () => setZoom(name as ViewerZoom);
+  setZoom("fit");
 
   const build = (events: RrwebEvent[]) => {
     replayer?.destroy();
@@ -223,7 +273,8 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
         : data.source === 2 && data.x !== undefined ? { x: data.x, y: data.y! } : null;
       if (!at) continue;
       cursor.hidden = false;
-      cursor.style.transform = `translate(${at.x * scale}px, ${at.y * scale}px)`;
+      mouseAt = { x: at.x, y: at.y };
+      placeCursor();
       cursor.dataset.x = String(Math.round(at.x));
       cursor.dataset.y = String(Math.round(at.y));
       return;
@@ -247,13 +298,13 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
     const frameEl = iframe()!;
     const r = target.getBoundingClientRect();
     const f = frameEl.getBoundingClientRect();
-    const s = stage.getBoundingClientRect();
+    const c = canvas.getBoundingClientRect();
     const box = el("div", "cv-mark");
     Object.assign(box.style, {
-      left: `${f.left - s.left + r.left * scale - 3}px`, top: `${f.top - s.top + r.top * scale - 3}px`,
+      left: `${f.left - c.left + r.left * scale - 3}px`, top: `${f.top - c.top + r.top * scale - 3}px`,
       width: `${r.width * scale + 6}px`, height: `${r.height * scale + 6}px`,
     });
-    stage.append(box);
+    canvas.append(box);
     setTimeout(() => { box.style.opacity = "0"; }, 2_500);
     setTimeout(() => box.remove(), 3_200);
   };
@@ -269,8 +320,8 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
     if (!at) return;
     if (stroke) {
       stroke.page.push([Math.round(at.x), Math.round(at.y)]);
-      const s = stage.getBoundingClientRect();
-      stroke.screen.push([event.clientX - s.left, event.clientY - s.top]);
+      const c = canvas.getBoundingClientRect();
+      stroke.screen.push([event.clientX - c.left, event.clientY - c.top]);
       stroke.line.setAttribute("points", stroke.screen.map((p) => p.join(",")).join(" "));
       if (stroke.page.length >= 500) finishStroke();
       return;
@@ -348,7 +399,7 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
         me = String(header.id);
         role = String(header.role);
         if (role !== "agent") {
-          toolbar.replaceChildren(statusLine);
+          toolbar.replaceChildren(zoomGroup, statusLine); // watchers zoom too
           say(t("cobrowse.viewer.observer"));
         }
         if (header.control === me) setControl("granted");
@@ -407,6 +458,8 @@ export function mountCobrowseViewer(container: HTMLElement, options: ViewerOptio
 
   return {
     setTool,
+    setZoom,
+    get scale() { return scale; },
     requestControl,
     releaseControl,
     navigate(url: string) {

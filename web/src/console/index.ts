@@ -4,6 +4,7 @@ import { io, type Socket } from "socket.io-client";
 import { h } from "../shared/dom";
 import { ApiError, ConsoleApi, type AgentInfo, type Escalation } from "./api";
 import { readContext } from "./context";
+import { FocusMode } from "./focus";
 import { duration, lang, t } from "./strings";
 import { Workspace } from "./workspace";
 
@@ -106,9 +107,14 @@ class ConsoleApp {
   private readonly capacityEl = h("span", { class: "capacity" });
   private timer = 0;
   private serverLoad: Record<string, number> | null = null;
+  /** Units held to capacity and open offers, as the server counts them (an offer
+   * reserves its units but is not work: the agent is "offer pending", not busy). */
+  private serverFull: string[] | null = null;
+  private serverOffers = 0;
   private queueTimer = 0;
   private readonly queuedList = h("ul", { class: "queued-list", "aria-label": t("console.queue") });
   private readonly callbacksList = h("ul", { class: "callbacks", "aria-label": t("console.callbacks") });
+  private focus: FocusMode | null = null;
 
   constructor(private agent: AgentInfo) {
     this.presenceSelect = h(
@@ -169,13 +175,16 @@ class ConsoleApp {
     const side = h(
       "aside",
       { class: "side" },
-      h("section", { class: "side-box", "aria-labelledby": "offers-title" }, h("h2", { id: "offers-title" }, t("console.offers")), this.offersEmpty, this.offersList),
+      h("section", { class: "side-box offers-box", "aria-labelledby": "offers-title" }, h("h2", { id: "offers-title" }, t("console.offers")), this.offersEmpty, this.offersList),
       h("section", { class: "side-box", "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title" }, t("console.queue")), this.queueBox, this.queuedList),
       h("section", { class: "side-box", "aria-labelledby": "callbacks-title" }, h("h2", { id: "callbacks-title" }, t("console.callbacks")), this.callbacksList),
       this.phoneBox(),
     );
-    const main = h("main", { class: "work", id: "main" }, this.tablist, this.panels, this.empty);
-    root.replaceChildren(h("div", { class: "app" }, top, h("div", { class: "cols" }, side, main)));
+    const app = h("div", { class: "app" });
+    this.focus = new FocusMode(app, this.agent.id);
+    const main = h("main", { class: "work", id: "main" }, h("div", { class: "tabs-row" }, this.tablist, this.focus.buttons), this.panels, this.empty);
+    app.append(top, h("div", { class: "cols" }, side, main));
+    root.replaceChildren(app);
     this.timer = window.setInterval(() => this.tick(), 250);
     this.renderTabs();
     void this.refreshMe();
@@ -205,9 +214,11 @@ class ConsoleApp {
       this.setLive(false);
       if (err.data?.code === "unauthorized" || /token|unauthori/i.test(err.message)) signOut();
     });
-    socket.on("presence", (data: { status?: string; load?: Record<string, number>; capacity?: Record<string, number> }) => {
+    socket.on("presence", (data: { status?: string; load?: Record<string, number>; capacity?: Record<string, number>; full?: string[]; offers?: number }) => {
       if (data.capacity) this.agent.capacity = data.capacity;
       if (data.load) this.serverLoad = data.load;
+      if (Array.isArray(data.full)) this.serverFull = data.full;
+      if (typeof data.offers === "number") this.serverOffers = data.offers;
       if (data.status) this.showPresence(data.status);
       this.renderCapacity();
     });
@@ -233,9 +244,20 @@ class ConsoleApp {
 
   private showPresence(status: string): void {
     this.presence = status;
-    this.presencePill.dataset.presence = status;
-    this.presencePill.textContent = t(`console.presence.${status}`);
     if (status !== "busy") this.presenceSelect.value = status;
+    this.renderPill();
+  }
+
+  /** Busy says which modality is full; an offer waiting for an answer is just that. */
+  private renderPill(): void {
+    const status = this.presence;
+    const offerPending = status === "available" && (this.offers.size > 0 || this.serverOffers > 0);
+    const shown = offerPending ? "offer_pending" : status;
+    this.presencePill.dataset.presence = shown;
+    const full = (this.serverFull ?? []).map((u) => t(`console.modality.${u}`)).join(", ");
+    this.presencePill.textContent = status === "busy" && full
+      ? t("console.presence.busy_full", { units: full })
+      : t(`console.presence.${shown}`);
   }
 
   private async setPresence(status: string): Promise<void> {
@@ -287,16 +309,21 @@ class ConsoleApp {
     );
   }
 
+  /** Counts come by state ({queued, offered}): only queued requests are waiting; one
+   * on offer to an agent is about to be answered. */
   private showQueue(data: { counts?: Record<string, number> | number; longest_wait_s?: number }): void {
     const counts = data.counts;
-    const waiting = typeof counts === "number" ? counts : Object.values(counts ?? {}).reduce((a, b) => a + (typeof b === "number" ? b : 0), 0);
+    const waiting = typeof counts === "number" ? counts : counts?.queued ?? 0;
+    const offered = typeof counts === "number" ? 0 : counts?.offered ?? 0;
+    const onOffer = offered ? h("span", { class: "muted queue-offered" }, t("console.queue.offered", { n: offered })) : "";
     if (!waiting) {
-      this.queueBox.textContent = t("console.queue.empty");
+      this.queueBox.replaceChildren(t("console.queue.empty"), offered ? " " : "", onOffer);
       return;
     }
     this.queueBox.replaceChildren(
       h("strong", { class: "queue-count" }, t("console.queue.waiting", { n: waiting })),
       typeof data.longest_wait_s === "number" ? h("span", { class: "muted" }, ` · ${t("console.queue.longest", { t: duration(data.longest_wait_s) })}`) : "",
+      offered ? " · " : "", onOffer,
     );
   }
 
@@ -323,6 +350,7 @@ class ConsoleApp {
     this.offers.set(escalation.id, { escalation, expiresAt: expires, el });
     this.offersList.append(el);
     this.offersEmpty.hidden = true;
+    this.renderPill();
     this.tick();
     if (ring) {
       beep();
@@ -335,6 +363,7 @@ class ConsoleApp {
     this.offers.get(id)?.el.remove();
     this.offers.delete(id);
     this.offersEmpty.hidden = this.offers.size > 0;
+    this.renderPill();
   }
 
   private tick(): void {
@@ -472,6 +501,7 @@ class ConsoleApp {
     this.tablist.replaceChildren(...tabs);
     this.empty.hidden = this.workspaces.size > 0;
     this.tablist.hidden = this.workspaces.size === 0;
+    if (this.focus) this.focus.buttons.hidden = this.workspaces.size === 0;
   }
 
   private onTabKey(event: KeyboardEvent): void {
@@ -488,7 +518,8 @@ class ConsoleApp {
     document.getElementById(`tab-${ids[next]}`)?.focus();
   }
 
-  /** Open sessions per capacity class (screen counts as video). */
+  /** Open sessions per capacity class (screen counts as video): a full one says so;
+   * one taken up only by an offer waiting for an answer is marked as such. */
   private renderCapacity(): void {
     const capacity = this.agent.capacity ?? { video: 1, cobrowse: 2, chat: 4 };
     const used: Record<string, number> = { video: 0, cobrowse: 0, chat: 0, ...(this.serverLoad ?? {}) };
@@ -499,12 +530,21 @@ class ConsoleApp {
       used[kind] += 1;
     }
     this.capacityEl.replaceChildren(
-      ...["video", "cobrowse", "chat"].map((k) => h("span", { class: `cap${used[k] >= (capacity[k] ?? 0) ? " full" : ""}`, title: t(`console.modality.${k}`) }, `${t(`console.modality.${k}`)} ${used[k]}/${capacity[k] ?? 0}`)),
+      ...["video", "cobrowse", "chat"].map((k) => {
+        const name = t(`console.modality.${k}`);
+        const atLimit = used[k] >= (capacity[k] ?? 0) && used[k] > 0;
+        const full = this.serverFull ? this.serverFull.includes(k) : atLimit;
+        const state = full ? " full" : atLimit ? " offered" : "";
+        const title = full ? t("console.capacity.full_title", { modality: name }) : atLimit ? t("console.capacity.offer_title", { modality: name }) : name;
+        return h("span", { class: `cap${state}`, title, "data-unit": k },
+          `${name} ${used[k]}/${capacity[k] ?? 0}`, full ? h("b", {}, ` · ${t("console.capacity.full")}`) : "");
+      }),
     );
   }
 
   async logout(): Promise<void> {
     window.clearInterval(this.timer);
+    this.focus?.dispose();
     this.socket?.disconnect();
     try {
       await api.logout();
@@ -516,6 +556,7 @@ class ConsoleApp {
 
   stop(): void {
     window.clearInterval(this.timer);
+    this.focus?.dispose();
     this.socket?.disconnect();
   }
 }

@@ -4,6 +4,7 @@ import { h } from "../shared/dom";
 import { safeUrl } from "../shared/url";
 import type { ConsoleApi, Escalation } from "./api";
 import { money, readContext, type Context } from "./context";
+import { makeMovable } from "./focus";
 import { mountCall, mountChatSlot, mountViewer, type ChatSlot, type Mounted } from "./slots";
 import { lang, t } from "./strings";
 
@@ -232,7 +233,13 @@ export class Workspace {
         };
       }
     }
-    if (this.callSlot && !this.call) this.call = await mountCall(this.callSlot, options);
+    if (this.callSlot && !this.call) {
+      this.call = await mountCall(this.callSlot, options);
+      // In focus mode beside co-browsing the call is a picture-in-picture: its handle.
+      const handle = h("button", { class: "pip-handle", type: "button", "aria-label": t("console.pip.move"), title: t("console.pip.move") }, "⠿");
+      this.callSlot.prepend(handle);
+      makeMovable(this.callSlot, handle);
+    }
     if (this.viewerSlot && !this.viewer) this.viewer = await mountViewer(this.viewerSlot, options);
   }
 

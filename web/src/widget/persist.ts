@@ -10,6 +10,33 @@ export interface Saved {
 }
 
 const PREFIX = "coview:";
+const LAYOUT_PREFIX = "coview-layout:";
+
+/** Where the customer put the panel (a corner of the window) and whether it is the
+ * compact bar; kept for this tab's session, per site key. */
+export type Corner = "br" | "bl" | "tr" | "tl";
+export interface Layout {
+  corner: Corner;
+  compact: boolean;
+}
+const CORNERS: readonly Corner[] = ["br", "bl", "tr", "tl"];
+
+export function loadLayout(siteKey: string): Layout {
+  try {
+    const raw = JSON.parse(sessionStorage.getItem(LAYOUT_PREFIX + siteKey) ?? "{}") as Partial<Layout>;
+    return { corner: CORNERS.includes(raw.corner as Corner) ? (raw.corner as Corner) : "br", compact: raw.compact === true };
+  } catch {
+    return { corner: "br", compact: false };
+  }
+}
+
+export function saveLayout(siteKey: string, layout: Layout): void {
+  try {
+    sessionStorage.setItem(LAYOUT_PREFIX + siteKey, JSON.stringify(layout));
+  } catch {
+    /* storage disabled: the layout holds for this page */
+  }
+}
 
 export function load(siteKey: string): Saved | null {
   try {

@@ -20,6 +20,8 @@ export interface SlotOptions {
   consent: Consent;
   onControl?: (active: boolean) => void;
   onEnd?: (reason: string) => void;
+  /** The agent highlighted or guided to this box of the page (viewport coordinates). */
+  onAttention?: (rect: DOMRectReadOnly) => void;
 }
 
 type CallModule = { mountCall(container: HTMLElement, options: SlotOptions): Mounted | Promise<Mounted> };
@@ -27,7 +29,10 @@ type CobrowseStatus =
   | "sharing" | "paused" | "unsupported" | "control" | "control-ended" | "error" | "stopped";
 type CaptureHandle = { stop(): void; revokeControl(): void };
 type CaptureModule = {
-  startCobrowse(options: { token: string; lang?: string; server?: string; onStatus?: (status: CobrowseStatus) => void }): Promise<CaptureHandle>;
+  startCobrowse(options: {
+    token: string; lang?: string; server?: string;
+    onStatus?: (status: CobrowseStatus) => void; onAttention?: (rect: DOMRectReadOnly) => void;
+  }): Promise<CaptureHandle>;
 };
 
 async function importModule<T>(baseUrl: string, name: string): Promise<T | null> {
@@ -57,6 +62,7 @@ export async function startCobrowse(options: SlotOptions): Promise<(Mounted & { 
       if (status === "control") options.onControl?.(true);
       if (status === "control-ended" || status === "stopped") options.onControl?.(false);
     },
+    onAttention: options.onAttention,
   });
   return { unmount: () => handle.stop(), revokeControl: () => handle.revokeControl() };
 }

@@ -4,8 +4,6 @@ export const HOST_STYLE = [
   "all: initial !important",
   "position: fixed !important",
   "z-index: 2147483000 !important",
-  "right: 0 !important",
-  "bottom: 0 !important",
   "width: 0 !important",
   "height: 0 !important",
   "display: block !important",
@@ -17,7 +15,8 @@ export const HOST_STYLE = [
 ].join(";");
 
 export const CSS = `
-:host { all: initial !important; position: fixed !important; right: 0 !important; bottom: 0 !important;
+/* The host's corner (top/bottom, left/right) is set on it by the widget (placement.ts). */
+:host { all: initial !important; position: fixed !important;
   width: 0 !important; height: 0 !important; display: block !important; z-index: 2147483000 !important; }
 .cv, .cv * { box-sizing: border-box; }
 .cv { --brand: #0f6fde; --brand-dark: #0b56ad; --ink: #17202b; --muted: #5b6776; --line: #e1e6ec;
@@ -113,9 +112,29 @@ form.callback textarea { min-height: 56px; }
 .done { text-align: center; display: grid; gap: 8px; justify-items: center; padding: 10px 0; }
 .check { width: 52px; height: 52px; border-radius: 50%; background: #dff3e8; color: var(--ok); display: grid; place-items: center; font-size: 26px; }
 .powered { text-align: center; font-size: 11px; color: #9aa5b2; padding: 0 0 10px; }
+/* The corner the customer chose (or the panel moved to, out of the agent's way). */
+.cv.pos-bl, .cv.pos-tl { right: auto; left: 20px; }
+.cv.pos-tr, .cv.pos-tl { bottom: auto; top: 20px; }
+.cv.pos-bl .panel, .cv.pos-tl .panel { right: auto; left: 0; }
+.cv.pos-tr .panel, .cv.pos-tl .panel { bottom: auto; top: 0; }
+.head .iconbtn.small { width: 28px; height: 28px; font-size: 15px; }
+.head.dragging { cursor: grabbing; }
+.panel.dragging { transition: none; opacity: .92; }
+/* The compact bar: the agent's video and the header, nothing else. */
+.panel.compact, .panel.compact.wide { width: 240px; }
+.panel.compact .head { padding: 8px 8px 8px 12px; gap: 6px; }
+.panel.compact .head h2 { font-size: 13px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.panel.compact .body { padding: 6px; gap: 6px; }
+.panel.compact .body > :not(.slot.call, .banner.rec) { display: none; }
+.panel.compact .slot.call .cv-stage { aspect-ratio: 16 / 10; border-radius: 8px; }
+.panel.compact .slot.call :is(.cv-local, .cv-controls, .cv-info, .cv-tools) { display: none; }
 @media (max-width: 520px) {
-  .cv { right: 12px; bottom: 12px; }
+  .cv, .cv.pos-bl, .cv.pos-tl { right: 12px; left: auto; }
   .cv.open { right: 0; bottom: 0; left: 0; }
+  .cv.open.pos-tr, .cv.open.pos-tl { top: 0; bottom: auto; }
   .panel, .panel.wide { position: fixed; left: 0; right: 0; bottom: 0; width: 100vw; max-height: 92vh; border-radius: 16px 16px 0 0; }
+  .cv.pos-tr .panel, .cv.pos-tl .panel { top: 0; bottom: auto; border-radius: 0 0 16px 16px; }
+  .panel.compact, .panel.compact.wide { width: 100vw; }
+  .panel.compact .slot.call .cv-stage { aspect-ratio: auto; height: 22vh; }
 }
 `;

@@ -8,7 +8,8 @@ import { formatWait, pickLang, translator, type Lang } from "../shared/i18n";
 import type { CartInput, CoviewApi, Identity } from "./api";
 import { ApiError, WidgetClient, type Availability, type Escalation, type Modality } from "./client";
 import { h, ICONS, svg } from "../shared/dom";
-import { clear, load, save, trackInSiteNavigation, type Saved } from "./persist";
+import { clear, load, loadLayout, save, saveLayout, trackInSiteNavigation, type Layout, type Saved } from "./persist";
+import { cornerAt, cornerClearing, hostCorner, nextCorner } from "./placement";
 import { mountCallSlot, mountChatSlot, startCobrowse, type ConsentKind, type Mounted, type SlotOptions } from "./slots";
 import { CSS, HOST_STYLE } from "./styles";
 
@@ -30,7 +31,9 @@ export interface WidgetConfig {
 
 export class Widget implements CoviewApi {
   private readonly client: WidgetClient;
+  private readonly host: HTMLElement;
   private readonly root: ShadowRoot;
+  private layout: Layout;
   private readonly frame: HTMLDivElement;
   private lang: Lang;
   private t: ReturnType<typeof translator>;
@@ -63,13 +66,15 @@ export class Widget implements CoviewApi {
     this.lang = pickLang(config.lang, document.documentElement.lang, navigator.language);
     this.t = translator(CATALOGS, this.lang);
     const host = document.createElement("coview-widget");
-    host.setAttribute("style", HOST_STYLE);
+    this.host = host;
+    this.layout = loadLayout(config.siteKey);
     host.setAttribute("data-coview-block", ""); // co-browsing shows the agent the page, not this panel
     this.root = host.attachShadow({ mode: "open" });
     const style = document.createElement("style");
     style.textContent = CSS;
     this.frame = h("div", { class: "cv", part: "widget" });
     this.root.append(style, this.frame);
+    this.placeHost();
     (document.body ?? document.documentElement).append(host);
     this.saved = load(config.siteKey);
     this.leavingInSite = trackInSiteNavigation();
@@ -538,7 +543,58 @@ export class Widget implements CoviewApi {
         this.endedByCustomer = true;
         this.setView("ended");
       },
+      onAttention: (rect) => this.clear(rect),
     };
+  }
+
+  // ---- where the panel sits ----
+  private placeHost(): void {
+    this.host.setAttribute("style", `${HOST_STYLE};${hostCorner(this.layout.corner)}`);
+    for (const corner of ["br", "bl", "tr", "tl"]) this.frame.classList.toggle(`pos-${corner}`, corner === this.layout.corner);
+  }
+
+  /** The customer's choice, kept for the session (this tab). */
+  private setLayout(change: Partial<Layout>, remember = true): void {
+    this.layout = { ...this.layout, ...change };
+    if (remember) saveLayout(this.config.siteKey, this.layout);
+    this.placeHost();
+    if ("compact" in change) this.render();
+  }
+
+  /** The agent highlights or guides to `rect`: out of its way if the panel covers it. */
+  private clear(rect: DOMRectReadOnly): void {
+    const panel = this.frame.querySelector<HTMLElement>(".panel");
+    if (!panel || panel.hidden) return;
+    const corner = cornerClearing(this.layout.corner, panel.getBoundingClientRect(), rect);
+    if (corner) this.setLayout({ corner }, false);
+  }
+
+  /** Dragging the header moves the panel; let go, and it settles in the nearest corner. */
+  private draggable(header: HTMLElement, panel: HTMLElement): void {
+    header.addEventListener("pointerdown", (event) => {
+      if ((event.target as Element).closest("button") || event.button !== 0) return;
+      event.preventDefault();
+      header.setPointerCapture(event.pointerId);
+      const start = { x: event.clientX, y: event.clientY };
+      header.classList.add("dragging");
+      panel.classList.add("dragging");
+      const move = (e: PointerEvent): void => {
+        panel.style.transform = `translate(${e.clientX - start.x}px, ${e.clientY - start.y}px)`;
+      };
+      const drop = (): void => {
+        header.removeEventListener("pointermove", move);
+        header.removeEventListener("pointerup", drop);
+        header.removeEventListener("pointercancel", drop);
+        header.classList.remove("dragging");
+        panel.classList.remove("dragging");
+        const box = panel.getBoundingClientRect();
+        panel.style.transform = "";
+        this.setLayout({ corner: cornerAt(box.left + box.width / 2, box.top + box.height / 2) });
+      };
+      header.addEventListener("pointermove", move);
+      header.addEventListener("pointerup", drop);
+      header.addEventListener("pointercancel", drop);
+    });
   }
 
   private async mountSlots(callSlot: HTMLElement | null): Promise<void> {
@@ -598,12 +654,19 @@ export class Widget implements CoviewApi {
       return;
     }
     const panel = h("section", { class: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "cv-title" });
+    const compact = this.view === "session" && this.layout.compact;
+    panel.classList.toggle("compact", compact);
     const header = h(
       "header",
       { class: "head" },
       h("h2", { id: "cv-title" }, this.title()),
+      this.view === "session"
+        ? h("button", { class: "iconbtn small", type: "button", "data-action": "compact", "aria-pressed": String(compact), "aria-label": t(compact ? "widget.expand" : "widget.compact"), title: t(compact ? "widget.expand" : "widget.compact"), onclick: () => this.setLayout({ compact: !compact }) }, compact ? "▢" : "▭")
+        : null,
+      h("button", { class: "iconbtn small", type: "button", "data-action": "move", "aria-label": t("widget.move"), title: t("widget.move"), onclick: () => this.setLayout({ corner: nextCorner(this.layout.corner) }) }, "✥"),
       h("button", { class: "iconbtn", type: "button", "aria-label": t("widget.minimize"), title: t("widget.minimize"), onclick: () => this.minimize() }, "–"),
     );
+    this.draggable(header, panel);
     const body = h("div", { class: "body" });
     panel.append(header, body);
     let callSlot: HTMLElement | null = null;
