@@ -71,12 +71,21 @@ class Cart(ApiModel):
     currency: str | None = Field(default=None, max_length=8)
 
 
+VerifiedBy = Literal["hmac", "jwt", "api_key", "agent"]
+
+
 class CustomerInfo(ApiModel):
     id: str | None = Field(default=None, max_length=200)
     name: str | None = Field(default=None, max_length=200)
     tier: str | None = Field(default=None, max_length=50)
     language: str | None = Field(default=None, max_length=16)
     email: str | None = Field(default=None, max_length=254)
+    # Proof from the site's backend (escalation/identity.py); read once, never stored.
+    user_hash: str | None = Field(default=None, max_length=128)
+    identity_token: str | None = Field(default=None, max_length=4_096)
+    # Set by the server, whatever a client sends: whether id/tier/email were signed.
+    verified: bool | None = None
+    verified_by: VerifiedBy | None = None
 
 
 class BotInfo(ApiModel):
