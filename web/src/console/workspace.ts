@@ -114,7 +114,7 @@ export class Workspace {
       if (value === null || value === "") return;
       dl.append(h("dt", {}, label), h("dd", {}, value));
     };
-    fact(t("console.customer"), [ctx.name, ctx.email].filter(Boolean).join(" · ") || t("console.anonymous"));
+    fact(t("console.customer"), h("span", {}, [ctx.name, ctx.email].filter(Boolean).join(" · ") || t("console.anonymous"), " ", identityBadge(ctx.verified)));
     fact(t("console.tier"), ctx.tier ? h("span", { class: `tag tier-${ctx.tier}` }, ctx.tier) : null);
     fact(t("console.language"), ctx.language ? ctx.language.toUpperCase() : null);
     fact(t("console.requested"), e.modalities.map((m) => t(`console.modality.${m}`)).join(", "));
@@ -158,14 +158,16 @@ export class Workspace {
   }
 
   private async loadHistory(): Promise<void> {
-    const ctx = readContext(this.escalation.context);
     const box = this.panel.querySelector(".history");
     if (!box) return;
     const body = h("div", {});
     let previous: Escalation[] = [];
-    if (ctx.customerId) {
+    // Only a verified customer id is indexed (the server sets customer_id then): an
+    // unverified visitor must not be shown someone else's history.
+    const customerId = typeof this.escalation.customer_id === "string" ? this.escalation.customer_id : null;
+    if (customerId) {
       try {
-        previous = (await this.api.history(ctx.customerId)).filter((e) => e.id !== this.escalation.id);
+        previous = (await this.api.history(customerId)).filter((e) => e.id !== this.escalation.id);
       } catch {
         previous = [];
       }
@@ -353,4 +355,12 @@ export class Workspace {
       this.renderActions();
     }
   }
+}
+
+/** "Verified" / "Unverified" beside the customer's name: whether the site's backend
+ *  signed who they are (docs/security.md); nothing for records from before. */
+function identityBadge(verified: boolean | null): HTMLElement | null {
+  if (verified === null) return null;
+  const key = verified ? "console.identity.verified" : "console.identity.unverified";
+  return h("span", { class: `tag identity ${verified ? "verified" : "unverified"}`, title: t(`${key}.hint`), "data-identity": verified ? "verified" : "unverified" }, t(key));
 }
