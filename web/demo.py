@@ -8,11 +8,10 @@ import time
 from dataclasses import dataclass
 
 import jwt
-
 from aiohttp import web
 
-from server.errors import NotFound
 from server.auth.identity import user_hash
+from server.errors import NotFound
 from server.keys import CONFIG, STORE
 from web.i18n import negotiate_language
 from web.render import render
@@ -60,7 +59,11 @@ def signed_identity(customer: DemoCustomer, secret: str, now: float) -> dict[str
     """What a shop's backend hands its page for ``coview.identify``: the demo shows both
     ways (docs/security.md, "Customer identity verification")."""
     if customer.signed_with == "hmac":
-        return {"id": customer.id, "name": customer.name, "user_hash": user_hash(secret, customer.id)}
+        return {
+            "id": customer.id,
+            "name": customer.name,
+            "user_hash": user_hash(secret, customer.id),
+        }
     claims = {
         "id": customer.id,
         "name": customer.name,
@@ -80,7 +83,9 @@ async def _identities(request: web.Request) -> dict[str, str]:
     now = time.time()
     return {
         c.key: json.dumps(
-            signed_identity(c, secret, now) if secret else {"id": c.id, "name": c.name, "tier": c.tier}
+            signed_identity(c, secret, now)
+            if secret
+            else {"id": c.id, "name": c.name, "tier": c.tier}
         )
         for c in DEMO_CUSTOMERS
     }
@@ -118,7 +123,9 @@ async def checkout(request: web.Request) -> web.Response:
 
 
 async def premium(request: web.Request) -> web.Response:
-    return render(request, "demo/premium.html", plan=CARE_PLAN, **await _site_context(request, "premium"))
+    return render(
+        request, "demo/premium.html", plan=CARE_PLAN, **await _site_context(request, "premium")
+    )
 
 
 async def demo_video(request: web.Request) -> web.StreamResponse:
