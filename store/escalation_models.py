@@ -80,9 +80,10 @@ class CustomerInfo(ApiModel):
     tier: str | None = Field(default=None, max_length=50)
     language: str | None = Field(default=None, max_length=16)
     email: str | None = Field(default=None, max_length=254)
-    # Proof from the site's backend (escalation/identity.py); read once, never stored.
-    user_hash: str | None = Field(default=None, max_length=128)
-    identity_token: str | None = Field(default=None, max_length=4_096)
+    # Proof from the site's backend (server/auth/identity.py): read on the way in, never
+    # written out (not stored, not in any answer or webhook).
+    user_hash: str | None = Field(default=None, max_length=128, exclude=True)
+    identity_token: str | None = Field(default=None, max_length=4_096, exclude=True)
     # Set by the server, whatever a client sends: whether id/tier/email were signed.
     verified: bool | None = None
     verified_by: VerifiedBy | None = None

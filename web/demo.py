@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import jwt
 from aiohttp import web
 
-from server.auth.identity import user_hash
 from server.errors import NotFound
 from server.keys import CONFIG, STORE
 from web.i18n import negotiate_language
@@ -45,25 +44,19 @@ class DemoCustomer:
     name: str
     email: str
     tier: str
-    signed_with: str  # "hmac" (user_hash of the id) or "jwt" (identity token)
 
 
 DEMO_CUSTOMERS = (
-    DemoCustomer("standard", "cus_maria", "María García", "maria@example.com", "standard", "hmac"),
-    DemoCustomer("premium", "cus_joao", "João Pereira", "joao@example.com", "premium", "jwt"),
+    DemoCustomer("standard", "cus_maria", "María García", "maria@example.com", "standard"),
+    DemoCustomer("premium", "cus_joao", "João Pereira", "joao@example.com", "premium"),
 )
 TOKEN_TTL_S = 3600
 
 
 def signed_identity(customer: DemoCustomer, secret: str, now: float) -> dict[str, str]:
-    """What a shop's backend hands its page for ``coview.identify``: the demo shows both
-    ways (docs/security.md, "Customer identity verification")."""
-    if customer.signed_with == "hmac":
-        return {
-            "id": customer.id,
-            "name": customer.name,
-            "user_hash": user_hash(secret, customer.id),
-        }
+    """What a shop's backend hands its page for ``coview.identify``: an identity token
+    carrying id, name, e-mail and tier (docs/security.md, "Customer identity
+    verification"; a ``user_hash`` would vouch for the id alone)."""
     claims = {
         "id": customer.id,
         "name": customer.name,
@@ -72,7 +65,7 @@ def signed_identity(customer: DemoCustomer, secret: str, now: float) -> dict[str
         "iat": int(now),
         "exp": int(now) + TOKEN_TTL_S,
     }
-    return {"token": jwt.encode(claims, secret, algorithm="HS256")}
+    return {"token": jwt.encode(claims, secret, algorithm="HS256"), "name": customer.name}
 
 
 async def _identities(request: web.Request) -> dict[str, str]:
