@@ -19,10 +19,11 @@ async def demo_secret(server: RunningServer) -> str:
     return site.identity_secret
 
 
-async def identity_token(server: RunningServer, ttl_s: int = 600, **claims: Any) -> str:
-    """A demo-site identity token carrying ``claims`` (id, name, email, tier)."""
+async def identity_token(server: RunningServer, **claims: Any) -> str:
+    """A demo-site identity token carrying ``claims`` (id, name, email, tier), valid for
+    ten minutes."""
     now = int(time.time())
-    payload = {"iat": now, "exp": now + ttl_s, **claims}
+    payload = {"iat": now, "exp": now + 600, **claims}
     return jwt.encode(payload, await demo_secret(server), algorithm="HS256")
 
 

@@ -17,7 +17,7 @@ from tests.identity import demo_user_hash
 pytestmark = pytest.mark.browser
 
 SITE = {"X-Coview-Site-Key": "demo-site-key"}
-CONTEXT = {
+CONTEXT: dict[str, Any] = {
     "page": {"url": "http://127.0.0.1/demo/", "title": "Aurora Pro"},
     "customer": {"id": "cus_joao", "name": "João Pereira", "tier": "premium", "language": "pt"},
     "cart": {"items": [{"name": "Aurora Care plan", "quantity": 1, "price": 99.0}]},

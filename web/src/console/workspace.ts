@@ -172,7 +172,8 @@ export class Workspace {
         previous = [];
       }
     }
-    if (!previous.length) body.append(h("p", { class: "muted" }, t("console.history.none")));
+    const unverified = readContext(this.escalation.context).verified === false;
+    if (!previous.length) body.append(h("p", { class: "muted" }, t(unverified && !customerId ? "console.history.unverified" : "console.history.none")));
     else {
       const list = h("ul", { class: "past" });
       for (const e of previous.slice(0, 10)) {
