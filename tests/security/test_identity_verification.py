@@ -212,6 +212,19 @@ async def test_chat_verifies_the_customer_when_it_starts(
         assert ("tier" in kept) is verified and "identity_token" not in kept
 
 
+async def test_a_customer_session_token_cannot_claim_a_tier_either(
+    server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    async with http.post(f"{server.url}/api/conversations", json={}, headers=SITE) as r:
+        assert r.status == 201, await r.text()
+        customer = bearer((await r.json())["token"])
+    forged = await escalate(http, server, JOAO, headers=customer)
+    assert given(forged["context"]["customer"]) == {"name": "João Pereira", "verified": False}
+    token = await identity_token(server, **JOAO)
+    real = await escalate(http, server, {"identity_token": token}, headers=customer)
+    assert real["context"]["customer"]["tier"] == "premium" and real["customer_id"] == "cus_joao"
+
+
 async def test_callback_keeps_only_signed_claims(
     server: RunningServer, http: aiohttp.ClientSession
 ) -> None:
