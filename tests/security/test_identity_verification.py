@@ -324,3 +324,27 @@ async def test_console_marks_verified_and_unverified_customers(
         await facts.locator("[data-identity='verified']").filter(has_text="Verified").wait_for()
         await facts.locator(".tag.tier-premium").wait_for()
         await shoot(agent, "console-customer-verified")
+
+
+async def test_admin_page_shows_a_new_identity_secret_once(
+    server: RunningServer, browser: Any
+) -> None:
+    async with new_page(browser, viewport={"width": 1280, "height": 900}) as page:
+        await page.goto(f"{server.url}/admin")
+        await page.get_by_label("E-mail").fill(server.config.admin_email)
+        await page.get_by_label("Password").fill(server.config.admin_password)
+        await page.get_by_role("button", name="Sign in").click()
+        demo = page.get_by_role("region", name="Demo shop")
+        await demo.get_by_text("set (hidden)").wait_for()
+        assert await demo.get_by_label("Require identity verification", exact=False).is_checked()
+        page.once("dialog", lambda dialog: dialog.accept())  # "signatures stop working"
+        await demo.get_by_role("button", name="New identity secret").click()
+        secret = demo.locator("code.identity-secret")
+        await secret.wait_for()
+        shown = await secret.text_content()
+        stored = await server.app[STORE].get_site("site_demo")
+        assert stored is not None and shown == stored.identity_secret
+        await shoot(page, "admin-identity-secret")
+        await page.reload()
+        await demo.get_by_text("set (hidden)").wait_for()
+        assert await page.locator("code.identity-secret").count() == 0  # once only
