@@ -57,7 +57,9 @@ def new_identity_secret() -> str:
 
 def user_hash(secret: str, customer_id: str) -> str:
     """What the site's backend computes for ``user_hash``."""
-    return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
+    # surrogatepass: a JSON string may hold a lone surrogate; it just will not match
+    message = customer_id.encode("utf-8", "surrogatepass")
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 class TokenClaims(BaseModel):
@@ -83,10 +85,11 @@ def _refuse(detail: str, field: str) -> Unauthorized:
 
 
 def _check_hash(policy: Policy, customer: CustomerInfo) -> CustomerInfo:
-    given = (customer.user_hash or "").strip().lower()
+    # bytes: compare_digest refuses str with non-ASCII characters
+    given = (customer.user_hash or "").strip().lower().encode("utf-8", "surrogatepass")
     if not customer.id:
         raise _refuse("user_hash needs the customer id it signs", f"{FIELD}.id")
-    if not any(hmac.compare_digest(given, user_hash(s, customer.id)) for s in policy.keys):
+    if not any(hmac.compare_digest(given, user_hash(k, customer.id).encode()) for k in policy.keys):
         raise _refuse("user_hash does not match the customer id", f"{FIELD}.user_hash")
     # The hash covers the id only: a tier or e-mail beside it is still the browser's word.
     return customer.model_copy(

@@ -133,7 +133,17 @@ async def test_valid_identity_token_verifies_id_tier_and_email(
 
 @pytest.mark.parametrize(
     "case",
-    ["expired", "forged", "alg-none", "too-long", "no-id", "wrong-hash", "hash-without-id", "both"],
+    [
+        "expired",
+        "forged",
+        "alg-none",
+        "too-long",
+        "no-id",
+        "wrong-hash",
+        "odd-hash",
+        "hash-without-id",
+        "both",
+    ],
 )
 async def test_bad_credentials_are_refused_and_change_nothing(
     server: RunningServer, http: aiohttp.ClientSession, case: str
@@ -148,6 +158,7 @@ async def test_bad_credentials_are_refused_and_change_nothing(
         "too-long": {"identity_token": jwt.encode({**claims, "exp": now + 7 * 86_400}, secret)},
         "no-id": {"identity_token": jwt.encode({"tier": "premium", "exp": now + 60}, secret)},
         "wrong-hash": {"id": "cus_joao", "user_hash": await demo_user_hash(server, "cus_eve")},
+        "odd-hash": {"id": "cus_joao", "user_hash": "é" * 64},
         "hash-without-id": {"user_hash": await demo_user_hash(server, "cus_joao")},
         "both": {
             "id": "cus_joao",
