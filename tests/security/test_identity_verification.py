@@ -18,7 +18,8 @@ import aiohttp
 import jwt
 import pytest
 
-from server.keys import STORE
+from server.keys import PASSWORDS, STORE
+from server.seed import seed_demo
 from store.models import Site
 from tests.api import bearer, login, problem
 from tests.browser_helpers import DESKTOP, new_page, set_presence, shoot
@@ -359,3 +360,18 @@ async def test_admin_page_shows_a_new_identity_secret_once(
         await page.reload()
         await demo.get_by_text("set (hidden)").wait_for()
         assert await page.locator("code.identity-secret").count() == 0  # once only
+
+
+async def test_a_demo_seeded_before_verification_gets_a_secret_on_start(
+    server: RunningServer,
+) -> None:
+    """`make run` on an older ./data: the demo site starts verifying and the shop signs."""
+    store = server.app[STORE]
+    old = await store.get_site("site_demo")
+    assert old is not None
+    await store.put_site(
+        old.model_copy(update={"identity_verification": False, "identity_secret": None})
+    )
+    assert await seed_demo(store, server.config, server.app[PASSWORDS]) is False
+    site = await store.get_site("site_demo")
+    assert site is not None and site.identity_verification and site.identity_secret
