@@ -19,6 +19,7 @@ from escalation.rules_service import load_rules
 from escalation.schemas import LANGUAGE_PATTERN, CreateEscalation
 from escalation.service import Created
 from escalation.states import is_terminal
+from server.auth.identity import verify_context
 from server.auth.invites import join_url
 from server.auth.principals import ApiKeyPrincipal, SitePrincipal
 from server.auth.request import require
@@ -268,7 +269,8 @@ async def _escalate(
     turn: bot.BotTurn,
 ) -> Created:
     u = turn.understanding
-    given = body.context or Context()
+    # verified before the rules narrow the modalities by the customer's tier
+    given = await verify_context(request.app[STORE], caller, body.context or Context())
     customer = given.customer or CustomerInfo()
     context = given.model_copy(
         update={
@@ -286,7 +288,7 @@ async def _escalate(
         conversation_id=conversation.id,
         language=u.language,
     )
-    return await request.app[ESCALATIONS].create(caller, create)
+    return await request.app[ESCALATIONS].create(caller, create, identity_checked=True)
 
 
 @api(

@@ -18,6 +18,7 @@ from aiohttp import web
 from pydantic import Field, RootModel
 
 from escalation.openapi import api
+from server.auth.identity import verify_context
 from server.auth.principals import ApiKeyPrincipal, SitePrincipal
 from server.auth.request import authenticate, require_agent
 from server.client_ip import client_ip
@@ -27,6 +28,7 @@ from server.keys import CONFIG, RATE_LIMITER, STORE
 from server.untrusted import WebUrl
 from server.validation import ApiModel, parse_model, read_json
 from store.callbacks import CallbackRequest
+from store.escalation_models import Context, CustomerInfo
 from store.models import utcnow
 
 PHONE = r"^\+?[0-9][0-9 ()\-.]{5,28}[0-9]$"
@@ -53,6 +55,8 @@ class CallbackIn(ApiModel):
     page_url: WebUrl | None = Field(default=None, max_length=2000)
     customer_id: str | None = Field(default=None, max_length=200)
     tier: str | None = Field(default=None, max_length=40)
+    user_hash: str | None = Field(default=None, max_length=128, description="see identify()")
+    identity_token: str | None = Field(default=None, max_length=4_096)
 
 
 class CallbackQuery(ApiModel):
@@ -83,10 +87,21 @@ async def create_callback(request: web.Request) -> web.Response:
             config.escalation_rate, "callbacks", f"{principal.site.id}:{client_ip(request)}"
         )
     body = await read_json(request, CallbackIn)
+    claimed = CustomerInfo(
+        id=body.customer_id,
+        tier=body.tier,
+        user_hash=body.user_hash,
+        identity_token=body.identity_token,
+    )
+    checked = await verify_context(request.app[STORE], principal, Context(customer=claimed))
+    customer = checked.customer or CustomerInfo()
     callback = CallbackRequest(
         id="cb_" + secrets.token_urlsafe(10),
         tenant_id=principal.tenant_id,
-        **body.model_dump(),
+        **body.model_dump(exclude={"user_hash", "identity_token", "customer_id", "tier"}),
+        customer_id=customer.id,
+        tier=customer.tier,
+        verified=customer.verified,
     )
     await request.app[STORE].create_callback(callback)
     return json_response(callback.model_dump(mode="json"), status=201)

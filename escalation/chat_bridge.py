@@ -234,7 +234,10 @@ class ChatBridge:
             },
             strict=False,
         )
-        created = await self.app[ESCALATIONS].create(SitePrincipal(site), body, session=session)
+        # the customer was verified when the conversation started (conversations.py)
+        created = await self.app[ESCALATIONS].create(
+            SitePrincipal(site), body, session=session, identity_checked=True
+        )
         esc = created.escalation
         if esc.state == "ineligible":
             await self.chat.system(

@@ -20,6 +20,7 @@ from escalation.external_bot import (
 from escalation.keys import ESCALATION_EVENTS
 from escalation.openapi import api
 from server.audit import record_audit
+from server.auth.identity import verified_customer
 from server.auth.principals import AgentPrincipal, ApiKeyPrincipal, SessionPrincipal, SitePrincipal
 from server.auth.request import require, require_agent
 from server.client_ip import client_ip
@@ -85,8 +86,9 @@ async def create_conversation(request: web.Request) -> web.Response:
         request.app[CONFIG].conversation_rate, "conversation", client_ip(request)
     )
     body = await read_json(request, NewConversation)
+    context = await verified_customer(request.app[STORE], site, body.context)
     conversation, token = await request.app[CHAT_SERVICE].create_conversation(
-        site, body.context, body.language
+        site, context, body.language
     )
     return json_response(
         {

@@ -30,7 +30,7 @@ from server.validation import ApiModel
 from signaling import media_routes
 from store.audit_models import AuditEvent
 from store.escalation_models import Escalation, EscalationEvent
-from store.models import Presence, Role, Site
+from store.models import Presence, Role
 
 
 class AgentSummary(BaseModel):
@@ -286,7 +286,24 @@ def describe_escalations() -> None:
     )
 
 
-class SiteList(RootModel[list[Site]]):
+class SiteView(BaseModel):
+    """A site as the admin API shows it: whether it has an identity secret, never the
+    secret, except in the one answer that made it."""
+
+    id: str
+    tenant_id: str
+    name: str
+    site_key: str
+    allowed_origins: list[str]
+    identity_verification: bool
+    identity_secret_set: bool
+    identity_secret: str | None = Field(
+        default=None, description="only in the answer that created or rotated it"
+    )
+    created_at: datetime
+
+
+class SiteList(RootModel[list[SiteView]]):
     pass
 
 
@@ -309,21 +326,21 @@ def describe_admin() -> None:
     )
     describe(
         admin.create_site,
-        summary="Add a site; its site key is generated",
+        summary="Add a site; its site key and identity secret are generated",
         tag="admin",
         auth=("admin",),
         body=SiteIn,
-        response=Site,
+        response=SiteView,
         status=201,
         errors=(422,),
     )
     describe(
         admin.update_site,
-        summary="Rename a site, change its origins or rotate its key",
+        summary="Rename a site, change its origins or identity verification, rotate a key",
         tag="admin",
         auth=("admin",),
         body=SiteUpdate,
-        response=Site,
+        response=SiteView,
         errors=(404, 422),
     )
     describe(

@@ -11,6 +11,7 @@ from escalation.openapi import api
 from escalation.rules import HelpRequest
 from escalation.rules_models import RulesConfig, VisualModality, demo_rules
 from escalation.rules_service import availability, load_rules, save_rules
+from server.auth.identity import IDENTITY_HEADER, site_policy, verified_tier
 from server.auth.principals import AgentPrincipal, ApiKeyPrincipal, SitePrincipal
 from server.auth.request import require, require_agent
 from server.jsonio import json_response
@@ -22,7 +23,12 @@ from store.models import utcnow
 
 class AvailabilityQuery(ApiModel):
     page: str | None = Field(default=None, max_length=2048, description="page URL or path")
-    tier: str | None = Field(default=None, max_length=50, description="customer tier")
+    tier: str | None = Field(
+        default=None,
+        max_length=50,
+        description="customer tier; ignored from a site key whose site requires identity "
+        "verification (send the signed identity token in X-Coview-Identity instead)",
+    )
     lang: str | None = Field(default=None, max_length=16, description="customer language")
     modality: VisualModality | None = None
 
@@ -48,9 +54,13 @@ async def get_availability(request: web.Request) -> web.Response:
     assert isinstance(caller, SitePrincipal | ApiKeyPrincipal | AgentPrincipal)
     known = AvailabilityQuery.model_fields
     query = parse_model(AvailabilityQuery, {k: v for k, v in request.query.items() if k in known})
+    tier = query.tier
+    if isinstance(caller, SitePrincipal):  # a browser: the tier only as the site trusts it
+        token = request.headers.get(IDENTITY_HEADER, "").strip() or None
+        tier = verified_tier(site_policy(caller.site), query.tier, token)
     help_request = HelpRequest(
         page=query.page,
-        tier=query.tier,
+        tier=tier,
         language=query.lang,
         modalities=(query.modality,) if query.modality else (),
     )

@@ -26,6 +26,7 @@ from escalation.ranking import Ranking
 from escalation.routing import AgentDirectory, LoadView, can_take, capacity_of
 from escalation.schemas import CreateEscalation, CreateSession, TransferBody, UpgradeBody
 from escalation.states import HELD, TERMINAL, can_transition
+from server.auth.identity import caller_policy, verified_id, verify_context
 from server.auth.invites import issue_invite
 from server.auth.principals import (
     AgentPrincipal,
@@ -251,13 +252,22 @@ class EscalationService:
         return tuple(deadlines)
 
     async def create(
-        self, principal: Principal, body: CreateEscalation, session: Session | None = None
+        self,
+        principal: Principal,
+        body: CreateEscalation,
+        session: Session | None = None,
+        *,
+        identity_checked: bool = False,
     ) -> Created:
         """A bot's, a site's or a customer's request: eligible → queued and routed at
         once; otherwise ineligible with the reason and an alternative. A chat hands over
-        its own ``session``, so the customer's token keeps working for the call."""
+        its own ``session``, so the customer's token keeps working for the call.
+        ``identity_checked``: the context's customer went through
+        ``identity.verify_context`` already (a chat's, when it started)."""
         if isinstance(principal, AgentPrincipal):
             raise Forbidden("agents start sessions with POST /api/sessions")
+        if not identity_checked:
+            body = await self._verify_identity(principal, body)
         trigger = body.trigger or ("bot" if isinstance(principal, ApiKeyPrincipal) else "customer")
         if trigger == "agent":
             raise Unprocessable("trigger agent is for POST /api/sessions")
@@ -283,7 +293,7 @@ class EscalationService:
             skills=list(body.skills),
             language=body.language or (customer.language if customer else None),
             priority=body.priority,
-            customer_id=customer.id if customer else None,
+            customer_id=verified_id(customer),
             created_by=actor_of(principal),
             created_at=now,
             updated_at=now,
@@ -328,6 +338,18 @@ class EscalationService:
         )
         return Created(created, token, invite)
 
+    async def _verify_identity(
+        self, principal: Principal, body: CreateEscalation
+    ) -> CreateEscalation:
+        """Customer claims as the caller may make them; a browser on a site that requires
+        verification cannot choose its own priority either."""
+        context = await verify_context(self.store, principal, body.context)
+        update: dict[str, Any] = {"context": context}
+        policy = await caller_policy(self.store, principal)
+        if policy is not None and policy.required:
+            update["priority"] = 0
+        return body.model_copy(update=update)
+
     async def create_adhoc(
         self, principal: AgentPrincipal, body: CreateSession
     ) -> tuple[Escalation, Invite]:
@@ -340,7 +362,8 @@ class EscalationService:
             escalation_id=esc_id,
             agent_ids=[agent.id],
         )
-        customer = body.context.customer
+        context = await verify_context(self.store, principal, body.context)
+        customer = context.customer
         now = utcnow()
         esc = Escalation(
             id=esc_id,
@@ -350,9 +373,9 @@ class EscalationService:
             modalities=list(body.modalities),
             session_id=session.id,
             conversation_id=body.conversation_id,
-            context=body.context,
+            context=context,
             language=body.language,
-            customer_id=customer.id if customer else None,
+            customer_id=verified_id(customer),
             created_by=actor_of(principal),
             created_at=now,
             updated_at=now,

@@ -31,6 +31,7 @@ from server.keys import (
 from server.middleware import cache_middleware, problem_middleware
 from server.outbound import OutboundPolicy
 from server.ratelimit import RateLimiter
+from server.security_headers import PAGE_POLICIES, security_headers_middleware
 from server.seed import seed_demo
 from server.session_events import LoggingSink
 from store import open_store
@@ -53,10 +54,11 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(config: Config) -> web.Application:
     app = web.Application(
-        middlewares=[problem_middleware, cache_middleware],
+        middlewares=[security_headers_middleware, problem_middleware, cache_middleware],
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG] = config
+    app[PAGE_POLICIES] = {}  # pages register theirs (web/__init__.py)
     app[TOKENS] = TokenService(
         config.resolved_secret(), config.access_token_ttl_s, config.session_token_ttl_s
     )

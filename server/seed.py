@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from server.auth.authenticator import hash_api_key
+from server.auth.identity import new_identity_secret
 from server.auth.passwords import Passwords
 from server.config import Config
 from store.base import Store
@@ -15,6 +16,7 @@ from store.models import Agent, ApiKey, Role, Site, Tenant
 log = logging.getLogger("coview.seed")
 
 DEMO_TENANT = "demo"
+DEMO_SITE = "site_demo"
 
 
 @dataclass(frozen=True)
@@ -58,15 +60,18 @@ def demo_origins(config: Config) -> list[str]:
 async def seed_demo(store: Store, config: Config, passwords: Passwords) -> bool:
     """Create the demo organisation once; False when it already exists."""
     if await store.get_tenant(DEMO_TENANT) is not None:
+        await verify_demo_identities(store)
         return False
     await store.put_tenant(Tenant(id=DEMO_TENANT, name="Demo Shop"))
     await store.put_site(
         Site(
-            id="site_demo",
+            id=DEMO_SITE,
             tenant_id=DEMO_TENANT,
             name="Demo shop",
             site_key=config.demo_site_key,
             allowed_origins=demo_origins(config),
+            identity_verification=True,  # the shop signs its customers (web/demo.py)
+            identity_secret=new_identity_secret(),
         )
     )
     agent_hash = passwords.hash(config.demo_password)
@@ -104,6 +109,18 @@ async def seed_demo(store: Store, config: Config, passwords: Passwords) -> bool:
     )
     log.info("seeded the demo organisation")
     return True
+
+
+async def verify_demo_identities(store: Store) -> None:
+    """A demo site seeded before identity verification existed gets a secret and
+    requires it, as the demo shop now signs its customers."""
+    site = await store.get_site(DEMO_SITE)
+    if site is not None and site.identity_secret is None:
+        await store.put_site(
+            site.model_copy(
+                update={"identity_verification": True, "identity_secret": new_identity_secret()}
+            )
+        )
 
 
 def credentials_banner(config: Config) -> str:

@@ -27,6 +27,7 @@ class CallbackRequest(Record):
     page_url: WebUrl | None = None
     customer_id: str | None = None
     tier: str | None = None
+    verified: bool | None = None  # whether customer_id/tier were signed by the site
     status: CallbackStatus = "open"
     created_at: datetime = Field(default_factory=utcnow)
     done_at: datetime | None = None

@@ -72,12 +72,22 @@ class Cart(ApiModel):
     currency: str | None = Field(default=None, max_length=8)
 
 
+VerifiedBy = Literal["hmac", "jwt", "api_key", "agent"]
+
+
 class CustomerInfo(ApiModel):
     id: str | None = Field(default=None, max_length=200)
     name: str | None = Field(default=None, max_length=200)
     tier: str | None = Field(default=None, max_length=50)
     language: str | None = Field(default=None, max_length=16)
     email: str | None = Field(default=None, max_length=254)
+    # Proof from the site's backend (server/auth/identity.py): read on the way in, never
+    # written out (not stored, not in any answer or webhook).
+    user_hash: str | None = Field(default=None, max_length=128, exclude=True)
+    identity_token: str | None = Field(default=None, max_length=4_096, exclude=True)
+    # Set by the server, whatever a client sends: whether id/tier/email were signed.
+    verified: bool | None = None
+    verified_by: VerifiedBy | None = None
 
 
 class BotInfo(ApiModel):

@@ -36,7 +36,17 @@ class Site(Record):
     name: str
     site_key: str
     allowed_origins: list[str] = Field(default_factory=list)
+    # Customer identity verification (escalation/identity.py). A record written before
+    # the setting existed reads as False, so sites created earlier keep working.
+    identity_verification: bool = False
+    identity_secret: str | None = None  # HMAC/JWT key shared with the site's backend
     created_at: datetime = Field(default_factory=utcnow)
+
+    def public(self) -> dict[str, object]:
+        """What the admin API lists: never the identity secret, only whether it is set."""
+        data = self.model_dump(mode="json", exclude={"identity_secret"})
+        data["identity_secret_set"] = self.identity_secret is not None
+        return data
 
 
 class Agent(Record):

@@ -15,6 +15,7 @@ from server.config import Config
 from store.base import Store
 from store.redis import RedisStore
 from store.sqlite import SqliteStore
+from tests.csp_watch import CspWatch, WatchedBrowser
 from tests.harness import RunningServer, make_config, redis_server, running_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -84,8 +85,17 @@ async def two_nodes(
         yield a, b
 
 
+@pytest.fixture
+async def browser(chromium: Any) -> AsyncIterator[Any]:
+    """The shared Chromium; the test fails if a page it opened broke the
+    Content-Security-Policy (tests/csp_watch.py)."""
+    watch = CspWatch()
+    yield WatchedBrowser(chromium, watch)
+    assert not watch.violations, f"Content-Security-Policy violations: {watch.violations}"
+
+
 @pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Any]:
+async def chromium() -> AsyncIterator[Any]:
     """One real Chromium for the whole run (Debian's package, driven by Playwright)."""
     from playwright.async_api import async_playwright
 

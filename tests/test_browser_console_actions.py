@@ -12,11 +12,12 @@ from server.keys import STORE
 from tests.api import bearer
 from tests.browser_helpers import DESKTOP, new_page, shoot
 from tests.harness import RunningServer
+from tests.identity import demo_user_hash
 
 pytestmark = pytest.mark.browser
 
 SITE = {"X-Coview-Site-Key": "demo-site-key"}
-CONTEXT = {
+CONTEXT: dict[str, Any] = {
     "page": {"url": "http://127.0.0.1/demo/", "title": "Aurora Pro"},
     "customer": {"id": "cus_joao", "name": "João Pereira", "tier": "premium", "language": "pt"},
     "cart": {"items": [{"name": "Aurora Care plan", "quantity": 1, "price": 99.0}]},
@@ -29,7 +30,9 @@ CONTEXT = {
 
 
 async def create(http: aiohttp.ClientSession, server: RunningServer, mods: list[str]) -> Any:
-    body = {"modalities": mods, "context": CONTEXT, "language": "pt"}
+    # signed by the shop, so the customer's previous requests may be listed
+    customer = {**CONTEXT["customer"], "user_hash": await demo_user_hash(server, "cus_joao")}
+    body = {"modalities": mods, "context": {**CONTEXT, "customer": customer}, "language": "pt"}
     async with http.post(f"{server.url}/api/escalations", json=body, headers=SITE) as r:
         assert r.status == 201, await r.text()
         return await r.json()

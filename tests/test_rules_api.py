@@ -15,6 +15,7 @@ from store.escalation_models import Escalation, EscalationEvent, EscalationWrite
 from store.models import utcnow
 from tests.api import bearer, login, problem
 from tests.harness import RunningServer
+from tests.identity import identity_token
 
 SITE = {"X-Coview-Site-Key": "demo-site-key"}
 CLOSED_ALWAYS: dict[str, Any] = {"calendar": {"timezone": "America/Sao_Paulo", "weekly": {}}}
@@ -39,9 +40,10 @@ async def set_available(http: aiohttp.ClientSession, server: RunningServer, emai
 
 
 async def availability(
-    http: aiohttp.ClientSession, server: RunningServer, **query: str
+    http: aiohttp.ClientSession, server: RunningServer, token: str | None = None, **query: str
 ) -> dict[str, Any]:
-    async with http.get(f"{server.url}/api/availability", params=query, headers=SITE) as r:
+    headers = {**SITE, **({"X-Coview-Identity": token} if token else {})}
+    async with http.get(f"{server.url}/api/availability", params=query, headers=headers) as r:
         assert r.status == 200, await r.text()
         body: dict[str, Any] = await r.json()
         return body
@@ -75,7 +77,11 @@ async def test_demo_premium_pages_are_for_premium_customers_only(
     await set_available(http, server, "ana@demo.coview")
     refused = await availability(http, server, page="http://shop/demo/premium/tv")
     assert (refused["available"], refused["reason"]) == (False, "tier_not_eligible")
-    allowed = await availability(http, server, page="/demo/premium/tv", tier="premium")
+    # the demo site verifies identity: a tier in the query is only the browser's word
+    claimed = await availability(http, server, page="/demo/premium/tv", tier="premium")
+    assert (claimed["available"], claimed["reason"]) == (False, "tier_not_eligible")
+    token = await identity_token(server, id="cus_joao", tier="premium")
+    allowed = await availability(http, server, token, page="/demo/premium/tv")
     assert allowed["available"]
 
 

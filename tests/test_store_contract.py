@@ -44,6 +44,22 @@ async def test_tenant_and_sites_round_trip(store: Store) -> None:
     assert await store.get_site_by_key("nope") is None
 
 
+async def test_site_identity_settings_round_trip(store: Store) -> None:
+    site = Site(
+        id="site1",
+        tenant_id="t1",
+        name="Web",
+        site_key="k1",
+        identity_verification=True,
+        identity_secret="cvid_secret",
+    )
+    await store.put_site(site)
+    assert await store.get_site_by_key("k1") == site
+    rotated = site.model_copy(update={"identity_secret": "cvid_other"})
+    await store.put_site(rotated)
+    assert await store.get_site("site1") == rotated
+
+
 async def test_changing_a_site_key_retires_the_old_one(store: Store) -> None:
     site = Site(id="site1", tenant_id="t1", name="Web", site_key="old")
     await store.put_site(site)

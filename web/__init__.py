@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from server import security_headers
 from server.keys import TEMPLATES
+from server.security_headers import PagePolicy
 from web import call_pages, cobrowse_pages, console, cors, demo, widget_assets
 from web.pages import admin_page, chat_page, dashboard_page, join_page, landing
 from web.render import STATIC_DIR, make_environment
+
+# What each page needs beyond the strictest Content-Security-Policy (server/security_headers.py).
+CALL = PagePolicy(media=True, inline_styles=True)  # the call UI injects its CSS
+PAGE_POLICIES = {
+    "chat": CALL,  # a chat may turn into a call
+    "call": CALL,
+    "observe": PagePolicy(inline_styles=True, replay=True),  # receive-only
+    "console": PagePolicy(media=True, inline_styles=True, replay=True),
+    "demo_product": CALL,  # the widget: shadow-root CSS, calls and screen sharing
+    "demo_checkout": CALL,
+    "demo_premium": CALL,
+    "cobrowse_replay": PagePolicy(replay=True),
+    "cobrowse_viewer": PagePolicy(replay=True),
+    "cobrowse_demo_customer": PagePolicy(inline_styles=True, frames_self=True),
+    "cobrowse_demo_frame": PagePolicy(framed_by_self=True),
+}
 
 
 def setup(app: web.Application) -> None:
@@ -23,4 +41,5 @@ def setup(app: web.Application) -> None:
     console.setup(app)
     widget_assets.setup(app)
     cors.setup(app)
+    security_headers.register(app, PAGE_POLICIES)
     app[TEMPLATES] = make_environment(app)

@@ -29,6 +29,10 @@ const moduleEntries = {
   "cobrowse-customer": "src/cobrowse/customer.ts",
   "cobrowse-viewer": "src/cobrowse/viewer.ts",
   "cobrowse-replay": "src/cobrowse/replay.ts",
+  // The co-browse test and replay pages (no inline script: CSP script-src 'self').
+  "cobrowse-demo-page": "src/cobrowse/pages/demo-customer.ts",
+  "cobrowse-viewer-page": "src/cobrowse/pages/viewer.ts",
+  "cobrowse-replay-page": "src/cobrowse/pages/replay.ts",
   // Slot modules: the call UI and co-browse parts wrapped for the widget and console.
   "call-slot": "src/slots/call-slot.ts",
   "chat-slot": "src/chat/index.ts",

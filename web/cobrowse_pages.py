@@ -21,8 +21,7 @@ async def demo_customer(request: web.Request) -> web.Response:
 
 async def demo_frame(request: web.Request) -> web.Response:
     html = (
-        "<!doctype html><html><body style='font-family:sans-serif'>"
-        "<p id='inside'>Inside the same-origin frame</p></body></html>"
+        "<!doctype html><html><body><p id='inside'>Inside the same-origin frame</p></body></html>"
     )
     return web.Response(text=html, content_type="text/html")
 

@@ -17,7 +17,10 @@ WIDGET_PATHS = re.compile(
     r"^/api/(availability|join|conversations|bot/messages|callbacks"
     r"|escalations(/[^/]+(/(events|cancel|abandon|csat))?)?)$"
 )
-ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Coview-Site-Key, Last-Event-ID"
+ALLOWED_HEADERS = (
+    "Authorization, Content-Type, Idempotency-Key, X-Coview-Site-Key, X-Coview-Identity, "
+    "Last-Event-ID"
+)
 MAX_AGE_S = "600"
 
 

@@ -3,12 +3,15 @@ new user sees the whole flow (product page with a demo video, checkout, premium 
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass
 
+import jwt
 from aiohttp import web
 
 from server.errors import NotFound
-from server.keys import CONFIG
+from server.keys import CONFIG, STORE
 from web.i18n import negotiate_language
 from web.render import render
 
@@ -34,13 +37,61 @@ def euros(value: float, lang: str) -> str:
     return f"{text} €"
 
 
-def _site_context(request: web.Request, page: str) -> dict[str, object]:
+@dataclass(frozen=True)
+class DemoCustomer:
+    key: str
+    id: str
+    name: str
+    email: str
+    tier: str
+
+
+DEMO_CUSTOMERS = (
+    DemoCustomer("standard", "cus_maria", "María García", "maria@example.com", "standard"),
+    DemoCustomer("premium", "cus_joao", "João Pereira", "joao@example.com", "premium"),
+)
+TOKEN_TTL_S = 3600
+
+
+def signed_identity(customer: DemoCustomer, secret: str, now: float) -> dict[str, str]:
+    """What a shop's backend hands its page for ``coview.identify``: an identity token
+    carrying id, name, e-mail and tier (docs/security.md, "Customer identity
+    verification"; a ``user_hash`` would vouch for the id alone)."""
+    claims = {
+        "id": customer.id,
+        "name": customer.name,
+        "email": customer.email,
+        "tier": customer.tier,
+        "iat": int(now),
+        "exp": int(now) + TOKEN_TTL_S,
+    }
+    return {"token": jwt.encode(claims, secret, algorithm="HS256"), "name": customer.name}
+
+
+async def _identities(request: web.Request) -> dict[str, str]:
+    """Each demo customer's signed identity as JSON, signed here on the server with the
+    demo site's secret (a real shop keeps it in its own configuration)."""
+    site = await request.app[STORE].get_site_by_key(request.app[CONFIG].demo_site_key)
+    secret = site.identity_secret if site is not None else None
+    now = time.time()
+    return {
+        c.key: json.dumps(
+            signed_identity(c, secret, now)
+            if secret
+            else {"id": c.id, "name": c.name, "tier": c.tier}
+        )
+        for c in DEMO_CUSTOMERS
+    }
+
+
+async def _site_context(request: web.Request, page: str) -> dict[str, object]:
     config = request.app[CONFIG]
     lang = negotiate_language(request)
     return {
         "site_key": config.demo_site_key,
         "page": page,
         "price": lambda value: euros(value, lang),
+        "identities": await _identities(request),
     }
 
 
@@ -50,7 +101,7 @@ async def product(request: web.Request) -> web.Response:
         "demo/product.html",
         product=AURORA,
         addon=GRINDER,
-        **_site_context(request, "product"),
+        **await _site_context(request, "product"),
     )
 
 
@@ -60,12 +111,14 @@ async def checkout(request: web.Request) -> web.Response:
         "demo/checkout.html",
         product=AURORA,
         addon=GRINDER,
-        **_site_context(request, "checkout"),
+        **await _site_context(request, "checkout"),
     )
 
 
 async def premium(request: web.Request) -> web.Response:
-    return render(request, "demo/premium.html", plan=CARE_PLAN, **_site_context(request, "premium"))
+    return render(
+        request, "demo/premium.html", plan=CARE_PLAN, **await _site_context(request, "premium")
+    )
 
 
 async def demo_video(request: web.Request) -> web.StreamResponse:

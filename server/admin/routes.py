@@ -11,6 +11,7 @@ from pydantic import Field
 
 from server.admin.schemas import AgentIn, AgentUpdate, SiteIn, SiteUpdate
 from server.audit import record_audit
+from server.auth.identity import new_identity_secret
 from server.auth.request import require_agent
 from server.errors import Conflict, NotFound
 from server.jsonio import json_response
@@ -24,6 +25,9 @@ class AuditQuery(ApiModel):
     limit: int = Field(default=100, ge=1, le=1000)
 
 
+SECRET_CHANGED = "(changed)"  # how the audit log shows a secret
+
+
 def new_site_key() -> str:
     return "sk_" + secrets.token_urlsafe(18)
 
@@ -31,7 +35,12 @@ def new_site_key() -> str:
 async def list_sites(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
     sites = await request.app[STORE].list_sites(admin.tenant_id)
-    return json_response([s.model_dump(mode="json") for s in sites])
+    return json_response([s.public() for s in sites])
+
+
+def with_new_secret(site: Site) -> dict[str, object]:
+    """The one answer that shows a freshly made identity secret (never listed again)."""
+    return {**site.public(), "identity_secret": site.identity_secret}
 
 
 async def create_site(request: web.Request) -> web.Response:
@@ -43,10 +52,13 @@ async def create_site(request: web.Request) -> web.Response:
         name=body.name,
         site_key=new_site_key(),
         allowed_origins=body.allowed_origins,
+        identity_verification=body.identity_verification,
+        identity_secret=new_identity_secret(),
     )
     await request.app[STORE].put_site(site)
-    await record_audit(request.app, admin, "site.created", "site", site.id, body.model_dump())
-    return json_response(site.model_dump(mode="json"), status=201)
+    audit = {**body.model_dump(), "identity_secret": SECRET_CHANGED}
+    await record_audit(request.app, admin, "site.created", "site", site.id, audit)
+    return json_response(with_new_secret(site), status=201)
 
 
 async def update_site(request: web.Request) -> web.Response:
@@ -56,13 +68,24 @@ async def update_site(request: web.Request) -> web.Response:
     site = await store.get_site(request.match_info["id"])
     if site is None or site.tenant_id != admin.tenant_id:
         raise NotFound("unknown site")
-    changes: dict[str, Any] = body.model_dump(exclude_none=True, exclude={"rotate_key"})
+    changes: dict[str, Any] = body.model_dump(
+        exclude_none=True, exclude={"rotate_key", "rotate_identity_secret"}
+    )
     if body.rotate_key:
         changes["site_key"] = new_site_key()
+    # turning verification on for a site without a secret makes one
+    fresh = body.rotate_identity_secret or (
+        bool(body.identity_verification) and site.identity_secret is None
+    )
+    if fresh:
+        changes["identity_secret"] = new_identity_secret()
     updated = site.model_copy(update=changes)
     await store.put_site(updated)
-    await record_audit(request.app, admin, "site.updated", "site", site.id, changes)
-    return json_response(updated.model_dump(mode="json"))
+    audit = dict(changes)
+    if fresh:
+        audit["identity_secret"] = SECRET_CHANGED
+    await record_audit(request.app, admin, "site.updated", "site", site.id, audit)
+    return json_response(with_new_secret(updated) if fresh else updated.public())
 
 
 async def list_agents(request: web.Request) -> web.Response:

@@ -39,12 +39,15 @@ def _capacity(value: dict[str, int]) -> dict[str, int]:
 class SiteIn(ApiModel):
     name: str = Field(min_length=1, max_length=100)
     allowed_origins: list[Origin] = Field(default_factory=list, max_length=50)
+    identity_verification: bool = True  # new sites verify customer identity
 
 
 class SiteUpdate(ApiModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     allowed_origins: list[Origin] | None = Field(default=None, max_length=50)
+    identity_verification: bool | None = None
     rotate_key: bool = False
+    rotate_identity_secret: bool = False
 
 
 class AgentIn(ApiModel):

@@ -12,11 +12,19 @@ interface CartLine {
 
 const CART_KEY = "aurora-demo-cart";
 const CUSTOMER_KEY = "aurora-demo-customer";
-const CUSTOMERS: Record<string, Identity> = {
-  guest: { tier: "guest" },
-  standard: { id: "cus_maria", name: "María García", email: "maria@example.com", tier: "standard" },
-  premium: { id: "cus_joao", name: "João Pereira", email: "joao@example.com", tier: "premium" },
-};
+const GUEST: Identity = { tier: "guest" };
+
+/** A demo customer's identity as the shop's server signed it (data-identity on its
+ *  option: `{id, name, user_hash}` or `{token}`), as a real shop would print it. */
+function identityOf(select: HTMLSelectElement | null, key: string): Identity {
+  const option = select ? Array.from(select.options).find((o) => o.value === key) : undefined;
+  try {
+    const parsed = JSON.parse(option?.dataset.identity ?? "null") as Identity | null;
+    return parsed && typeof parsed === "object" ? parsed : GUEST;
+  } catch {
+    return GUEST;
+  }
+}
 
 function readCart(): CartLine[] {
   try {
@@ -104,13 +112,14 @@ function setupCustomer(): void {
   const select = document.querySelector<HTMLSelectElement>("[data-demo-customer]");
   const chosen = localStorage.getItem(CUSTOMER_KEY) ?? "guest";
   const apply = (key: string): void => {
-    const identity = CUSTOMERS[key] ?? CUSTOMERS.guest;
+    const identity = identityOf(select, key);
     widget((api) => api.identify(identity));
+    const name = select?.selectedOptions[0]?.textContent?.split(" · ")[0] ?? "";
     const nameField = document.querySelector<HTMLInputElement>("[data-customer-name]");
-    if (nameField && identity.name && !nameField.value) nameField.value = identity.name;
+    if (nameField && key !== "guest" && name && !nameField.value) nameField.value = name;
   };
   if (select) {
-    select.value = chosen in CUSTOMERS ? chosen : "guest";
+    select.value = Array.from(select.options).some((o) => o.value === chosen) ? chosen : "guest";
     select.addEventListener("change", () => {
       localStorage.setItem(CUSTOMER_KEY, select.value);
       apply(select.value);

@@ -5,14 +5,22 @@ import { currentSession, signIn, signOut, type AgentSession } from "../shared/ag
 import { field, form, h, input, lang, list, t } from "./ui";
 import { botTab, hoursTab, maskingTab, rulesTab, turnTab, webhooksTab } from "./settings-tabs";
 
-interface Site { id: string; name: string; site_key: string; allowed_origins: string[] }
+interface Site {
+  id: string; name: string; site_key: string; allowed_origins: string[];
+  identity_verification: boolean; identity_secret_set: boolean; identity_secret?: string;
+}
 interface Agent {
   id: string; name: string; email: string; role: string; skills: string[]; languages: string[];
   capacity: Record<string, number>; presence: string;
 }
 interface AuditEvent { at: string; actor_name: string; action: string; target_type: string; target_id: string; changes: Record<string, unknown> }
 
-async function sitesTab(session: AgentSession, panel: HTMLElement): Promise<void> {
+/** A freshly made identity secret: shown this once (the API never lists it again). */
+function secretNotice(site: Site): HTMLElement {
+  return h("p", { class: "secret-once", role: "status" }, `${t("admin.sites.secret.once")} `, h("code", { class: "identity-secret" }, site.identity_secret ?? ""));
+}
+
+async function sitesTab(session: AgentSession, panel: HTMLElement, created?: Site): Promise<void> {
   const token = session.access_token;
   const sites = await api<Site[]>("/api/admin/sites", { token });
   panel.replaceChildren();
@@ -20,20 +28,44 @@ async function sitesTab(session: AgentSession, panel: HTMLElement): Promise<void
     const name = input(site.name);
     const origins = h("textarea", { rows: "3" });
     origins.value = site.allowed_origins.join("\n");
+    const verify = input("", "checkbox");
+    verify.checked = site.identity_verification;
     const key = h("code", { class: "site-key" }, site.site_key);
     const rotate = h("button", { type: "button", class: "button" }, t("admin.sites.rotate"));
+    const secretState = h("span", {}, t(site.identity_secret_set ? "admin.sites.secret.set" : "admin.sites.secret.none"));
+    const rotateSecret = h("button", { type: "button", class: "button" }, t("admin.sites.secret.rotate"));
+    const secretBox = h("div", {});
     const card = h("section", { class: "admin-card", "aria-label": site.name }, h("h3", {}, site.name));
+    const show = (updated: Site): void => {
+      if (updated.identity_secret) secretBox.replaceChildren(secretNotice(updated));
+      secretState.textContent = t(updated.identity_secret_set ? "admin.sites.secret.set" : "admin.sites.secret.none");
+    };
     const save = form(
-      [field(t("admin.sites.name"), "name", name), field(t("admin.sites.origins"), "allowed_origins", origins)],
+      [
+        field(t("admin.sites.name"), "name", name),
+        field(t("admin.sites.origins"), "allowed_origins", origins),
+        field(t("admin.sites.verify"), "identity_verification", verify),
+      ],
       async () => {
-        await api(`/api/admin/sites/${site.id}`, { method: "PUT", token, body: { name: name.value, allowed_origins: list(origins.value, /\n/) } });
+        const body = { name: name.value, allowed_origins: list(origins.value, /\n/), identity_verification: verify.checked };
+        show(await api<Site>(`/api/admin/sites/${site.id}`, { method: "PUT", token, body }));
       },
     );
     rotate.onclick = async () => {
       const updated = await api<Site>(`/api/admin/sites/${site.id}`, { method: "PUT", token, body: { rotate_key: true } });
       key.textContent = updated.site_key;
     };
-    card.append(h("p", {}, `${t("admin.sites.key")}: `, key, " ", rotate), save);
+    rotateSecret.onclick = async () => {
+      if (site.identity_secret_set && !window.confirm(t("admin.sites.secret.confirm"))) return;
+      show(await api<Site>(`/api/admin/sites/${site.id}`, { method: "PUT", token, body: { rotate_identity_secret: true } }));
+    };
+    if (created?.id === site.id) secretBox.append(secretNotice(created));
+    card.append(
+      h("p", {}, `${t("admin.sites.key")}: `, key, " ", rotate),
+      h("p", {}, `${t("admin.sites.secret")}: `, secretState, " ", rotateSecret),
+      secretBox,
+      save,
+    );
     panel.append(card);
   }
   const name = input();
@@ -41,8 +73,8 @@ async function sitesTab(session: AgentSession, panel: HTMLElement): Promise<void
   panel.append(
     h("section", { class: "admin-card" }, h("h3", {}, t("admin.sites.new")),
       form([field(t("admin.sites.name"), "name", name), field(t("admin.sites.origins"), "allowed_origins", origins)], async () => {
-        await api("/api/admin/sites", { token, body: { name: name.value, allowed_origins: list(origins.value, /\n/) } });
-        await sitesTab(session, panel);
+        const site = await api<Site>("/api/admin/sites", { token, body: { name: name.value, allowed_origins: list(origins.value, /\n/) } });
+        await sitesTab(session, panel, site);
       }, t("admin.add"))),
   );
 }

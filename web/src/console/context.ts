@@ -20,6 +20,8 @@ export interface Context {
   name: string | null;
   email: string | null;
   tier: string | null;
+  /** Whether the site signed id/tier/e-mail (null: recorded before verification existed). */
+  verified: boolean | null;
   language: string | null;
   pageUrl: string | null;
   pageTitle: string | null;
@@ -74,6 +76,7 @@ export function readContext(raw: unknown, language?: string | null): Context {
     name: str(customer.name, c.customer_name, c.name),
     email: str(customer.email, c.customer_email, c.email),
     tier: str(customer.tier, c.tier, c.customer_tier),
+    verified: typeof customer.verified === "boolean" ? customer.verified : null,
     language: str(c.language, customer.language, language),
     pageUrl: str(page.url, c.page_url, c.page, c.url),
     pageTitle: str(page.title, c.page_title, c.title),

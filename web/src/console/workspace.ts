@@ -116,7 +116,7 @@ export class Workspace {
       if (value === null || value === "") return;
       dl.append(h("dt", {}, label), h("dd", {}, value));
     };
-    fact(t("console.customer"), [ctx.name, ctx.email].filter(Boolean).join(" · ") || t("console.anonymous"));
+    fact(t("console.customer"), h("span", {}, [ctx.name, ctx.email].filter(Boolean).join(" · ") || t("console.anonymous"), " ", identityBadge(ctx.verified)));
     fact(t("console.tier"), ctx.tier ? h("span", { class: `tag tier-${ctx.tier}` }, ctx.tier) : null);
     fact(t("console.language"), ctx.language ? ctx.language.toUpperCase() : null);
     fact(t("console.requested"), e.modalities.map((m) => t(`console.modality.${m}`)).join(", "));
@@ -165,19 +165,22 @@ export class Workspace {
   }
 
   private async loadHistory(): Promise<void> {
-    const ctx = readContext(this.escalation.context);
     const box = this.panel.querySelector(".history");
     if (!box) return;
     const body = h("div", {});
     let previous: Escalation[] = [];
-    if (ctx.customerId) {
+    // Only a verified customer id is indexed (the server sets customer_id then): an
+    // unverified visitor must not be shown someone else's history.
+    const customerId = typeof this.escalation.customer_id === "string" ? this.escalation.customer_id : null;
+    if (customerId) {
       try {
-        previous = (await this.api.history(ctx.customerId)).filter((e) => e.id !== this.escalation.id);
+        previous = (await this.api.history(customerId)).filter((e) => e.id !== this.escalation.id);
       } catch {
         previous = [];
       }
     }
-    if (!previous.length) body.append(h("p", { class: "muted" }, t("console.history.none")));
+    const unverified = readContext(this.escalation.context).verified === false;
+    if (!previous.length) body.append(h("p", { class: "muted" }, t(unverified && !customerId ? "console.history.unverified" : "console.history.none")));
     else {
       const list = h("ul", { class: "past" });
       for (const e of previous.slice(0, 10)) {
@@ -366,4 +369,12 @@ export class Workspace {
       this.renderActions();
     }
   }
+}
+
+/** "Verified" / "Unverified" beside the customer's name: whether the site's backend
+ *  signed who they are (docs/security.md); nothing for records from before. */
+function identityBadge(verified: boolean | null): HTMLElement | null {
+  if (verified === null) return null;
+  const key = verified ? "console.identity.verified" : "console.identity.unverified";
+  return h("span", { class: `tag identity ${verified ? "verified" : "unverified"}`, title: t(`${key}.hint`), "data-identity": verified ? "verified" : "unverified" }, t(key));
 }

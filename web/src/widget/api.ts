@@ -4,6 +4,10 @@ export interface Identity {
   name?: string;
   email?: string;
   tier?: string;
+  /** Hex HMAC-SHA256 of `id` with the site's identity secret (signed by the site's backend). */
+  user_hash?: string;
+  /** Or a JWT (HS256, same secret) carrying id, name, email, tier and exp. */
+  token?: string;
   [extra: string]: unknown;
 }
 

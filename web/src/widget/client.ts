@@ -65,11 +65,14 @@ export class WidgetClient {
     return data as T;
   }
 
-  availability(params: { page: string; tier?: string; lang: string; modality?: string }): Promise<Availability> {
+  /** `identityToken`: the site's signed identity token, the only tier a site that
+   *  verifies identity trusts (sent as a header, not in the URL). */
+  availability(params: { page: string; tier?: string; lang: string; modality?: string; identityToken?: string }): Promise<Availability> {
     const query = new URLSearchParams({ page: params.page, lang: params.lang });
     if (params.tier) query.set("tier", params.tier);
     if (params.modality) query.set("modality", params.modality);
-    return this.call("GET", `/api/availability?${query}`);
+    const headers: Record<string, string> = params.identityToken ? { "X-Coview-Identity": params.identityToken } : {};
+    return this.call("GET", `/api/availability?${query}`, { headers });
   }
 
   create(body: Record<string, unknown>, idempotencyKey: string): Promise<Created> {

@@ -83,7 +83,7 @@ export class Widget implements CoviewApi {
 
   // ---- public API (window.coview) ----
   identify(identity: Identity): void {
-    const tierChanged = identity.tier !== this.identity.tier;
+    const tierChanged = identity.tier !== this.identity.tier || identity.token !== this.identity.token;
     this.identity = { ...identity };
     if (tierChanged) this.scheduleAvailability();
   }
@@ -130,6 +130,7 @@ export class Widget implements CoviewApi {
       this.availability = await this.client.availability({
         page: location.href,
         tier: typeof this.identity.tier === "string" ? this.identity.tier : undefined,
+        identityToken: typeof this.identity.token === "string" ? this.identity.token : undefined,
         lang: this.lang,
       });
     } catch (error) {
@@ -261,7 +262,7 @@ export class Widget implements CoviewApi {
   /** The escalation request, with the page context (docs/protocol.md: Context). */
   private escalationBody(modality: Modality): Record<string, unknown> {
     const identity = this.identity;
-    const customer: Record<string, unknown> = { language: this.lang };
+    const customer: Record<string, unknown> = { language: this.lang, ...this.identityProof() };
     for (const key of ["id", "name", "email", "tier"] as const) {
       const value = identity[key];
       if (typeof value === "string" && value) customer[key] = value;
@@ -283,6 +284,15 @@ export class Widget implements CoviewApi {
       };
     }
     return { trigger: "customer", channel: "web", modalities: [modality], context, language: this.lang };
+  }
+
+  /** The site's signature of who the customer is (docs/security.md): the server takes
+   *  id, tier and e-mail only with it when the site requires verification. */
+  private identityProof(): Record<string, string> {
+    const { token, user_hash: hash } = this.identity;
+    if (typeof token === "string" && token) return { identity_token: token };
+    if (typeof hash === "string" && hash) return { user_hash: hash };
+    return {};
   }
 
   private follow(): void {
@@ -444,6 +454,7 @@ export class Widget implements CoviewApi {
       const v = this.identity[key];
       if (typeof v === "string" && v) body[key === "id" ? "customer_id" : "tier"] = v;
     }
+    Object.assign(body, this.identityProof());
     if (!body.name || !/^\+?[0-9][0-9 ()\-.]{5,28}[0-9]$/.test(String(body.phone))) {
       error.textContent = this.t("widget.callback.invalid");
       return;
