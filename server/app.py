@@ -12,7 +12,7 @@ import escalation
 import signaling
 import web as web_pages
 from escalation import conversations, engagement, supervisor
-from server import admin, health
+from server import admin, health, privacy
 from server.auth import routes as auth_routes
 from server.auth.authenticator import Authenticator
 from server.auth.passwords import Passwords
@@ -66,4 +66,5 @@ def create_app(config: Config) -> web.Application:
     cobrowse.setup(app)
     web_pages.setup(app)
     engagement.setup(app)
+    privacy.setup(app)
     return app

@@ -50,7 +50,17 @@ async def test_consented_recording_stores_the_masked_stream_for_supervisors(cb: 
     assert events[: len(SNAPSHOT)] == SNAPSHOT and len(events) == len(SNAPSHOT) + 1
     assert b"4539" not in raw and b"withdrawn" not in raw
     kinds = [f[1] for f in cb.facts.facts]
-    assert kinds == ["cobrowse_recording_started", "cobrowse_recording_stopped"]
+    assert kinds == [
+        "consent",
+        "cobrowse_recording_started",
+        "consent",
+        "cobrowse_recording_stopped",
+    ]
+    consents = await cb.server.app[STORE].list_consents(cb.session.id)
+    assert [(c.kind, c.decision) for c in consents] == [
+        ("cobrowse_recording", "granted"),
+        ("cobrowse_recording", "withdrawn"),
+    ]
 
     ana = await login(cb.http, cb.server)
     async with cb.http.get(f"{cb.server.url}/api/cobrowse/recordings", headers=bearer(ana)) as r:

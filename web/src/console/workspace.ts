@@ -2,6 +2,7 @@
 // told us), call and co-browse slots, actions (upgrade, transfer) and the wrap-up form.
 import { h } from "../shared/dom";
 import type { ConsoleApi, Escalation } from "./api";
+import { ConsentHistory } from "./consents";
 import { money, readContext, type Context } from "./context";
 import { mountCall, mountChatSlot, mountViewer, type ChatSlot, type Mounted } from "./slots";
 import { lang, t } from "./strings";
@@ -25,6 +26,7 @@ export class Workspace {
   private actionsEl: HTMLElement | null = null;
   private status: HTMLElement;
   private wrapping = false;
+  private consents: ConsentHistory | null = null;
 
   constructor(
     public escalation: Escalation,
@@ -49,6 +51,7 @@ export class Workspace {
   update(escalation: Escalation): void {
     const modalitiesChanged = escalation.modalities.join() !== this.escalation.modalities.join();
     this.escalation = escalation;
+    this.consents?.changed();
     if (modalitiesChanged) {
       this.render();
       return;
@@ -154,7 +157,8 @@ export class Workspace {
     const attrs = Object.entries(ctx.attributes);
     for (const [key, value] of attrs.slice(0, 12)) fact(key, typeof value === "string" ? value : JSON.stringify(value));
     const history = h("section", { class: "box history", "aria-label": t("console.history") }, h("h3", {}, t("console.history")), h("p", { class: "muted" }, "…"));
-    return h("aside", { class: "ctx", "aria-label": t("console.context") }, h("h2", { class: "ctx-title" }, t("console.context")), dl, note, cart, transcript, history);
+    this.consents ??= new ConsentHistory(this.api, e.session_id);
+    return h("aside", { class: "ctx", "aria-label": t("console.context") }, h("h2", { class: "ctx-title" }, t("console.context")), dl, note, cart, transcript, history, this.consents.root);
   }
 
   private async loadHistory(): Promise<void> {
