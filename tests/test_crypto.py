@@ -92,10 +92,7 @@ def test_altered_cut_or_reordered_files_are_refused(tmp_path: Path) -> None:
     cases = {
         "flipped": raw[:-1] + bytes([raw[-1] ^ 1]),
         "cut": raw[: header + 2 * slot],  # the last chunks dropped
-        "swapped": raw[:header]
-        + raw[header + slot : header + 2 * slot]
-        + raw[header : header + slot]
-        + raw[header + 2 * slot :],
+        "swapped": raw[:header] + second + first + raw[header + 2 * slot :],
         "appended": raw + b"x",
     }
     for name, altered in cases.items():
