@@ -10,7 +10,7 @@ from server.auth.principals import AgentPrincipal
 from server.auth.request import require_agent
 from server.errors import NotFound
 from server.jsonio import json_response
-from server.keys import CONFIG, STORE
+from server.keys import CONFIG, SEALER, STORE
 
 
 async def _ours(request: web.Request, supervisor: AgentPrincipal, session_id: str) -> bool:
@@ -28,7 +28,9 @@ async def recordings(request: web.Request) -> web.Response:
 async def recording_events(request: web.Request) -> web.Response:
     supervisor = await require_agent(request, "supervisor", "admin")
     session_id = request.match_info["session_id"]
-    body = read_events(request.app[CONFIG].data_dir, session_id)  # 404 when none / bad id
+    body = read_events(
+        request.app[CONFIG].data_dir, session_id, request.app[SEALER]
+    )  # 404 when none / bad id
     if not await _ours(request, supervisor, session_id):
         raise NotFound("no recording for this session")
     return web.Response(body=body, content_type="application/json")

@@ -44,7 +44,7 @@ from server.errors import (
     PayloadTooLarge,
     Unauthorized,
 )
-from server.keys import AUTH, CONFIG, SESSION_EVENTS, STORE
+from server.keys import AUTH, CONFIG, SEALER, SESSION_EVENTS, STORE
 from server.privacy.keys import CONSENTS
 from store.cobrowse import ControlState
 from store.privacy_models import ConsentDecision, ConsentKind
@@ -140,7 +140,7 @@ class Socket:
                 *(tenant.selectors if tenant else ()),
             ]
             if control.recording:
-                conn.recorder = Recorder(self.config.data_dir, conn.session_id)
+                conn.recorder = Recorder(self.config.data_dir, conn.session_id, self.app[SEALER])
         await conn.send(encode_frame(hello))
         if conn.is_customer:
             await self.share()
@@ -306,7 +306,7 @@ class Socket:
             conn.session_id, ControlState(state.requested_by, state.granted_to, granted)
         )
         if granted and conn.recorder is None:
-            conn.recorder = Recorder(self.config.data_dir, conn.session_id)
+            conn.recorder = Recorder(self.config.data_dir, conn.session_id, self.app[SEALER])
             conn.snapshot_requested = True  # a recording starts from a full snapshot
             await conn.send(encode_frame({"t": "snapshot-request"}))
         if granted != state.recording:

@@ -305,9 +305,44 @@ def read_plain(path: Path, ring: KeyRing | None, *, unfinished_ok: bool = False)
             yield piece
 
 
-def write_sealed(path: Path, ring: KeyRing, data: bytes) -> int:
-    """Seal ``data`` (a snapshot) into ``path``; bytes on disk."""
-    writer = EncryptedWriter(path, ring)
-    writer.write(data)
-    writer.close()
-    return writer.size
+class PlainWriter(io.FileIO):
+    """What ``Sealer.writer`` gives when encryption is off: a plain file with the same
+    extra methods as ``EncryptedWriter``."""
+
+    def seal_now(self) -> None:
+        self.flush()
+
+    @property
+    def size(self) -> int:
+        return (
+            os.fstat(self.fileno()).st_size if not self.closed else Path(self.name).stat().st_size
+        )
+
+
+SealedFile = EncryptedWriter | PlainWriter
+
+
+@dataclass(frozen=True)
+class Sealer:
+    """How this node writes and reads files about customers: sealed with the ring's
+    current key, or plain when ``ring`` is None (encryption at rest turned off)."""
+
+    ring: KeyRing | None
+
+    @classmethod
+    def load(cls, entries: tuple[str, ...], data_dir: Path, *, enabled: bool = True) -> Sealer:
+        return cls(KeyRing.load(entries, data_dir) if enabled else None)
+
+    def writer(self, path: Path) -> SealedFile:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self.ring is None:
+            return PlainWriter(path, "w")
+        return EncryptedWriter(path, self.ring)
+
+    def write_bytes(self, path: Path, data: bytes) -> int:
+        with self.writer(path) as out:
+            out.write(data)
+        return path.stat().st_size
+
+    def read(self, path: Path, *, unfinished_ok: bool = False) -> Iterator[bytes]:
+        return read_plain(path, self.ring, unfinished_ok=unfinished_ok)

@@ -12,14 +12,16 @@ import escalation
 import signaling
 import web as web_pages
 from escalation import conversations, engagement, supervisor
-from server import admin, health, privacy
+from media.crypto import Sealer
+from server import admin, health
 from server.auth import routes as auth_routes
 from server.auth.authenticator import Authenticator
 from server.auth.passwords import Passwords
 from server.auth.tokens import TokenService
 from server.config import Config
-from server.keys import AUTH, CONFIG, PASSWORDS, RATE_LIMITER, SESSION_EVENTS, STORE, TOKENS
+from server.keys import AUTH, CONFIG, PASSWORDS, RATE_LIMITER, SEALER, SESSION_EVENTS, STORE, TOKENS
 from server.middleware import cache_middleware, problem_middleware
+from server.privacy import routes as privacy
 from server.ratelimit import RateLimiter
 from server.seed import seed_demo
 from server.session_events import LoggingSink
@@ -51,6 +53,9 @@ def create_app(config: Config) -> web.Application:
         config.resolved_secret(), config.access_token_ttl_s, config.session_token_ttl_s
     )
     app[PASSWORDS] = Passwords(config.password_memory_kib)
+    app[SEALER] = Sealer.load(
+        config.recording_keys, config.data_dir, enabled=config.encrypt_at_rest
+    )
     app[RATE_LIMITER] = RateLimiter(
         config.redis_url if config.store == "redis" else None, config.redis_prefix
     )

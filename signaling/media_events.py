@@ -38,6 +38,7 @@ from server.auth.principals import AgentPrincipal
 from server.errors import Conflict, Forbidden, NotFound
 from server.keys import SESSION_EVENTS, STORE
 from server.privacy.keys import CONSENTS
+from server.privacy.media_access import snapshot_url
 from server.validation import ApiModel, parse_model
 from signaling.namespace import ProtocolNamespace
 from signaling.rooms import session_room
@@ -227,7 +228,9 @@ class MediaEvents(ProtocolNamespace):
         await self.app[SESSION_EVENTS].record(
             session_id, "snapshot_taken", (await self._joined(sid))[1].id, {"name": name}
         )
-        url = f"/api/sessions/{session_id}/snapshots/{name}"
+        agent = await self.principal(sid)
+        assert isinstance(agent, AgentPrincipal)  # _agent checked it
+        url = snapshot_url(self.app, agent, session_id, name)
         return {"snapshot": {"name": name, "url": url, "width": width, "height": height}}
 
     async def media_signal(self, session_id: str, me: Peer, payload: dict[str, Any]) -> None:

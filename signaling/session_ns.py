@@ -15,7 +15,7 @@ from media.manager import MediaManager
 from server.admin.tenant_settings import TENANT_SETTINGS
 from server.auth.principals import AgentPrincipal, Principal, SessionPrincipal
 from server.errors import Conflict, Forbidden, NotFound, Unauthorized
-from server.keys import CONFIG, SESSION_EVENTS, STORE
+from server.keys import CONFIG, SEALER, SESSION_EVENTS, STORE
 from server.validation import parse_model
 from signaling.ice import ice_servers
 from signaling.media_events import MEDIA_PEER, MEDIA_ROLES, MediaEvents
@@ -55,7 +55,7 @@ class SessionNamespace(MediaEvents):
         config = app[CONFIG]
         self.deadlines = ReconnectDeadlines(config.reconnect_window_s, self._expire)
         self.media = MediaManager(
-            MediaLibrary(config.data_dir, config.demo_videos_path),
+            MediaLibrary(config.data_dir, config.demo_videos_path, app[SEALER]),
             ice_servers=lambda: ice_servers(config, MEDIA_PEER["id"]),
             host_addresses=config.media_host_addresses,
             send_signal=self.send_media_signal,

@@ -16,10 +16,10 @@ from media.crypto import (
     DecryptError,
     EncryptedWriter,
     KeyRing,
+    Sealer,
     decrypt_chunks,
     key_id_of,
     read_plain,
-    write_sealed,
 )
 
 WEBM = b"\x1a\x45\xdf\xa3"
@@ -104,7 +104,7 @@ def test_altered_cut_or_reordered_files_are_refused(tmp_path: Path) -> None:
 
 def test_old_keys_still_open_old_files_and_unknown_keys_fail(tmp_path: Path) -> None:
     path = tmp_path / "snap.enc"
-    write_sealed(path, ring("old"), b"picture")
+    Sealer(ring("old")).write_bytes(path, b"picture")
     rotated = KeyRing({"new": b"\x05" * 32, "old": bytes([0]) * 32}, "new")
     assert plain_of(path, rotated) == b"picture"
     with pytest.raises(DecryptError, match="no key"):

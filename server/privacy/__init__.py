@@ -1,14 +1,2 @@
-"""Privacy and compliance: consent records (see docs/privacy.md)."""
-
-from __future__ import annotations
-
-from aiohttp import web
-
-from server.privacy import consent_routes
-from server.privacy.consents import ConsentLedger
-from server.privacy.keys import CONSENTS
-
-
-def setup(app: web.Application) -> None:
-    app[CONSENTS] = ConsentLedger(app)
-    consent_routes.setup(app)
+"""Privacy and compliance: consent records, encryption at rest of files about
+customers and access to them (see docs/privacy.md). ``routes.setup`` installs it."""
