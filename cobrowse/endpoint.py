@@ -45,7 +45,9 @@ from server.errors import (
     Unauthorized,
 )
 from server.keys import AUTH, CONFIG, SEALER, SESSION_EVENTS, STORE
+from server.privacy.access_audit import record_access
 from server.privacy.keys import CONSENTS
+from server.privacy.media_access import Viewer
 from store.cobrowse import ControlState
 from store.privacy_models import ConsentDecision, ConsentKind
 
@@ -379,6 +381,10 @@ async def cobrowse_socket(request: web.Request) -> web.StreamResponse:
     hub = request.app[COBROWSE]
     conn = Conn(ws, session_id, role, peer_id, name, ready=(role == "customer"))
     socket = Socket(request, conn, tenant_id)
+    if role == "observer":  # watching a customer's page is on the record
+        who = Viewer(peer_id, name, tenant_id, via_link=False)
+        details = {"via": "cobrowse"}
+        await record_access(request.app, who, "session.observed", "session", session_id, details)
     await hub.join(conn)
     try:
         await socket.hello()

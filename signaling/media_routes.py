@@ -27,7 +27,8 @@ from server.auth.request import require_agent
 from server.errors import Forbidden, NotFound
 from server.jsonio import json_response
 from server.keys import STORE
-from server.privacy.media_access import send_file, signed_url, viewer_of
+from server.privacy.access_audit import record_access
+from server.privacy.media_access import access_kind, send_file, signed_url, viewer_of
 from signaling.keys import SESSION_NS
 
 
@@ -57,6 +58,8 @@ async def list_recordings(request: web.Request) -> web.Response:
             tenants[info.session_id] = await _session_tenant(request, info.session_id)
         if tenants[info.session_id] == agent.tenant_id:
             visible.append(_public(request, agent, info))
+    target = ("session", session_id) if session_id else ("recordings", "*")
+    await record_access(request.app, agent, "recording.listed", *target, {"count": len(visible)})
     return json_response({"recordings": visible})
 
 
@@ -68,6 +71,9 @@ async def recording_file(request: web.Request) -> web.StreamResponse:
     if info is None or await _session_tenant(request, info.session_id) != viewer.tenant_id:
         raise NotFound("unknown recording")
     path = library.recording_path(info.session_id, info.id)
+    details = {"session_id": info.session_id, "via_link": viewer.via_link}
+    action = f"recording.{access_kind(request)}"
+    await record_access(request.app, viewer, action, "recording", info.id, details)
     return await send_file(request, path, content_type="video/webm", filename=f"{info.id}.webm")
 
 
@@ -91,6 +97,8 @@ async def snapshot_file(request: web.Request) -> web.StreamResponse:
     path: Path | None = _library(request).snapshot_path(session_id, name)
     if path is None or not path.is_file():  # noqa: ASYNC240 (a stat; the body is read in a thread)
         raise NotFound("unknown snapshot")
+    details = {"session_id": session_id, "via_link": viewer.via_link}
+    await record_access(request.app, viewer, "snapshot.viewed", "snapshot", name, details)
     return await send_file(request, path, content_type="image/png")
 
 

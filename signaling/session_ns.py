@@ -16,6 +16,8 @@ from server.admin.tenant_settings import TENANT_SETTINGS
 from server.auth.principals import AgentPrincipal, Principal, SessionPrincipal
 from server.errors import Conflict, Forbidden, NotFound, Unauthorized
 from server.keys import CONFIG, SEALER, SESSION_EVENTS, STORE
+from server.privacy.access_audit import record_access
+from server.privacy.media_access import Viewer
 from server.validation import parse_model
 from signaling.ice import ice_servers
 from signaling.media_events import MEDIA_PEER, MEDIA_ROLES, MediaEvents
@@ -129,6 +131,8 @@ class SessionNamespace(MediaEvents):
             await self.app[SESSION_EVENTS].record(
                 session.id, "observer_joined", peer.id, {"name": peer.name}
             )
+            who = Viewer(peer.id, peer.name, session.tenant_id, via_link=False)
+            await record_access(self.app, who, "session.observed", "session", session.id)
         peers: list[dict[str, str]] = [p.public() for p in others]
         media = self.media.get(session.id)
         if media is not None and peer.role in MEDIA_ROLES:

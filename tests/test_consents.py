@@ -4,8 +4,6 @@ withdraws their recording consent stops the recording at once."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -15,26 +13,12 @@ from server.keys import STORE
 from signaling.keys import SESSION_NS
 from store.models import Session
 from tests.api import bearer, customer_token, invite_for, login, open_session, problem
-from tests.harness import RunningServer, make_config, running_server
+from tests.harness import RunningServer
+from tests.privacy_helpers import http, node
 from tests.sio import SioPeer
 
+__all__ = ["http", "node"]
 SHOWN = "Use your camera and microphone?\nThe agent will see and hear you during the call."
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-async def node(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[RunningServer]:
-    """One node on each store."""
-    extra: dict[str, Any] = {"media_host_addresses": ("127.0.0.1",)}
-    if request.param == "redis":
-        extra |= {"store": "redis", "redis_url": request.getfixturevalue("redis_url")}
-    async with running_server(make_config(tmp_path, **extra)) as running:
-        yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 def consents_url(node: RunningServer, session: Session) -> str:

@@ -6,57 +6,22 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from media.crypto import KeyRing, Sealer, key_id_of
-from media.library import RecordingInfo
 from media.reencrypt import reencrypt
 from server.cli import main
 from signaling.keys import SESSION_NS
-from tests.api import bearer, login, open_session, problem
+from tests.api import bearer, login, problem
 from tests.harness import RunningServer, make_config, running_server
+from tests.privacy_helpers import WEBM, http, listed_url, recorded
 
-WEBM = b"\x1a\x45\xdf\xa3" + os.urandom(200_000)  # stands in for a recorded call
+__all__ = ["http"]
 OLD = "old=" + base64.b64encode(b"\x01" * 32).decode()
 NEW = "new=" + base64.b64encode(b"\x02" * 32).decode()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-async def recorded(server: RunningServer, content: bytes = WEBM) -> RecordingInfo:
-    """A recording of a new session, written as the server peer writes one."""
-    session = await open_session(server)
-    library = server.app[SESSION_NS].media.library
-    info = RecordingInfo(
-        id="rec_" + session.id[2:],
-        session_id=session.id,
-        peer_id="p_customer",
-        role="customer",
-        started_at="2026-01-01T00:00:00+00:00",
-        ended_at="2026-01-01T00:00:10+00:00",
-        duration_s=10.0,
-        size=len(content),
-        video_frames=300,
-        audio_frames=500,
-    )
-    library.sealer.write_bytes(library.recording_path(session.id, info.id), content)
-    library.save_recording(info)
-    return info
-
-
-async def listed_url(http: aiohttp.ClientSession, server: RunningServer, rec_id: str) -> str:
-    supervisor = await login(http, server, "sofia@demo.coview")
-    async with http.get(f"{server.url}/api/recordings", headers=bearer(supervisor)) as r:
-        found: dict[str, str] = {x["id"]: x["url"] for x in (await r.json())["recordings"]}
-    return server.url + found[rec_id]
 
 
 async def test_a_recording_is_sealed_and_its_link_streams_it_decrypted(

@@ -90,6 +90,12 @@ async def viewer_of(request: web.Request, resource: str, *roles: Role) -> Viewer
     return Viewer(str(claims["sub"]), str(claims.get("name", "")), str(claims["tid"]), True)
 
 
+def access_kind(request: web.Request) -> str:
+    """``downloaded`` when the client says it saves the file (``?download=1``), else
+    ``replayed``: what the access audit calls this fetch."""
+    return "downloaded" if request.query.get("download") == "1" else "replayed"
+
+
 async def send_file(
     request: web.Request,
     path: Path,
