@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import av
 import pytest
 
 from media.library import RecordingInfo
@@ -85,3 +87,19 @@ async def add_agent(
     )
     await server.app[STORE].create_agent(agent)
     return agent_id, await login(http, server, email, "agent-password")
+
+
+def vp8_frames(count: int) -> list[bytes]:
+    """``count`` encoded VP8 frames (64x48, the first a keyframe), as a browser sends."""
+    encoder = av.CodecContext.create("libvpx", "w")
+    encoder.width, encoder.height, encoder.pix_fmt = 64, 48, "yuv420p"
+    encoder.time_base = Fraction(1, 30)
+    frames: list[bytes] = []
+    for i in range(count):
+        picture = av.VideoFrame(64, 48, "yuv420p")
+        for plane in picture.planes:
+            plane.update(bytes([i * 7 % 256]) * plane.buffer_size)
+        picture.pts = i
+        frames += [bytes(p) for p in encoder.encode(picture)]
+    frames += [bytes(p) for p in encoder.encode(None)]
+    return frames

@@ -1,12 +1,15 @@
 """Consent records over HTTP and the call socket, on both stores: every answer is kept
-with the text shown and its language before anything depends on it, and a customer who
-withdraws their recording consent stops the recording at once."""
+with the text shown and its language before anything depends on it, a customer who
+withdraws their recording consent stops the recording at once, and what was recorded
+is encrypted at rest and plays through its link."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import aiohttp
+import av
 import pytest
 
 from server.keys import STORE
@@ -14,7 +17,7 @@ from signaling.keys import SESSION_NS
 from store.models import Session
 from tests.api import bearer, customer_token, invite_for, login, open_session, problem
 from tests.harness import RunningServer
-from tests.privacy_helpers import http, node
+from tests.privacy_helpers import WEBM, http, listed_url, node, vp8_frames
 from tests.sio import SioPeer
 
 __all__ = ["http", "node"]
@@ -124,10 +127,17 @@ async def test_recording_starts_after_its_consent_record_and_stops_when_withdraw
             ("recording", "granted"),
         ]
 
+        frames = vp8_frames(30)  # what the customer's camera sends meanwhile
+        for n, frame in enumerate(frames):
+            for peer_id in running.participants:
+                running._on_frame(peer_id, "video", frame, n * 3_000)
         ack = await customer.call("recording-consent", {"granted": False, "text": "Stop"})
         assert ack == {"ok": True, "state": "stopped"}
         assert not running.recording
         assert all(p.writer is None for p in running.participants.values())  # files ended
+        for frame in frames:  # after the withdrawal nothing more is written
+            for peer_id in running.participants:
+                running._on_frame(peer_id, "video", frame, 0)
         while (stopped := await agent.next("recording"))["state"] != "stopped":
             pass
         assert stopped["reason"] == "withdrawn"
@@ -140,6 +150,17 @@ async def test_recording_starts_after_its_consent_record_and_stops_when_withdraw
         again = await customer.call("recording-consent", {"granted": False})
         assert again["error"]["code"] == "conflict"  # nothing left to withdraw
         assert len(await store.list_consents(session.id)) == 3
+
+        # The file is encrypted at rest and plays, decrypted, through its link.
+        library = media.library
+        (info,) = [r for r in library.list_recordings(session.id) if r.role == "customer"]
+        assert info.video_frames == len(frames)
+        assert WEBM[:4] not in library.recording_path(session.id, info.id).read_bytes()
+        async with http.get(await listed_url(http, node, info.id)) as r:
+            played = await r.read()
+        assert played[:4] == WEBM[:4]
+        with av.open(io.BytesIO(played)) as container:
+            assert sum(1 for _ in container.decode(video=0)) == len(frames)
     finally:
         await customer.close()
         await agent.close()
