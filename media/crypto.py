@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import io
 import os
 import secrets
@@ -104,9 +105,15 @@ class KeyRing:
         if not path.exists():
             data_dir.mkdir(parents=True, exist_ok=True)
             line = f"k{secrets.token_hex(4)}={base64.b64encode(os.urandom(KEY_BYTES)).decode()}"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # Written whole under a temporary name, then linked: of two processes
+            # starting at once on one data dir, one key wins and both read it.
+            temp = data_dir / f".{KEYS_FILE}.{secrets.token_hex(4)}"
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as out:
                 out.write(line + "\n")
+            with contextlib.suppress(FileExistsError):
+                os.link(temp, path)
+            temp.unlink()
         lines = [x for x in path.read_text().splitlines() if x.strip()]
         return cls.parse(tuple(lines))
 
