@@ -207,6 +207,7 @@ class Socket:
             if not self.conn.paused:  # a paused tab's batches were in flight: drop them
                 await self.events(seq, full, payload)
         elif kind == "resume":
+            await self.sync_recorder()  # consent may have changed while it was paused
             await self.share()
             self.conn.snapshot_requested = True  # viewers now see this tab's page
             await self.conn.send(encode_frame({"t": "snapshot-request"}))
@@ -276,6 +277,16 @@ class Socket:
         await self.app[SESSION_EVENTS].record(
             self.conn.session_id, "control_granted", self.conn.peer_id, {"agent_id": agent_id}
         )
+
+    async def sync_recorder(self) -> None:
+        """This tab records exactly while the session's recording consent stands."""
+        conn = self.conn
+        recording = (await self.store.cobrowse_control(conn.session_id)).recording
+        if recording and conn.recorder is None:
+            conn.recorder = Recorder(self.config.data_dir, conn.session_id, self.app[SEALER])
+        elif not recording and conn.recorder is not None:
+            conn.recorder.close()
+            conn.recorder = None
 
     async def consent(
         self, kind: ConsentKind, decision: ConsentDecision, header: dict[str, Any]

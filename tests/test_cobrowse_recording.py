@@ -101,3 +101,27 @@ async def test_supervisors_of_another_organisation_see_none_of_them(cb: Setup) -
         f"{cb.server.url}/api/cobrowse/recordings/{cb.session.id}/events", headers=bearer(other)
     ) as r:
         await problem(r, 404)
+
+
+async def test_a_withdrawal_in_one_tab_stops_the_recording_of_the_others(cb: Setup) -> None:
+    first = await cb.customer()
+    await first.send({"t": "recording-consent", "granted": True})
+    await first.next("snapshot-request")
+    await first.send_events(1, SNAPSHOT, full=True)
+    await first.acked(1)
+    second = await cb.customer()  # the customer opens another page of the shop
+    await first.next("paused")
+    await second.send({"t": "recording-consent", "granted": False})
+    await second.send_events(1, [text_event("in the second tab, not recorded")], full=True)
+    await second.acked(1)
+    await first.send({"t": "resume"})  # back to the first tab, consent withdrawn meanwhile
+    await first.next("snapshot-request")
+    await first.send_events(2, [text_event("back in the first tab")], full=True)
+    await first.acked(2)
+
+    sofia = await login(cb.http, cb.server, "sofia@demo.coview")
+    async with cb.http.get(
+        f"{cb.server.url}/api/cobrowse/recordings/{cb.session.id}/events", headers=bearer(sofia)
+    ) as r:
+        raw = await r.read()
+    assert json.loads(raw) == SNAPSHOT
