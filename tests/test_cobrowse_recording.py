@@ -7,6 +7,7 @@ import json
 import aiohttp
 
 from server.keys import PASSWORDS, STORE
+from store.audit_models import AuditFilter
 from store.models import Agent, Tenant
 from tests.api import bearer, login, problem
 from tests.test_cobrowse_relay import CARD, SNAPSHOT, Setup, cb, text_event
@@ -48,6 +49,14 @@ async def test_consented_recording_stores_the_masked_stream_for_supervisors(cb: 
         raw = await r.read()
     events = json.loads(raw)
     assert events[: len(SNAPSHOT)] == SNAPSHOT and len(events) == len(SNAPSHOT) + 1
+    audit = await cb.server.app[STORE].query_audit("demo", AuditFilter(action="cobrowse_recording"))
+    assert [(a.action, a.actor_id, a.target_id) for a in audit] == [
+        ("cobrowse_recording.replayed", "ag_sofia", cb.session.id),
+        ("cobrowse_recording.listed", "ag_sofia", "*"),
+    ]
+    segment = next((cb.server.config.data_dir / "cobrowse" / cb.session.id).iterdir())
+    at_rest = segment.read_bytes()
+    assert at_rest[:2] != b"\x1f\x8b"  # sealed: not even the gzip header shows
     assert b"4539" not in raw and b"withdrawn" not in raw
     kinds = [f[1] for f in cb.facts.facts]
     assert kinds == [
