@@ -65,6 +65,8 @@ async def test_consents_are_kept_withdrawal_stops_recording_and_console_shows_th
         assert media is not None and media.recording
 
         # Mid-call, the customer withdraws: the recording stops at once.
+        await call.get_by_role("button", name="Stop recording").wait_for()
+        await shoot(customer, "consent-recording-phone")
         await call.get_by_role("button", name="Stop recording").click()
         await call.get_by_text("You stopped the recording. Nothing more is recorded.").wait_for()
         await workspace.get_by_text("The customer withdrew consent").wait_for()
