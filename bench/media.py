@@ -7,10 +7,12 @@
    browsers run at nice 10 (``--browser-nice``, 0 to turn off) so that, sharing 2
    cores with the server, they do not starve it as no deployment would.
 2. Recording cost: server CPU per recorded call with 1, 2 and 4 concurrent
-   recordings, coview's encoded-packet writer vs aiortc's MediaRecorder (decode +
-   re-encode) in the same run. The server runs in its own process; a separate feeder
-   process plays customer and agent with a pre-encoded VP8/Opus clip (no encoder
-   competing for the cores). Also the frame rate kept in the files.
+   recordings, coview's encoded-packet writer encrypted at rest (``packets+aes``, the
+   default) and plain (``packets``), and aiortc's MediaRecorder (decode + re-encode)
+   in the same run; encryption must stay within 0.1 core per call at 4 calls. The
+   server runs in its own process; a separate feeder process plays customer and agent
+   with a pre-encoded VP8/Opus clip (no encoder competing for the cores). Also the
+   frame rate kept in the files.
 
 Prints a table and writes ``bench/results/media.json``.
 """
@@ -34,6 +36,10 @@ import aiohttp
 import av
 
 from bench.common import coview_process, cpu_seconds, free_port, percentile, write_result
+from media.crypto import KeyRing, Sealer, is_encrypted
+
+RECORDERS = ("packets", "packets+aes", "aiortc")  # + a sealed file; aiortc: plain
+BUDGET_CORES_PER_CALL = 0.1  # recording, encryption included, at 4 calls
 
 
 # -- 1. call set-up ---------------------------------------------------------------
@@ -168,8 +174,15 @@ def make_clip(path: Path, seconds: int = 20) -> Path:
     return path
 
 
-def file_fps(path: Path) -> tuple[float, float]:
-    """(duration s, decoded frames per second) of a recording."""
+def file_fps(path: Path, data: Path) -> tuple[float, float]:
+    """(duration s, decoded frames per second) of a recording (decrypted first when
+    sealed, with the key the server generated into its data dir)."""
+    if is_encrypted(path):
+        plain = path.with_suffix(".plain.webm")
+        with plain.open("wb") as out:
+            for piece in Sealer(KeyRing.load((), data)).read(path):
+                out.write(piece)
+        path = plain
     with av.open(str(path)) as container:
         frames = sum(1 for _ in container.demux(video=0) if _.size)
         duration = (container.duration or 0) / av.time_base
@@ -180,9 +193,14 @@ def record_run(clip: Path, recorder: str, calls: int, seconds: float) -> dict[st
     python = sys.executable
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     with tempfile.TemporaryDirectory() as data:
+        mode = (
+            ["--recorder", "packets"]
+            if recorder == "packets+aes"
+            else ["--recorder", recorder, "--plain"]
+        )
         server = subprocess.Popen(
             [python, "-m", "bench.media_server", "--data", data, "--port", str(free_port()),
-             "--sessions", str(calls), "--recorder", recorder],
+             "--sessions", str(calls), *mode],
             stdout=subprocess.PIPE, env=env, text=True,
         )  # fmt: skip
         try:
@@ -232,17 +250,39 @@ def _measure(
     server.terminate()
     server.wait(timeout=30)
     files = sorted(Path(data, "recordings").glob("*/*.webm"))
-    rates = [file_fps(f) for f in files]
+    sealed = sum(1 for f in files if is_encrypted(f))
+    rates = [file_fps(f, Path(data)) for f in files]
     return {
         "recorder": recorder,
         "calls": calls,
         "streams": len(files),
+        "sealed_files": sealed,
         "server_cores": cpu / elapsed,
         "cores_per_call": cpu / elapsed / calls,
         "file_fps_min": min((r[1] for r in rates), default=0.0),
         "file_fps_mean": statistics.mean(r[1] for r in rates) if rates else 0.0,
         "file_duration_s_mean": statistics.mean(r[0] for r in rates) if rates else 0.0,
     }
+
+
+def encryption_cost(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per concurrency: cores per call recorded plain vs sealed, from the same run."""
+    by = {(r["recorder"], r["calls"]): r for r in runs}
+    rows = []
+    for (recorder, calls), sealed in sorted(by.items()):
+        plain = by.get(("packets", calls))
+        if recorder != "packets+aes" or plain is None:
+            continue
+        rows.append(
+            {
+                "calls": calls,
+                "plain_cores_per_call": plain["cores_per_call"],
+                "sealed_cores_per_call": sealed["cores_per_call"],
+                "added_cores_per_call": sealed["cores_per_call"] - plain["cores_per_call"],
+                "within_budget": sealed["cores_per_call"] <= BUDGET_CORES_PER_CALL,
+            }
+        )
+    return rows
 
 
 def main() -> None:
@@ -258,6 +298,7 @@ def main() -> None:
         help="niceness of the browsers, so the server is not starved by them (0: off)",
     )
     parser.add_argument("--skip-recording", action="store_true")
+    parser.add_argument("--recorders", default=",".join(RECORDERS))
     args = parser.parse_args()
     results: dict[str, Any] = {"load_before": os.getloadavg()}
     if not args.skip_setup:
@@ -273,7 +314,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             clip = make_clip(Path(tmp) / "clip.webm")
             for calls in [int(c) for c in args.concurrency.split(",")]:
-                for recorder in ("packets", "aiortc"):
+                for recorder in args.recorders.split(","):
                     run = record_run(clip, recorder, calls, args.record_seconds)
                     runs.append(run)
                     print(json.dumps(run), flush=True)
@@ -284,6 +325,13 @@ def main() -> None:
             print(f"{r['recorder']:<10}{r['calls']:>6}{r['streams']:>8}{r['server_cores']:>14.3f}"
                   f"{r['cores_per_call']:>12.3f}{r['file_fps_min']:>9.1f}"
                   f"{r['file_fps_mean']:>10.1f}")  # fmt: skip
+        results["encryption"] = encryption_cost(runs)
+        for row in results["encryption"]:
+            print(f"encryption at rest, {row['calls']} calls: "
+                  f"{row['plain_cores_per_call']:.3f} → {row['sealed_cores_per_call']:.3f} "
+                  f"cores/call (+{row['added_cores_per_call']:.3f}); "
+                  f"{'within' if row['within_budget'] else 'OVER'} the "
+                  f"{BUDGET_CORES_PER_CALL} core/call budget")  # fmt: skip
     results["load_after"] = os.getloadavg()
     write_result("media", results)
 

@@ -2,7 +2,8 @@
 with N sessions ready for recording. Prints one JSON line
 ``{"pid", "url", "sessions": [{"id", "invite"}]}`` then serves until terminated.
 
-``python -m bench.media_server --data DIR --sessions N --recorder packets|aiortc``
+``python -m bench.media_server --data DIR --sessions N --recorder packets|aiortc [--plain]``
+(``--plain``: recordings not encrypted at rest, to measure what encryption costs).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ async def serve(args: argparse.Namespace) -> None:
         join_rate="100000/minute",
         media_host_addresses=("127.0.0.1",),
         log_level="WARNING",
+        encrypt_at_rest=not args.plain,
         extra={"media_recorder": args.recorder},
     )
     app = create_app(config)
@@ -63,6 +65,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--sessions", type=int, default=1)
     parser.add_argument("--recorder", choices=["packets", "aiortc"], default="packets")
+    parser.add_argument("--plain", action="store_true", help="no encryption at rest")
     asyncio.run(serve(parser.parse_args()))
 
 

@@ -10,7 +10,9 @@ from server.auth.principals import AgentPrincipal
 from server.auth.request import require_agent
 from server.errors import NotFound
 from server.jsonio import json_response
-from server.keys import CONFIG, STORE
+from server.keys import CONFIG, SEALER, STORE
+from server.privacy.access_audit import record_access
+from server.privacy.media_access import access_kind
 
 
 async def _ours(request: web.Request, supervisor: AgentPrincipal, session_id: str) -> bool:
@@ -22,16 +24,24 @@ async def recordings(request: web.Request) -> web.Response:
     supervisor = await require_agent(request, "supervisor", "admin")
     found = list_recordings(request.app[CONFIG].data_dir)
     ours = [r.public() for r in found if await _ours(request, supervisor, r.session_id)]
+    count = {"count": len(ours)}
+    await record_access(request.app, supervisor, "cobrowse_recording.listed", "*", "*", count)
     return json_response({"recordings": ours})
 
 
 async def recording_events(request: web.Request) -> web.Response:
     supervisor = await require_agent(request, "supervisor", "admin")
     session_id = request.match_info["session_id"]
-    body = read_events(request.app[CONFIG].data_dir, session_id)  # 404 when none / bad id
+    body = read_events(
+        request.app[CONFIG].data_dir, session_id, request.app[SEALER]
+    )  # 404 when none / bad id
     if not await _ours(request, supervisor, session_id):
         raise NotFound("no recording for this session")
-    return web.Response(body=body, content_type="application/json")
+    action = f"cobrowse_recording.{access_kind(request)}"
+    await record_access(request.app, supervisor, action, "session", session_id)
+    return web.Response(
+        body=body, content_type="application/json", headers={"Cache-Control": "no-store"}
+    )
 
 
 def setup(app: web.Application) -> None:

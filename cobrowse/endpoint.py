@@ -16,6 +16,7 @@ from aiohttp import WSMsgType, web
 
 from cobrowse.bus import PUBLISHER, TO_CUSTOMER, TO_VIEWERS
 from cobrowse.frames import (
+    ControlAnswerHeader,
     ControlGrantHeader,
     DrawHeader,
     EventsHeader,
@@ -43,8 +44,12 @@ from server.errors import (
     Unauthorized,
 )
 from server.jsonio import loads_limited
-from server.keys import AUTH, CONFIG, SESSION_EVENTS, STORE
+from server.keys import AUTH, CONFIG, SEALER, SESSION_EVENTS, STORE
+from server.privacy.access_audit import record_access
+from server.privacy.keys import CONSENTS
+from server.privacy.media_access import Viewer
 from store.cobrowse import ControlState
+from store.privacy_models import ConsentDecision, ConsentKind
 
 log = logging.getLogger("coview.cobrowse")
 
@@ -137,7 +142,7 @@ class Socket:
                 *(tenant.selectors if tenant else ()),
             ]
             if control.recording:
-                conn.recorder = Recorder(self.config.data_dir, conn.session_id)
+                conn.recorder = Recorder(self.config.data_dir, conn.session_id, self.app[SEALER])
         await conn.send(encode_frame(hello))
         if conn.is_customer:
             await self.share()
@@ -202,17 +207,20 @@ class Socket:
             if not self.conn.paused:  # a paused tab's batches were in flight: drop them
                 await self.events(seq, full, payload)
         elif kind == "resume":
+            await self.sync_recorder()  # consent may have changed while it was paused
             await self.share()
             self.conn.snapshot_requested = True  # viewers now see this tab's page
             await self.conn.send(encode_frame({"t": "snapshot-request"}))
         elif kind == "control-grant":
             await self.grant(checked(ControlGrantHeader, header))
         elif kind == "control-revoke":
-            await self.revoke(self.conn.peer_id)
+            answer = checked(ControlAnswerHeader, header)
+            if await self.revoke(self.conn.peer_id):
+                await self.consent("control", "withdrawn", answer)
         elif kind == "control-decline":
-            await self.decline()
+            await self.decline(checked(ControlAnswerHeader, header))
         elif kind == "recording-consent":
-            await self.recording_consent(checked(RecordingConsentHeader, header)["granted"])
+            await self.recording_consent(checked(RecordingConsentHeader, header))
         else:
             raise Forbidden(f'a customer cannot send "{kind}"')
 
@@ -260,6 +268,7 @@ class Socket:
         agent_id = header.get("agent_id") or state.requested_by
         if agent_id is None:
             raise Conflict("no agent has asked for control")
+        await self.consent("control", "granted", header)
         await self.store.cobrowse_set_control(
             self.conn.session_id, ControlState(None, agent_id, state.recording)
         )
@@ -269,37 +278,70 @@ class Socket:
             self.conn.session_id, "control_granted", self.conn.peer_id, {"agent_id": agent_id}
         )
 
-    async def recording_consent(self, granted: bool) -> None:
+    async def sync_recorder(self) -> None:
+        """This tab records exactly while the session's recording consent stands."""
         conn = self.conn
+        recording = (await self.store.cobrowse_control(conn.session_id)).recording
+        if recording and conn.recorder is None:
+            conn.recorder = Recorder(self.config.data_dir, conn.session_id, self.app[SEALER])
+        elif not recording and conn.recorder is not None:
+            conn.recorder.close()
+            conn.recorder = None
+
+    async def consent(
+        self, kind: ConsentKind, decision: ConsentDecision, header: dict[str, Any]
+    ) -> None:
+        """Keep the customer's answer (and the prompt's text) as a consent record."""
+        await self.app[CONSENTS].record(
+            tenant_id=self.tenant_id,
+            session_id=self.conn.session_id,
+            participant_id=self.conn.peer_id,
+            participant_role=self.conn.role,
+            kind=kind,
+            decision=decision,
+            text=header.get("text"),
+            lang=header.get("lang"),
+        )
+
+    async def recording_consent(self, header: dict[str, Any]) -> None:
+        conn, granted = self.conn, bool(header["granted"])
         state = await self.store.cobrowse_control(conn.session_id)
+        if granted:
+            decision: ConsentDecision = "granted"
+        else:
+            decision = "withdrawn" if state.recording else "refused"
+        # On record before the first recorded batch; a withdrawal ends the file first.
+        if not granted and conn.recorder is not None:
+            conn.recorder.close()
+            conn.recorder = None
+        await self.consent("cobrowse_recording", decision, header)
         await self.store.cobrowse_set_control(
             conn.session_id, ControlState(state.requested_by, state.granted_to, granted)
         )
         if granted and conn.recorder is None:
-            conn.recorder = Recorder(self.config.data_dir, conn.session_id)
+            conn.recorder = Recorder(self.config.data_dir, conn.session_id, self.app[SEALER])
             conn.snapshot_requested = True  # a recording starts from a full snapshot
             await conn.send(encode_frame({"t": "snapshot-request"}))
-        elif not granted and conn.recorder is not None:
-            conn.recorder.close()
-            conn.recorder = None
         if granted != state.recording:
             kind = "cobrowse_recording_started" if granted else "cobrowse_recording_stopped"
             await self.app[SESSION_EVENTS].record(conn.session_id, kind, conn.peer_id, {})
         await self.publish(TO_VIEWERS, {"t": "recording", "on": granted})
 
-    async def decline(self) -> None:
+    async def decline(self, header: dict[str, Any]) -> None:
         state = await self.store.cobrowse_control(self.conn.session_id)
         if state.requested_by is None:
             raise Conflict("no agent has asked for control")
+        await self.consent("control", "refused", header)
         await self.store.cobrowse_set_control(
             self.conn.session_id, ControlState(None, state.granted_to, state.recording)
         )
         await self.publish(TO_VIEWERS, {"t": "control-decline", "agent_id": state.requested_by})
 
-    async def revoke(self, actor: str) -> None:
+    async def revoke(self, actor: str) -> bool:
+        """Take control back; whether anyone had it."""
         state = await self.store.cobrowse_control(self.conn.session_id)
         if state.granted_to is None:
-            return
+            return False
         await self.store.cobrowse_set_control(
             self.conn.session_id, ControlState(state.requested_by, None, state.recording)
         )
@@ -308,6 +350,7 @@ class Socket:
         await self.app[SESSION_EVENTS].record(
             self.conn.session_id, "control_revoked", actor, {"agent_id": state.granted_to}
         )
+        return True
 
     # viewers --------------------------------------------------------------------------
     async def from_viewer(self, kind: str, header: dict[str, Any]) -> None:
@@ -349,6 +392,10 @@ async def cobrowse_socket(request: web.Request) -> web.StreamResponse:
     hub = request.app[COBROWSE]
     conn = Conn(ws, session_id, role, peer_id, name, ready=(role == "customer"))
     socket = Socket(request, conn, tenant_id)
+    if role == "observer":  # watching a customer's page is on the record
+        who = Viewer(peer_id, name, tenant_id, via_link=False)
+        details = {"via": "cobrowse"}
+        await record_access(request.app, who, "session.observed", "session", session_id, details)
     await hub.join(conn)
     try:
         await socket.hello()

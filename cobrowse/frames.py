@@ -65,12 +65,25 @@ class DrawHeader(ApiModel):
     )
 
 
-class ControlGrantHeader(ApiModel):
+class ConsentText(ApiModel):
+    """The prompt's text as the customer saw it and its language, for the consent
+    record (optional: integrations that ask in their own UI may omit them)."""
+
+    text: str | None = Field(default=None, max_length=2_000)
+    lang: str | None = Field(default=None, max_length=35)
+
+
+class ControlGrantHeader(ConsentText):
     t: Literal["control-grant"]
     agent_id: str | None = None
 
 
-class RecordingConsentHeader(ApiModel):
+class ControlAnswerHeader(ConsentText):
+    t: Literal["control-decline", "control-revoke"]
+    agent_id: str | None = None  # who asked (informational)
+
+
+class RecordingConsentHeader(ConsentText):
     t: Literal["recording-consent"]
     granted: bool
 

@@ -2,7 +2,9 @@
 
 ``<data_dir>/cobrowse/<session id>/<segment>.ndjson.gz``: one segment per customer
 connection (each page of the site is one), one masked batch (a JSON array) per line.
-Each batch is flushed as it comes, so a recording can be read while it grows.
+Each batch is flushed as it comes, so a recording can be read while it grows. Segments
+are sealed at rest (``media/crypto.py``: one chunk per batch) unless encryption is off;
+the name stays ``.ndjson.gz``, the content is ciphertext.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from media.crypto import Sealer
 from server.errors import NotFound
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
@@ -31,16 +34,16 @@ def session_dir(data_dir: Path, session_id: str) -> Path:
 class Recorder:
     """Appends one connection's masked batches to its segment file."""
 
-    def __init__(self, data_dir: Path, session_id: str) -> None:
+    def __init__(self, data_dir: Path, session_id: str, sealer: Sealer) -> None:
         folder = session_dir(data_dir, session_id)
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"{time.time_ns()}.ndjson.gz"
-        self._file = self.path.open("ab")
+        self._file = sealer.writer(self.path)
         self._gzip = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: gzip container
 
     def write(self, batch: bytes) -> None:
         self._file.write(self._gzip.compress(batch + b"\n") + self._gzip.flush(zlib.Z_SYNC_FLUSH))
-        self._file.flush()
+        self._file.seal_now()
 
     def close(self) -> None:
         if not self._file.closed:
@@ -88,14 +91,16 @@ def list_recordings(data_dir: Path) -> list[RecordingInfo]:
     return found
 
 
-def read_events(data_dir: Path, session_id: str) -> bytes:
+def read_events(data_dir: Path, session_id: str, sealer: Sealer) -> bytes:
     """Every recorded event of a session, in order, as one JSON array."""
     segments = sorted(session_dir(data_dir, session_id).glob("*.ndjson.gz"))
     if not segments:
         raise NotFound("no recording for this session")
     parts: list[bytes] = []
     for segment in segments:
-        text = zlib.decompressobj(31).decompress(segment.read_bytes())  # also while growing
+        inflate = zlib.decompressobj(31)  # also while growing: up to its last batch
+        sealed = sealer.read(segment, unfinished_ok=True)
+        text = b"".join(inflate.decompress(piece) for piece in sealed)
         for line in text.splitlines():
             inner = line.strip()[1:-1].strip()
             if inner:

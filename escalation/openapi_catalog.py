@@ -26,6 +26,7 @@ from server.admin import routes as admin
 from server.admin import tenant_settings
 from server.admin.schemas import AgentIn, AgentUpdate, SiteIn, SiteUpdate
 from server.auth import routes as auth
+from server.privacy.access_audit import AuditQuery
 from server.validation import ApiModel
 from signaling import media_routes
 from store.audit_models import AuditEvent
@@ -371,10 +372,10 @@ def describe_admin() -> None:
     )
     describe(
         admin.list_audit,
-        summary="Admin changes, newest first",
+        summary="Admin changes and accesses to customer data, newest first, filtered",
         tag="admin",
         auth=("admin",),
-        query=admin.AuditQuery,
+        query=AuditQuery,
         response=AuditList,
     )
     describe(

@@ -4,6 +4,9 @@
   it (who, when, duration, size): listing reads the sidecars, so every node sharing
   the data volume sees the same recordings;
 - ``snapshots/<session_id>/<name>.png``;
+
+recordings and snapshots are sealed at rest (``media/crypto.py``; the names stay, the
+content is ciphertext) unless encryption is turned off; ``sealer`` reads either kind.
 - the demo-video library (``data/demo-videos`` by default), read-only.
 """
 
@@ -15,6 +18,8 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from media.crypto import Sealer
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 DEMO_SUFFIXES = {".webm", ".mp4", ".mkv"}
@@ -42,7 +47,8 @@ class RecordingInfo:
 
 
 class MediaLibrary:
-    def __init__(self, data_dir: Path, demo_dir: Path) -> None:
+    def __init__(self, data_dir: Path, demo_dir: Path, sealer: Sealer | None = None) -> None:
+        self.sealer = sealer or Sealer(None)
         self.recordings = data_dir / "recordings"
         self.snapshots = data_dir / "snapshots"
         self.demo_dir = demo_dir

@@ -155,7 +155,7 @@ class MediaSession:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return
-        participant.writer = EncodedWebmWriter(path)
+        participant.writer = EncodedWebmWriter(path, sink=self.library.sealer.writer)
 
     async def _finish_writer(self, participant: _Participant) -> RecordingInfo | None:
         reference, participant.reference = participant.reference, None
@@ -238,7 +238,7 @@ class MediaSession:
         path = self.library.snapshot_path(self.session_id, name)
         assert path is not None
         path.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(path.write_bytes, png)
+        await asyncio.to_thread(self.library.sealer.write_bytes, path, png)
         return name, picture.width, picture.height
 
     # -- lifecycle ------------------------------------------------------------

@@ -14,9 +14,11 @@ audio that arrives first waits in a small buffer.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -61,8 +63,15 @@ class _Clock:
 
 
 class EncodedWebmWriter:
-    def __init__(self, path: Path, *, audio: bool = True) -> None:
+    """``sink``: opens the file object the muxer writes to (a seekable, write-only one,
+    e.g. ``Sealer.writer`` to encrypt at rest); default the plain file at ``path``."""
+
+    def __init__(
+        self, path: Path, *, audio: bool = True, sink: Callable[[Path], Any] | None = None
+    ) -> None:
         self.path = path
+        self._sink_opener = sink
+        self._sink: Any = None
         self._with_audio = audio
         self._container: av.container.OutputContainer | None = None
         self._video: av.VideoStream | None = None
@@ -87,7 +96,11 @@ class EncodedWebmWriter:
 
     def _open(self, width: int, height: int) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        container = av.open(str(self.path), mode="w", format="webm")
+        if self._sink_opener is None:
+            container = av.open(str(self.path), mode="w", format="webm")
+        else:
+            self._sink = self._sink_opener(self.path)
+            container = av.open(self._sink, mode="w", format="webm")
         video = container.add_stream("libvpx", rate=30)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         self._video = video
@@ -162,6 +175,8 @@ class EncodedWebmWriter:
             return None
         self._container.close()
         self._container = None
+        if self._sink is not None:
+            self._sink.close()
         return WrittenFile(
             path=self.path,
             duration_s=self._last_pts_s,

@@ -12,6 +12,7 @@ import escalation
 import signaling
 import web as web_pages
 from escalation import conversations, engagement, supervisor
+from media.crypto import Sealer
 from server import admin, health
 from server.auth import routes as auth_routes
 from server.auth.authenticator import Authenticator
@@ -24,12 +25,14 @@ from server.keys import (
     OUTBOUND,
     PASSWORDS,
     RATE_LIMITER,
+    SEALER,
     SESSION_EVENTS,
     STORE,
     TOKENS,
 )
 from server.middleware import cache_middleware, problem_middleware
 from server.outbound import OutboundPolicy
+from server.privacy import routes as privacy
 from server.ratelimit import RateLimiter
 from server.security_headers import PAGE_POLICIES, security_headers_middleware
 from server.seed import seed_demo
@@ -63,6 +66,9 @@ def create_app(config: Config) -> web.Application:
         config.resolved_secret(), config.access_token_ttl_s, config.session_token_ttl_s
     )
     app[PASSWORDS] = Passwords(config.password_memory_kib)
+    app[SEALER] = Sealer.load(
+        config.recording_keys, config.data_dir, enabled=config.encrypt_at_rest
+    )
     app[RATE_LIMITER] = RateLimiter(
         config.redis_url if config.store == "redis" else None, config.redis_prefix
     )
@@ -79,4 +85,5 @@ def create_app(config: Config) -> web.Application:
     cobrowse.setup(app)
     web_pages.setup(app)
     engagement.setup(app)
+    privacy.setup(app)
     return app

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from aiohttp import web
 
 from server.auth.principals import AgentPrincipal
-from server.keys import STORE
+from server.privacy.access_audit import record_access
 from store.audit_models import AuditEvent
 
 SECRET_FIELDS = {"password", "password_hash", "secret", "site_key", "key"}
@@ -27,15 +26,4 @@ async def record_audit(
         key: ("(changed)" if key in SECRET_FIELDS else value)
         for key, value in (changes or {}).items()
     }
-    event = AuditEvent(
-        id="au_" + secrets.token_urlsafe(9),
-        tenant_id=actor.tenant_id,
-        actor_id=actor.agent_id,
-        actor_name=actor.name,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        changes=shown,
-    )
-    await app[STORE].append_audit(event)
-    return event
+    return await record_access(app, actor, action, target_type, target_id, shown)

@@ -1,4 +1,5 @@
-"""``coview serve``: run the server."""
+"""``coview serve``: run the server; ``coview reencrypt``: move every recording,
+co-browse recording and snapshot to the current key of COVIEW_RECORDING_KEYS."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from media.crypto import KeyRing
+from media.reencrypt import reencrypt
 from server.app import create_app
 from server.config import Config, config_from_env
 from server.gc_tuning import freeze_startup_heap
@@ -28,7 +31,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     serve.add_argument("--public-url", help="base URL in join links (COVIEW_PUBLIC_URL)")
     serve.add_argument("--log-format", choices=["json", "text"], help="COVIEW_LOG_FORMAT")
     serve.add_argument("--no-demo", action="store_true", help="do not seed the demo organisation")
+    reseal = sub.add_parser(
+        "reencrypt", help="seal every file about customers with the current recording key"
+    )
+    reseal.add_argument("--data-dir", type=Path, help="COVIEW_DATA_DIR (default ./data)")
     return parser.parse_args(argv)
+
+
+def reencrypt_command(args: argparse.Namespace) -> int:
+    config = config_from_env().with_overrides(data_dir=args.data_dir)
+    ring = KeyRing.load(config.recording_keys, config.data_dir)
+    report = reencrypt(config.data_dir, ring)
+    for path in report.resealed:
+        print(f"re-encrypted {path}")
+    for path, error in report.failed:
+        print(f"FAILED {path}: {error}")
+    print(
+        f"{len(report.resealed)} re-encrypted with key {ring.current!r}, "
+        f"{report.current} already current, {len(report.busy)} being written (run again "
+        f"later), {len(report.failed)} failed"
+    )
+    return 1 if report.failed else 0
 
 
 def build_config(args: argparse.Namespace) -> Config:
@@ -49,6 +72,8 @@ def build_config(args: argparse.Namespace) -> Config:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.command == "reencrypt":
+        raise SystemExit(reencrypt_command(args))
     config = build_config(args)
     configure_logging(config.log_format, config.log_level)
     app = create_app(config)

@@ -107,6 +107,13 @@ class Config:
     cobrowse_mask_patterns: tuple[str, ...] = ()  # regexes masked server-side (ids, e-mails)
     cobrowse_mask_selectors: tuple[str, ...] = ()  # CSS selectors the widget masks as well
 
+    # privacy (docs/privacy.md): call and co-browse recordings and snapshots are sealed
+    # at rest with the first of these keys (id=base64 of 32 bytes); the others only
+    # open older files. Empty: one key generated into the data dir (one node).
+    recording_keys: tuple[str, ...] = ()
+    encrypt_at_rest: bool = True  # off only to measure what it costs (bench/media.py)
+    media_link_ttl_s: int = 300  # signed download and replay links expire after this
+
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -9,6 +9,7 @@ import jinja2
 import socketio
 from aiohttp import web
 
+from media.crypto import Sealer
 from server.auth.authenticator import Authenticator
 from server.auth.passwords import Passwords
 from server.auth.tokens import TokenService
@@ -32,6 +33,7 @@ TEMPLATES = web.AppKey("templates", jinja2.Environment)
 SESSION_EVENTS = web.AppKey("session_events", SessionEventSink)
 CHAT_BOT = web.AppKey("chat_bot", ChatBot)  # absent: conversations wait for an agent
 OPENAPI_SPEC: web.AppKey[dict[str, Any]] = web.AppKey("openapi_spec")
+SEALER = web.AppKey("sealer", Sealer)  # encryption at rest of files about customers
 
 
 # Called after an agent changes their presence (the escalation package routes on it).

@@ -9,6 +9,12 @@ customer's consent, asked on the customer's call UI:
   ``{state: "started"|"declined", by}``; when granted the server peer joins the room
   as peer ``{id: "media", role: "server"}`` (``peer-joined``), offers to every
   participant and records their encoded tracks; ``recording_started`` is logged.
+- ``recording-consent`` ``{granted: false}`` (customer) while recording: consent
+  withdrawn; the recording stops at once (its files end there) and the room gets
+  ``recording`` ``{state: "stopped", by, reason: "withdrawn"}``.
+- Every answer (granted, refused, withdrawn) is kept as a consent record (with the
+  optional ``text`` shown and its ``lang``) before the recording starts or after it
+  stopped: see ``server/privacy``.
 - ``recording-stop`` (agent) → ack ``{recordings}``; the room gets ``recording``
   ``{state: "stopped"}``.
 - ``demo-play`` ``{name}`` / ``demo-stop`` (agent) → the room gets ``demo``
@@ -31,10 +37,13 @@ from media.manager import MediaManager
 from server.auth.principals import AgentPrincipal
 from server.errors import Conflict, Forbidden, NotFound
 from server.keys import SESSION_EVENTS, STORE
+from server.privacy.keys import CONSENTS
+from server.privacy.media_access import snapshot_url
 from server.validation import ApiModel, parse_model
 from signaling.namespace import ProtocolNamespace
 from signaling.rooms import session_room
 from store.models import Peer
+from store.privacy_models import MAX_CONSENT_TEXT, ConsentDecision
 
 MEDIA_PEER = {"id": "media", "role": "server", "name": "coview"}
 MEDIA_ROLES = {"customer", "participant", "agent"}  # observers are neither sent nor recorded
@@ -42,6 +51,8 @@ MEDIA_ROLES = {"customer", "participant", "agent"}  # observers are neither sent
 
 class ConsentMessage(ApiModel):
     granted: bool
+    text: str | None = Field(default=None, max_length=MAX_CONSENT_TEXT)  # as shown
+    lang: str | None = Field(default=None, max_length=35)
 
 
 class DemoMessage(ApiModel):
@@ -103,13 +114,19 @@ class MediaEvents(ProtocolNamespace):
             raise Forbidden("only the customer can consent to recording")
         agent_id = self.awaiting_consent.pop(session_id, None)
         if agent_id is None:
+            media = self.media.get(session_id)
+            if not msg.granted and media is not None and media.recording:
+                return await self._withdraw_recording(session_id, me, msg)
             raise Conflict("no recording was requested")
         room = session_room(session_id)
         events = self.app[SESSION_EVENTS]
         if not msg.granted:
+            await self._record_consent(session_id, me, "refused", msg)
             await self.emit("recording", {"state": "declined", "by": me.id}, room=room)
             await events.record(session_id, "recording_declined", me.id, {"requested_by": agent_id})
             return {"state": "declined"}
+        # The consent is on record before the first recorded byte.
+        await self._record_consent(session_id, me, "granted", msg)
         await self._start_media(session_id)
         media = self.media.get(session_id)
         assert media is not None
@@ -117,6 +134,40 @@ class MediaEvents(ProtocolNamespace):
         await self.emit("recording", {"state": "started", "by": me.id}, room=room)
         await events.record(session_id, "recording_started", agent_id, {"consent_by": me.id})
         return {"state": "started"}
+
+    async def _withdraw_recording(
+        self, session_id: str, me: Peer, msg: ConsentMessage
+    ) -> dict[str, Any]:
+        media = self.media.get(session_id)
+        assert media is not None
+        infos = await media.stop_recording()  # the files end here, before anything else
+        await self._record_consent(session_id, me, "withdrawn", msg)
+        payload = {"state": "stopped", "by": me.id, "reason": "withdrawn"}
+        await self.emit("recording", payload, room=session_room(session_id))
+        await self.app[SESSION_EVENTS].record(
+            session_id,
+            "recording_stopped",
+            me.id,
+            {"recordings": [i.id for i in infos], "reason": "withdrawn"},
+        )
+        return {"state": "stopped"}
+
+    async def _record_consent(
+        self, session_id: str, me: Peer, decision: ConsentDecision, msg: ConsentMessage
+    ) -> None:
+        session = await self.app[STORE].get_session(session_id)
+        if session is None:
+            raise NotFound("unknown session")
+        await self.app[CONSENTS].record(
+            tenant_id=session.tenant_id,
+            session_id=session_id,
+            participant_id=me.id,
+            participant_role=me.role,
+            kind="recording",
+            decision=decision,
+            text=msg.text,
+            lang=msg.lang,
+        )
 
     async def on_recording_stop(self, sid: str, data: Any) -> dict[str, Any]:
         parse_model(EmptyMessage, data if data is not None else {})
@@ -177,7 +228,9 @@ class MediaEvents(ProtocolNamespace):
         await self.app[SESSION_EVENTS].record(
             session_id, "snapshot_taken", (await self._joined(sid))[1].id, {"name": name}
         )
-        url = f"/api/sessions/{session_id}/snapshots/{name}"
+        agent = await self.principal(sid)
+        assert isinstance(agent, AgentPrincipal)  # _agent checked it
+        url = snapshot_url(self.app, agent, session_id, name)
         return {"snapshot": {"name": name, "url": url, "width": width, "height": height}}
 
     async def media_signal(self, session_id: str, me: Peer, payload: dict[str, Any]) -> None:

@@ -15,7 +15,9 @@ from media.manager import MediaManager
 from server.admin.tenant_settings import TENANT_SETTINGS
 from server.auth.principals import AgentPrincipal, Principal, SessionPrincipal
 from server.errors import Conflict, Forbidden, NotFound, Unauthorized
-from server.keys import CONFIG, SESSION_EVENTS, STORE
+from server.keys import CONFIG, SEALER, SESSION_EVENTS, STORE
+from server.privacy.access_audit import record_access
+from server.privacy.media_access import Viewer
 from server.validation import parse_model
 from signaling.ice import ice_servers
 from signaling.media_events import MEDIA_PEER, MEDIA_ROLES, MediaEvents
@@ -55,7 +57,7 @@ class SessionNamespace(MediaEvents):
         config = app[CONFIG]
         self.deadlines = ReconnectDeadlines(config.reconnect_window_s, self._expire)
         self.media = MediaManager(
-            MediaLibrary(config.data_dir, config.demo_videos_path),
+            MediaLibrary(config.data_dir, config.demo_videos_path, app[SEALER]),
             ice_servers=lambda: ice_servers(config, MEDIA_PEER["id"]),
             host_addresses=config.media_host_addresses,
             send_signal=self.send_media_signal,
@@ -129,6 +131,8 @@ class SessionNamespace(MediaEvents):
             await self.app[SESSION_EVENTS].record(
                 session.id, "observer_joined", peer.id, {"name": peer.name}
             )
+            who = Viewer(peer.id, peer.name, session.tenant_id, via_link=False)
+            await record_access(self.app, who, "session.observed", "session", session.id)
         peers: list[dict[str, str]] = [p.public() for p in others]
         media = self.media.get(session.id)
         if media is not None and peer.role in MEDIA_ROLES:

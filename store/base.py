@@ -18,6 +18,7 @@ from store.cobrowse import CobrowseStore
 from store.engagement import EngagementStore
 from store.escalation_base import EscalationStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
+from store.privacy import PrivacyStore
 from store.settings import SettingsStore
 from store.webhooks import WebhookStore
 
@@ -95,6 +96,7 @@ class Store(
     EngagementStore,
     WebhookStore,
     CobrowseStore,
+    PrivacyStore,
     Protocol,
 ):
     """Everything the application keeps; add a domain's protocol to the bases."""

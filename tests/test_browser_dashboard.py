@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from cobrowse.recording import Recorder
+from server.keys import SEALER
 from store.models import utcnow
 from tests.api import open_session
 from tests.browser_helpers import add_call_recording
@@ -62,7 +63,7 @@ async def test_supervisor_finds_replays_and_downloads_recordings(
 ) -> None:
     both = await open_session(server)
     call_only = await open_session(server)
-    recorder = Recorder(server.config.data_dir, both.id)
+    recorder = Recorder(server.config.data_dir, both.id, server.app[SEALER])
     recorder.write(json.dumps([{"type": 4, "timestamp": 1, "data": {"href": "x"}}]).encode())
     recorder.close()
     add_call_recording(server, both.id, utcnow())

@@ -7,6 +7,7 @@ import json
 import aiohttp
 
 from server.keys import PASSWORDS, STORE
+from store.audit_models import AuditFilter
 from store.models import Agent, Tenant
 from tests.api import bearer, login, problem
 from tests.test_cobrowse_relay import CARD, SNAPSHOT, Setup, cb, text_event
@@ -48,9 +49,27 @@ async def test_consented_recording_stores_the_masked_stream_for_supervisors(cb: 
         raw = await r.read()
     events = json.loads(raw)
     assert events[: len(SNAPSHOT)] == SNAPSHOT and len(events) == len(SNAPSHOT) + 1
+    audit = await cb.server.app[STORE].query_audit("demo", AuditFilter(action="cobrowse_recording"))
+    assert [(a.action, a.actor_id, a.target_id) for a in audit] == [
+        ("cobrowse_recording.replayed", "ag_sofia", cb.session.id),
+        ("cobrowse_recording.listed", "ag_sofia", "*"),
+    ]
+    segment = next((cb.server.config.data_dir / "cobrowse" / cb.session.id).iterdir())
+    at_rest = segment.read_bytes()
+    assert at_rest[:2] != b"\x1f\x8b"  # sealed: not even the gzip header shows
     assert b"4539" not in raw and b"withdrawn" not in raw
     kinds = [f[1] for f in cb.facts.facts]
-    assert kinds == ["cobrowse_recording_started", "cobrowse_recording_stopped"]
+    assert kinds == [
+        "consent",
+        "cobrowse_recording_started",
+        "consent",
+        "cobrowse_recording_stopped",
+    ]
+    consents = await cb.server.app[STORE].list_consents(cb.session.id)
+    assert [(c.kind, c.decision) for c in consents] == [
+        ("cobrowse_recording", "granted"),
+        ("cobrowse_recording", "withdrawn"),
+    ]
 
     ana = await login(cb.http, cb.server)
     async with cb.http.get(f"{cb.server.url}/api/cobrowse/recordings", headers=bearer(ana)) as r:
@@ -91,3 +110,27 @@ async def test_supervisors_of_another_organisation_see_none_of_them(cb: Setup) -
         f"{cb.server.url}/api/cobrowse/recordings/{cb.session.id}/events", headers=bearer(other)
     ) as r:
         await problem(r, 404)
+
+
+async def test_a_withdrawal_in_one_tab_stops_the_recording_of_the_others(cb: Setup) -> None:
+    first = await cb.customer()
+    await first.send({"t": "recording-consent", "granted": True})
+    await first.next("snapshot-request")
+    await first.send_events(1, SNAPSHOT, full=True)
+    await first.acked(1)
+    second = await cb.customer()  # the customer opens another page of the shop
+    await first.next("paused")
+    await second.send({"t": "recording-consent", "granted": False})
+    await second.send_events(1, [text_event("in the second tab, not recorded")], full=True)
+    await second.acked(1)
+    await first.send({"t": "resume"})  # back to the first tab, consent withdrawn meanwhile
+    await first.next("snapshot-request")
+    await first.send_events(2, [text_event("back in the first tab")], full=True)
+    await first.acked(2)
+
+    sofia = await login(cb.http, cb.server, "sofia@demo.coview")
+    async with cb.http.get(
+        f"{cb.server.url}/api/cobrowse/recordings/{cb.session.id}/events", headers=bearer(sofia)
+    ) as r:
+        raw = await r.read()
+    assert json.loads(raw) == SNAPSHOT

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from server.keys import SESSION_EVENTS
+from server.keys import SESSION_EVENTS, STORE
 from store.models import Session
 from tests.api import customer_token, invite_for, login
 from tests.api import open_session as open_store_session
@@ -249,14 +249,15 @@ async def test_input_is_dropped_until_control_is_granted_and_after_revoke(cb: Se
     await agent.send({"t": "control-request"})
     request, _ = await customer.next("control-request")
     assert request["agent"] == {"id": "ag_ana", "name": request["agent"]["name"]}
-    await customer.send({"t": "control-decline"})
+    shown = {"text": "Ana asks to control this page", "lang": "en"}
+    await customer.send({"t": "control-decline", **shown})
     assert (await agent.next("control-decline"))[0]["agent_id"] == "ag_ana"
     await agent.send(click)
     assert (await agent.next("error"))[0]["code"] == "forbidden"
 
     await agent.send({"t": "control-request"})
     await customer.next("control-request")
-    await customer.send({"t": "control-grant"})
+    await customer.send({"t": "control-grant", **shown})
     assert (await agent.next("control-grant"))[0]["agent_id"] == "ag_ana"
     await agent.send(click)
     assert (await customer.next("input"))[0] == {**click, "from": "ag_ana"}
@@ -268,10 +269,18 @@ async def test_input_is_dropped_until_control_is_granted_and_after_revoke(cb: Se
     assert not [h for h, _ in customer.seen if h["t"] == "input"][1:]
     kinds = [(f[1], f[2], f[3]) for f in cb.facts.facts]
     customer_id = kinds[0][1]
-    assert kinds == [
+    assert [k for k in kinds if k[0] != "consent"] == [
         ("control_granted", customer_id, {"agent_id": "ag_ana"}),
         ("control_revoked", customer_id, {"agent_id": "ag_ana"}),
     ]
+    # Each answer is on record, with the prompt as the customer saw it.
+    consents = await cb.server.app[STORE].list_consents(cb.session.id)
+    assert [(c.kind, c.decision, c.participant_id) for c in consents] == [
+        ("control", "refused", customer_id),
+        ("control", "granted", customer_id),
+        ("control", "withdrawn", customer_id),
+    ]
+    assert [(c.text, c.lang) for c in consents[:2]] == [(shown["text"], "en")] * 2
 
 
 async def test_customer_is_asked_for_a_fresh_snapshot_after_many_batches(

@@ -20,6 +20,7 @@ from tests.call_pages import open_call, wait_frames_above
 from tests.harness import RunningServer, make_config, running_server
 
 pytestmark = pytest.mark.browser
+WEBM_MAGIC = b"\x1a\x45\xdf\xa3"  # EBML header
 
 MEDIA_FRAMES_JS = """async () => {
   const stats = await window.coviewCall.stats();
@@ -128,9 +129,10 @@ async def test_recording_needs_consent_and_makes_a_playable_file(
             listed = (await r.json())["recordings"]
         customer_rec = next(r for r in listed if r["role"] == "customer")
         assert customer_rec["duration_s"] >= 4 and customer_rec["size"] > 10_000
-        async with http.get(
-            media_server.url + customer_rec["url"], headers=bearer(supervisor)
-        ) as r:
+        library = media_server.app[SESSION_NS].media.library
+        at_rest = library.recording_path(session_id, customer_rec["id"]).read_bytes()
+        assert WEBM_MAGIC not in at_rest  # encrypted at rest: no WebM header on disk
+        async with http.get(media_server.url + customer_rec["url"]) as r:  # its signed link
             assert r.status == 200 and r.content_type == "video/webm"
             downloaded = Path(media_server.config.data_dir) / "downloaded.webm"
             downloaded.write_bytes(await r.read())
@@ -246,14 +248,22 @@ async def test_snapshot_of_the_customer_camera_is_saved_to_the_session(
         assert ack["ok"], ack
         snapshot = ack["snapshot"]
         assert (snapshot["width"], snapshot["height"]) == (640, 480)
+        png = b"\x89PNG\r\n\x1a\n"
+        path, _, _ = snapshot["url"].partition("?")
         token = await login(http, media_server)
-        async with http.get(media_server.url + snapshot["url"], headers=bearer(token)) as r:
+        async with http.get(media_server.url + path, headers=bearer(token)) as r:
             assert r.status == 200 and r.content_type == "image/png"
-            assert (await r.read())[:8] == b"\x89PNG\r\n\x1a\n"
+            assert (await r.read())[:8] == png
+        async with http.get(media_server.url + snapshot["url"]) as r:  # its signed link
+            assert r.status == 200 and (await r.read())[:8] == png
         other = await login(http, media_server, "bruno@demo.coview")
-        async with http.get(media_server.url + snapshot["url"], headers=bearer(other)) as r:
+        async with http.get(media_server.url + path, headers=bearer(other)) as r:
             assert r.status == 403
         assert session_id in snapshot["url"]
+        stored = media_server.app[SESSION_NS].media.library.snapshot_path(
+            session_id, snapshot["name"]
+        )
+        assert stored is not None and png not in stored.read_bytes()  # encrypted at rest
     finally:
         await call.close()
 

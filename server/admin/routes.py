@@ -7,7 +7,6 @@ import secrets
 from typing import Any
 
 from aiohttp import web
-from pydantic import Field
 
 from server.admin.schemas import AgentIn, AgentUpdate, SiteIn, SiteUpdate
 from server.audit import record_audit
@@ -16,14 +15,10 @@ from server.auth.request import require_agent
 from server.errors import Conflict, NotFound
 from server.jsonio import json_response
 from server.keys import PASSWORDS, STORE
-from server.validation import ApiModel, parse_model, read_json
+from server.privacy.access_audit import AuditQuery
+from server.validation import parse_model, read_json
 from store.base import DuplicateError
 from store.models import DEFAULT_CAPACITY, Agent, Site
-
-
-class AuditQuery(ApiModel):
-    limit: int = Field(default=100, ge=1, le=1000)
-
 
 SECRET_CHANGED = "(changed)"  # how the audit log shows a secret
 
@@ -142,7 +137,7 @@ async def update_agent(request: web.Request) -> web.Response:
 async def list_audit(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
     query = parse_model(AuditQuery, dict(request.query), strict=False)
-    events = await request.app[STORE].list_audit(admin.tenant_id, query.limit)
+    events = await request.app[STORE].query_audit(admin.tenant_id, query.as_filter())
     return json_response([e.model_dump(mode="json") for e in events])
 
 

@@ -9,6 +9,7 @@ from store.redis.cobrowse import RedisCobrowse
 from store.redis.core import RedisCore
 from store.redis.engagement import RedisEngagement
 from store.redis.escalations import RedisEscalations
+from store.redis.privacy import RedisPrivacy
 from store.redis.settings import RedisSettings
 from store.redis.webhooks import RedisWebhooks
 
@@ -23,6 +24,7 @@ class RedisStore(
     RedisEngagement,
     RedisWebhooks,
     RedisCobrowse,
+    RedisPrivacy,
 ):
     """Every part of the store on one Redis; domain parts are added as bases."""
 

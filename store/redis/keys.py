@@ -48,6 +48,7 @@ Every key starts with the configured prefix (default ``coview:``).
 | cobrowse:{sid}:checkpoint-at     | string | unix time of that snapshot                   |
 | cobrowse:{sid}:control           | string | ControlState JSON (requested_by, granted_to) |
 | cobrowse:{sid}                   | pubsub | co-browse frames of a session, all nodes     |
+| consents:{session id}            | list   | ConsentRecord JSON, oldest first             |
 """
 
 from __future__ import annotations
@@ -167,6 +168,9 @@ class RedisKeys:
 
     def idempotency(self, key: str) -> str:
         return f"{self.prefix}idempotency:{key}"
+
+    def consents(self, session_id: str) -> str:
+        return f"{self.prefix}consents:{session_id}"
 
     def setting(self, tenant_id: str, name: str) -> str:
         return f"{self.prefix}setting:{tenant_id}:{name}"

@@ -9,6 +9,7 @@ from store.sqlite.cobrowse import SqliteCobrowse
 from store.sqlite.core import SqliteCore
 from store.sqlite.engagement import SqliteEngagement
 from store.sqlite.escalations import SqliteEscalations
+from store.sqlite.privacy import SqlitePrivacy
 from store.sqlite.settings import SqliteSettings
 from store.sqlite.webhooks import SqliteWebhooks
 
@@ -23,6 +24,7 @@ class SqliteStore(
     SqliteEngagement,
     SqliteWebhooks,
     SqliteCobrowse,
+    SqlitePrivacy,
 ):
     """Every part of the store on one SQLite file; domain parts are added as bases."""
 

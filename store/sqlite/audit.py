@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from store.audit_models import AuditEvent
+from store.audit_models import AuditEvent, AuditFilter
 from store.sqlite.base import SqliteBase
+
+ACTION = "json_extract(data, '$.action')"
+# Compared as instants (julianday), not text: "…00Z" and "…00.5Z" sort wrongly as text.
+AT = "julianday(json_extract(data, '$.at'))"
 
 
 class SqliteAudit(SqliteBase):
@@ -25,3 +29,23 @@ class SqliteAudit(SqliteBase):
             "SELECT data FROM audit_log WHERE tenant_id = ? ORDER BY seq DESC LIMIT ?",
             (tenant_id, limit),
         )
+
+    async def query_audit(self, tenant_id: str, where: AuditFilter) -> list[AuditEvent]:
+        sql = ["SELECT data FROM audit_log WHERE tenant_id = ?"]
+        params: list[object] = [tenant_id]
+        if where.actor_id is not None:
+            sql.append("AND json_extract(data, '$.actor_id') = ?")
+            params.append(where.actor_id)
+        if where.action is not None:
+            sql.append(f"AND ({ACTION} = ? OR {ACTION} LIKE ? ESCAPE '\\')")
+            escaped = where.action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params += [where.action, escaped + ".%"]
+        if where.since is not None:
+            sql.append(f"AND {AT} >= julianday(?)")
+            params.append(where.since.isoformat())
+        if where.until is not None:
+            sql.append(f"AND {AT} < julianday(?)")
+            params.append(where.until.isoformat())
+        sql.append("ORDER BY seq DESC LIMIT ?")
+        params.append(where.limit)
+        return await self._list(AuditEvent, " ".join(sql), tuple(params))

@@ -3,6 +3,7 @@
 import { api, ApiError } from "../shared/api";
 import { currentSession, signIn, signOut, type AgentSession } from "../shared/agent-session";
 import { field, form, h, input, lang, list, t } from "./ui";
+import { auditTab } from "./audit-tab";
 import { botTab, hoursTab, maskingTab, rulesTab, turnTab, webhooksTab } from "./settings-tabs";
 
 interface Site {
@@ -13,7 +14,6 @@ interface Agent {
   id: string; name: string; email: string; role: string; skills: string[]; languages: string[];
   capacity: Record<string, number>; presence: string;
 }
-interface AuditEvent { at: string; actor_name: string; action: string; target_type: string; target_id: string; changes: Record<string, unknown> }
 
 /** A freshly made identity secret: shown this once (the API never lists it again). */
 function secretNotice(site: Site): HTMLElement {
@@ -136,21 +136,6 @@ async function agentsTab(session: AgentSession, panel: HTMLElement): Promise<voi
         } });
         await agentsTab(session, panel);
       }, t("admin.add"))));
-}
-
-async function auditTab(session: AgentSession, panel: HTMLElement): Promise<void> {
-  const events = await api<AuditEvent[]>("/api/admin/audit?limit=200", { token: session.access_token });
-  if (events.length === 0) {
-    panel.replaceChildren(h("p", {}, t("admin.audit.empty")));
-    return;
-  }
-  const rows = events.map((e) =>
-    h("tr", {}, h("td", {}, new Date(e.at).toLocaleString(lang)), h("td", {}, e.actor_name), h("td", {}, e.action),
-      h("td", {}, `${e.target_type} ${e.target_id}`), h("td", {}, h("code", {}, JSON.stringify(e.changes)))));
-  panel.replaceChildren(
-    h("table", { class: "admin-table" },
-      h("thead", {}, h("tr", {}, ...["when", "who", "what", "target", "changes"].map((k) => h("th", { scope: "col" }, t(`admin.audit.${k}`))))),
-      h("tbody", {}, ...rows)));
 }
 
 export const TABS: Record<string, (session: AgentSession, panel: HTMLElement) => Promise<void>> = {

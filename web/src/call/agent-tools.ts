@@ -78,7 +78,7 @@ export class AgentTools {
     if (!this.failed(ack) && !stopping) this.say(t("call.tools.awaiting_consent"));
   }
 
-  /** The server's `recording` event: started, declined or stopped. */
+  /** The server's `recording` event: started, declined, stopped or withdrawn. */
   recordingState(state: string): void {
     const { t } = this.opts;
     this.recording = state === "started";
@@ -87,6 +87,7 @@ export class AgentTools {
     if (state === "started") this.say(t("call.tools.recording"));
     else if (state === "declined") this.say(t("call.tools.declined"));
     else if (state === "stopped") this.say(t("call.tools.recording_saved"));
+    else if (state === "withdrawn") this.say(t("call.tools.withdrawn"));
   }
 
   private async toggleDemo(): Promise<void> {

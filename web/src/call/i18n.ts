@@ -8,6 +8,11 @@ const CATALOGS: Record<string, Record<string, string>> = { en, es, pt };
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
+/** The language the call UI really shows for ``lang`` (English when it has no catalog). */
+export function shownLang(lang: string): string {
+  return lang in CATALOGS ? lang : "en";
+}
+
 export function translator(lang: string): Translate {
   const catalog = CATALOGS[lang] ?? en;
   return (key, vars) => {

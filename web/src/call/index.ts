@@ -43,7 +43,7 @@
 import { io, type Socket } from "socket.io-client";
 
 import { AgentTools } from "./agent-tools";
-import { translator, type Translate } from "./i18n";
+import { shownLang, translator, type Translate } from "./i18n";
 import { listDevices, openLocalMedia } from "./media";
 import { PeerLink, RemoteReset, type Signal } from "./peer";
 import { QualityMeter, type Quality } from "./stats";
@@ -214,13 +214,18 @@ class Call implements CallController {
         this.setState("peer_reconnecting");
       }
     });
+    // Every answer goes with the text shown and its language: the consent record.
     this.socket.on("recording-consent", () =>
-      this.view.askConsent((granted) => void this.socket.emitWithAck("recording-consent", { granted })),
+      this.view.askConsent((granted, text) =>
+        void this.socket.emitWithAck("recording-consent", { granted, text, lang: shownLang(this.opts.lang ?? "en") }),
+      ),
     );
-    this.socket.on("recording", ({ state }: { state: string }) => {
+    this.socket.on("recording", ({ state, reason }: { state: string; reason?: string }) => {
       this.recording = state === "started";
-      this.view.recording(this.recording);
-      this.tools?.recordingState(state);
+      const customer = this.self?.role === "customer";
+      this.view.recording(this.recording, customer ? () => this.withdrawRecording() : undefined);
+      if (reason === "withdrawn" && customer) this.view.notice(this.t("call.recording.withdrawn"));
+      this.tools?.recordingState(reason === "withdrawn" ? "withdrawn" : state);
     });
     this.socket.on("demo", ({ state }: { state: string }) => {
       this.demoPlaying = state === "playing";
@@ -523,6 +528,12 @@ class Call implements CallController {
     if (this.opts.observe) return this.leave(); // an observer's "end" only leaves
     if (this.socket.connected) this.socket.emit("end", { reason });
     this.finish("local", true);
+  }
+
+  /** The customer withdraws their recording consent: the server stops recording now. */
+  withdrawRecording(): void {
+    const text = this.t("call.recording.withdraw");
+    void this.socket.emitWithAck("recording-consent", { granted: false, text, lang: shownLang(this.opts.lang ?? "en") });
   }
 
   leave(): void {

@@ -43,6 +43,8 @@ export class CallView {
   private readonly qualityBadge = el("span", { class: "cv-quality", hidden: "" });
   private readonly demo = el("video", { class: "cv-demo", autoplay: "", playsinline: "", hidden: "" });
   private readonly recordingBadge = el("span", { class: "cv-recording", hidden: "" });
+  private readonly withdrawButton = el("button", { type: "button", class: "cv-btn cv-withdraw", hidden: "" });
+  private withdraw: (() => void) | null = null;
   private readonly consentBox = el("div", { class: "cv-consent", role: "dialog", hidden: "" });
   private readonly noticeBox = el("p", { class: "cv-notice", role: "alert", hidden: "" });
   private readonly micButton: HTMLButtonElement;
@@ -71,7 +73,9 @@ export class CallView {
     const info = el("div", { class: "cv-info" });
     const timer = el("span", { class: "cv-timer-wrap", title: t("call.timer") });
     timer.append(el("span", { class: "cv-sr" }, `${t("call.timer")}: `), this.clock);
-    info.append(timer, this.qualityBadge, this.recordingBadge);
+    this.withdrawButton.textContent = t("call.recording.withdraw");
+    this.withdrawButton.addEventListener("click", () => this.withdraw?.());
+    info.append(timer, this.qualityBadge, this.recordingBadge, this.withdrawButton);
 
     const button = (label: string, cls: string, onClick: () => void): HTMLButtonElement => {
       const b = el("button", { type: "button", class: `cv-btn ${cls}` }, label);
@@ -200,18 +204,22 @@ export class CallView {
     this.demo.hidden = !playing;
   }
 
-  recording(on: boolean): void {
+  /** ``withdraw``: the customer may stop the recording (withdraw their consent). */
+  recording(on: boolean, withdraw?: () => void): void {
     this.recordingBadge.hidden = !on;
+    this.withdraw = on && withdraw ? withdraw : null;
+    this.withdrawButton.hidden = !this.withdraw;
   }
 
-  askConsent(answer: (granted: boolean) => void): void {
+  /** ``answer`` gets the prompt's text as shown, for the consent record. */
+  askConsent(answer: (granted: boolean, shown: string) => void): void {
     const box = this.consentBox;
     box.setAttribute("aria-label", this.t("call.recording.consent"));
     const text = el("p", {}, this.t("call.recording.consent"));
     const reply = (granted: boolean) => () => {
       box.hidden = true;
       box.replaceChildren();
-      answer(granted);
+      answer(granted, text.textContent ?? "");
     };
     const yes = el("button", { type: "button", class: "cv-btn cv-primary" }, this.t("call.recording.accept"));
     const no = el("button", { type: "button", class: "cv-btn" }, this.t("call.recording.decline"));

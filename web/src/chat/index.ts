@@ -22,7 +22,7 @@ export interface ChatOptions {
   baseUrl?: string;
   onUpgrade?: (modality: string, data: Record<string, string>) => void;
   /** The customer answered an upgrade card (before the server has acted on it). */
-  onConsent?: (modality: string, accepted: boolean) => void;
+  onConsent?: (modality: string, accepted: boolean, text: string) => void;
   onConversation?: (conversation: Conversation) => void;
 }
 
@@ -125,7 +125,7 @@ export function mountChat(container: HTMLElement, opts: ChatOptions): ChatContro
         const no = el("button", "", t("chat.upgrade.decline"));
         const answer = async (accept: boolean) => {
           yes.disabled = no.disabled = true;
-          opts.onConsent?.(data.modality ?? "video", accept);
+          opts.onConsent?.(data.modality ?? "video", accept, text);
           const ack = await controller.client.emit("upgrade-response", { offer_id: data.offer_id, accept });
           if (!ack.ok) error.textContent = t("chat.error.send", { reason: ack.error?.message ?? "" });
         };

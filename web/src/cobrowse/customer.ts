@@ -25,7 +25,7 @@
  * is loaded lazily, only once sharing starts.
  */
 import { click, isTypeable, navigate, type as typeText, type InputFrame } from "./control";
-import { translator } from "./i18n";
+import { shownLang, translator } from "./i18n";
 import { Overlay } from "./overlay";
 import { CobrowseSocket, type Header, socketUrl } from "./protocol";
 
@@ -146,7 +146,7 @@ export async function startCobrowse(options: CobrowseOptions): Promise<CobrowseH
 
   const endControl = (notify: boolean) => {
     if (controlledBy === null) return;
-    if (notify) socket.send({ t: "control-revoke" });
+    if (notify) socket.send({ t: "control-revoke", text: t("cobrowse.control.stop"), lang: shownLang(options.lang) });
     controlledBy = null;
     overlay.hideControlBar();
     status("control-ended");
@@ -254,9 +254,10 @@ export async function startCobrowse(options: CobrowseOptions): Promise<CobrowseH
       case "control-request": {
         const agent = header.agent as { id: string; name: string };
         agents.set(agent.id, agent.name || t("cobrowse.agent.pointing"));
-        overlay.askControl(agentName(agent.id), (allow) => {
-          socket.send(allow ? { t: "control-grant", agent_id: agent.id }
-                            : { t: "control-decline", agent_id: agent.id });
+        overlay.askControl(agentName(agent.id), (allow, text) => {
+          // The answer, the text shown and its language make the consent record.
+          const shown = { agent_id: agent.id, text, lang: shownLang(options.lang) };
+          socket.send(allow ? { t: "control-grant", ...shown } : { t: "control-decline", ...shown });
         });
         break;
       }

@@ -8,9 +8,14 @@ const catalogs: Record<string, Record<string, string>> = { en, es, pt };
 
 export type Translate = (key: string, vars?: Record<string, string>) => string;
 
-export function translator(lang: string | undefined): Translate {
+/** The language the co-browse UI shows for ``lang`` (the page's, else English). */
+export function shownLang(lang: string | undefined): string {
   const code = (lang || document.documentElement.lang || "en").slice(0, 2);
-  const catalog = catalogs[code] || en;
+  return code in catalogs ? code : "en";
+}
+
+export function translator(lang: string | undefined): Translate {
+  const catalog = catalogs[shownLang(lang)];
   return (key, vars = {}) => {
     let text = catalog[key] || (en as Record<string, string>)[key] || key;
     for (const [name, value] of Object.entries(vars)) text = text.replace(`{${name}}`, value);

@@ -102,7 +102,8 @@ export class Overlay {
     setTimeout(() => line.remove(), 4_000);
   }
 
-  askControl(name: string, answer: (allow: boolean) => void): void {
+  /** ``answer`` also gets the prompt's text as shown, for the consent record. */
+  askControl(name: string, answer: (allow: boolean, shown: string) => void): void {
     this.dialog?.remove();
     const dialog = document.createElement("div");
     dialog.className = "dialog";
@@ -115,7 +116,7 @@ export class Overlay {
     allow.textContent = this.t("cobrowse.control.allow");
     const decline = document.createElement("button");
     decline.textContent = this.t("cobrowse.control.decline");
-    const done = (value: boolean) => { dialog.remove(); this.dialog = null; answer(value); };
+    const done = (value: boolean) => { dialog.remove(); this.dialog = null; answer(value, text.textContent ?? ""); };
     allow.onclick = () => done(true);
     decline.onclick = () => done(false);
     const row = document.createElement("div");

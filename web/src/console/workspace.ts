@@ -3,6 +3,7 @@
 import { h } from "../shared/dom";
 import { safeUrl } from "../shared/url";
 import type { ConsoleApi, Escalation } from "./api";
+import { ConsentHistory } from "./consents";
 import { money, readContext, type Context } from "./context";
 import { makeMovable } from "./focus";
 import { mountCall, mountChatSlot, mountViewer, type ChatSlot, type Mounted } from "./slots";
@@ -27,6 +28,7 @@ export class Workspace {
   private actionsEl: HTMLElement | null = null;
   private status: HTMLElement;
   private wrapping = false;
+  private consents: ConsentHistory | null = null;
 
   constructor(
     public escalation: Escalation,
@@ -51,6 +53,7 @@ export class Workspace {
   update(escalation: Escalation): void {
     const modalitiesChanged = escalation.modalities.join() !== this.escalation.modalities.join();
     this.escalation = escalation;
+    this.consents?.changed();
     if (modalitiesChanged) {
       this.render();
       return;
@@ -161,7 +164,8 @@ export class Workspace {
     const attrs = Object.entries(ctx.attributes);
     for (const [key, value] of attrs.slice(0, 12)) fact(key, typeof value === "string" ? value : JSON.stringify(value));
     const history = h("section", { class: "box history", "aria-label": t("console.history") }, h("h3", {}, t("console.history")), h("p", { class: "muted" }, "…"));
-    return h("aside", { class: "ctx", "aria-label": t("console.context") }, h("h2", { class: "ctx-title" }, t("console.context")), dl, note, cart, transcript, history);
+    this.consents ??= new ConsentHistory(this.api, e.session_id);
+    return h("aside", { class: "ctx", "aria-label": t("console.context") }, h("h2", { class: "ctx-title" }, t("console.context")), dl, note, cart, transcript, history, this.consents.root);
   }
 
   private async loadHistory(): Promise<void> {

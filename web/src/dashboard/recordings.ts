@@ -43,9 +43,11 @@ export async function loadRecordings(token: string): Promise<RecordingRow[]> {
   return mergeRecordings(videos.recordings, cobrowse.recordings);
 }
 
-/** Download with the bearer token (a plain link cannot send it). */
+/** Download with the bearer token (a plain link cannot send it); ``download=1`` puts
+ * it in the access audit as a download rather than a replay. */
 export async function download(url: string, token: string, name: string): Promise<void> {
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+  const marked = `${url}${url.includes("?") ? "&" : "?"}download=1`;
+  const response = await fetch(marked, { headers: { Authorization: `Bearer ${token}` } });
   if (!response.ok) throw new Error(`${response.status}`);
   const link = document.createElement("a");
   link.href = URL.createObjectURL(await response.blob());

@@ -39,6 +39,13 @@ export class ApiError extends Error {
   }
 }
 
+export interface ConsentAnswer {
+  kind: "camera" | "screen" | "cobrowse";
+  decision: "granted" | "refused" | "withdrawn";
+  text: string;
+  lang: string;
+}
+
 export class WidgetClient {
   constructor(
     readonly base: string,
@@ -101,6 +108,11 @@ export class WidgetClient {
     const body: Record<string, unknown> = { score };
     if (comment.trim()) body.comment = comment.trim();
     return this.call("POST", `/api/escalations/${encodeURIComponent(id)}/csat`, { token, body });
+  }
+
+  /** A consent record: the customer's answer to one of the widget's prompts. */
+  consent(sessionId: string, token: string, body: ConsentAnswer): Promise<unknown> {
+    return this.call("POST", `/api/sessions/${encodeURIComponent(sessionId)}/consents`, { token, body });
   }
 
   /** Fire-and-forget on page exit: keepalive fetch survives the page unlike plain fetch. */

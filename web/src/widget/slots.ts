@@ -77,7 +77,7 @@ type ChatModule = {
       role: "customer";
       baseUrl: string;
       onUpgrade?: (modality: string) => void;
-      onConsent?: (modality: string, accepted: boolean) => void;
+      onConsent?: (modality: string, accepted: boolean, text: string) => void;
       onConversation?: (conversation: { id: string; state: string; escalation_id?: string | null; agent_name?: string | null }) => void;
     },
   ): { close(): void };
@@ -89,7 +89,7 @@ export interface ChatSlotOptions {
   conversationId: string;
   lang: string;
   onUpgrade: (modality: string) => void;
-  onConsent: (modality: string, accepted: boolean) => void;
+  onConsent: (modality: string, accepted: boolean, text: string) => void;
   onConversation: (conversation: { state: string; escalation_id?: string | null; agent_name?: string | null }) => void;
 }
 

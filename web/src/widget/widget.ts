@@ -6,7 +6,7 @@ import es from "../../translations/widget.es.json";
 import pt from "../../translations/widget.pt.json";
 import { formatWait, pickLang, translator, type Lang } from "../shared/i18n";
 import type { CartInput, CoviewApi, Identity } from "./api";
-import { ApiError, WidgetClient, type Availability, type Escalation, type Modality } from "./client";
+import { ApiError, WidgetClient, type Availability, type ConsentAnswer, type Escalation, type Modality } from "./client";
 import { h, ICONS, svg } from "../shared/dom";
 import { clear, load, loadLayout, save, saveLayout, trackInSiteNavigation, type Layout, type Saved } from "./persist";
 import { cornerAt, cornerClearing, hostCorner, nextCorner } from "./placement";
@@ -60,6 +60,7 @@ export class Widget implements CoviewApi {
   private endedByCustomer = false;
   private upgrading = false;
   private readonly refused = new Set<string>();
+  private readonly consentAnswers: ConsentAnswer[] = []; // not yet on record (no session yet)
 
   constructor(readonly config: WidgetConfig) {
     this.client = new WidgetClient(config.baseUrl, config.siteKey);
@@ -182,6 +183,7 @@ export class Widget implements CoviewApi {
         view: "waiting",
       };
       save(this.config.siteKey, this.saved);
+      this.flushConsents();
       this.view = "waiting";
       this.follow();
       this.apply(created.escalation);
@@ -219,7 +221,8 @@ export class Widget implements CoviewApi {
       token: saved.token,
       conversationId: saved.conversationId,
       lang: this.lang,
-      onConsent: (modality: string, accepted: boolean) => {
+      onConsent: (modality: string, accepted: boolean, text: string) => {
+        this.recordConsent(modality === "video" ? "camera" : (modality as ConsentKind), accepted, text);
         // Consent given in the chat's card: the widget will not ask again.
         if (accepted && this.saved && !this.saved.modalities.includes(modality)) {
           this.saved.modalities = [...this.saved.modalities, modality];
@@ -315,6 +318,9 @@ export class Widget implements CoviewApi {
   private onEvent(type: string): void {
     if (type === "recording_started" && !this.recordingNoticeShown) {
       this.recordingNoticeShown = true;
+      this.render();
+    } else if (type === "recording_stopped" && this.recordingNoticeShown) {
+      this.recordingNoticeShown = false; // stopped, or the customer withdrew consent
       this.render();
     }
   }
@@ -524,6 +530,8 @@ export class Widget implements CoviewApi {
         kind,
         name,
         resolve: (ok) => {
+          const vars = { name: name ?? this.agentName() };
+          this.recordConsent(kind, ok, `${this.t(`widget.consent.${kind}.title`, vars)}\n${this.t(`widget.consent.${kind}.body`, vars)}`);
           this.pendingConsent = null;
           resolve(ok);
           this.render();
@@ -533,6 +541,23 @@ export class Widget implements CoviewApi {
       this.collapsed = false;
       this.render();
     });
+  }
+
+  /** Keeps the answer (with the text shown and its language) as a consent record, now
+   * or as soon as there is a session. Recording and control answers are recorded by
+   * the call and co-browse sockets that ask for them. */
+  private recordConsent(kind: ConsentKind, granted: boolean, text: string): void {
+    if (kind !== "camera" && kind !== "screen" && kind !== "cobrowse") return;
+    this.consentAnswers.push({ kind, decision: granted ? "granted" : "refused", text, lang: this.lang });
+    this.flushConsents();
+  }
+
+  private flushConsents(): void {
+    const saved = this.saved;
+    if (!saved?.token || !saved.sessionId) return;
+    for (const answer of this.consentAnswers.splice(0)) {
+      void this.client.consent(saved.sessionId, saved.token, answer).catch(() => undefined);
+    }
   }
 
   private slotOptions(): SlotOptions | null {
