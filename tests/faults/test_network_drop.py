@@ -1,0 +1,75 @@
+"""A customer's network drops (the socket dies without a close frame): within the
+reconnect window the call resumes; past it the session ends with a reason both sides
+are told.
+
+The product's window is 120 s and the issue's drop 30 s; the test keeps that ratio on
+a window of WINDOW_S seconds, so it models a 30 s drop in 1 s."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+import pytest
+
+from tests.api import login
+from tests.escalations import EMAILS, act, set_presence
+from tests.faults.clients import CallClient
+from tests.faults.cluster import Node
+from tests.faults.proxy import TcpProxy
+from tests.faults.test_node_killed import create
+
+WINDOW_S = 4
+PRODUCT_WINDOW_S, DROP_S = 120, 30
+SCALED_DROP_S = DROP_S * WINDOW_S / PRODUCT_WINDOW_S
+
+
+@pytest.mark.node_env(COVIEW_RECONNECT_WINDOW_S=str(WINDOW_S))
+async def test_drop_within_the_window_resumes_and_past_it_ends_with_a_reason(
+    pair: tuple[Node, Node, TcpProxy], http: aiohttp.ClientSession
+) -> None:
+    a, _, _ = pair
+    network = await TcpProxy([a.port]).start()  # the customer's own network path
+    try:
+        ana = await login(http, a, EMAILS["ana"])
+        await set_presence(http, a, ana, "available")
+        created = await create(http, a.url)
+        esc = created["escalation"]
+        assert isinstance(esc, dict)
+        assert (await act(http, a, str(esc["id"]), "accept", ana)).status == 200
+        token = created["customer"]["token"]  # type: ignore[index]
+        agent = await CallClient(a.url, ana, str(esc["session_id"])).connect()
+        customer = await CallClient(network.url, token, str(esc["session_id"])).connect()
+        await agent.joined()
+        await customer.joined()
+        await agent.events.next("peer-joined")
+
+        # 1. A drop shorter than the window: the same session goes on.
+        network.blocked = True
+        network.cut()
+        dropped_at = time.monotonic()
+        assert (await agent.events.next("peer-left"))["peer"]["role"] == "customer"
+        await asyncio.sleep(SCALED_DROP_S)  # the network is down this long
+        network.blocked = False
+        back_at, _ = await customer.joined(wait_s=WINDOW_S)
+        assert back_at - dropped_at < WINDOW_S
+        assert (await agent.events.next("peer-joined"))["peer"]["role"] == "customer"
+        assert (await agent.offer_to(customer.peer_id, "v=0\r\n")).get("ok")
+        assert agent.events.drain("end") == []
+
+        # 2. A drop longer than the window: the session ends, with the reason.
+        network.blocked = True
+        network.cut()
+        await agent.events.next("peer-left")
+        ended = await agent.events.next("end", wait_s=WINDOW_S + 3)
+        assert ended["reason"] == "reconnect_timeout"
+        network.blocked = False
+        ack = await asyncio.wait_for(customer.joins.get(), 5)
+        # The call page shows this and closes (web/src/call/index.ts join()).
+        assert ack[1]["ok"] is False and ack[1]["error"]["code"] == "conflict"
+        assert "ended" in ack[1]["error"]["message"]
+        await agent.close()
+        await customer.close()
+    finally:
+        await network.close()
