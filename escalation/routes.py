@@ -36,7 +36,7 @@ from server.auth.request import authenticate, require, require_agent
 from server.client_ip import client_ip
 from server.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from server.jsonio import dumps, json_response
-from server.keys import CONFIG, RATE_LIMITER, STORE
+from server.keys import CONFIG, DRAINING, RATE_LIMITER, STORE
 from server.validation import parse_model, read_json
 from store.escalation_models import Escalation, EscalationEvent, State
 
@@ -225,8 +225,11 @@ async def _stream_events(
     await response.prepare(request)
     await response.write(b"retry: 2000\n\n")
     idle = 0.0
+    draining = request.app[DRAINING]
     try:
-        while True:
+        # A node shutting down ends the stream without ``end``: the client's
+        # EventSource reconnects (to another node) with Last-Event-ID.
+        while not draining.is_set():
             wake = live.register(esc.id)
             try:
                 events = await store.list_events(esc.id, after_seq=after)

@@ -12,7 +12,7 @@ import escalation
 import signaling
 import web as web_pages
 from escalation import conversations, engagement, supervisor
-from server import admin, health
+from server import admin, draining, health
 from server.auth import routes as auth_routes
 from server.auth.authenticator import Authenticator
 from server.auth.passwords import Passwords
@@ -56,6 +56,7 @@ def create_app(config: Config) -> web.Application:
     )
     app[SESSION_EVENTS] = LoggingSink()  # the escalation package replaces it
     app.cleanup_ctx.append(store_ctx)
+    draining.setup(app)
     health.setup(app)
     auth_routes.setup(app)
     admin.setup(app)

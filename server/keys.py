@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -38,3 +39,6 @@ PRESENCE_OBSERVERS: web.AppKey[list[PresenceObserver]] = web.AppKey("presence_ob
 # What a console gets on connecting to /agent: (event, payload) pairs for that agent.
 AgentSnapshot = Callable[[str], Awaitable[list[tuple[str, dict[str, Any]]]]]
 AGENT_SNAPSHOT: web.AppKey[AgentSnapshot] = web.AppKey("agent_snapshot")
+# Set when the node starts shutting down (SIGTERM): long-lived responses (SSE) end so
+# their clients reconnect to another node (server/draining.py).
+DRAINING: web.AppKey[asyncio.Event] = web.AppKey("draining")

@@ -62,6 +62,16 @@ class CallClient:
         self._tasks: set[asyncio.Task[None]] = set()
         self.client.on("*", self.events.put, namespace="/session")
         self.client.on("connect", self._connected, namespace="/session")
+        self.client.on("draining", self._draining, namespace="/session")
+
+    async def _draining(self, data: Any = None) -> None:
+        """As ``honourDraining`` (web/src/shared/draining.ts): drop the transport, so
+        the client reconnects at once (an engine.io close would stop python-socketio's
+        reconnection, unlike the browser client's)."""
+        self.events.put("draining", data)
+        ws = getattr(self.client.eio, "ws", None)
+        if ws is not None:
+            await ws.close()
 
     async def _connected(self) -> None:
         # Not awaited here: the ack arrives on the loop that is running this handler.

@@ -36,7 +36,7 @@ FAST_ENV: dict[str, str] = {
     "COVIEW_WEBHOOK_LEASE_S": "1.5",
     "COVIEW_WEBHOOK_BACKOFF_S": "0.5",
     "COVIEW_WEBHOOK_TIMEOUT_S": "2",
-    "COVIEW_LOG_LEVEL": "WARNING",
+    "COVIEW_LOG_LEVEL": "INFO",
 }
 
 

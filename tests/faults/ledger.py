@@ -59,3 +59,12 @@ async def audit(
         logs[esc_id] = await store_events(http, url, esc_id)
         check_log(esc_id, logs[esc_id])
     return logs
+
+
+def check_prefix(
+    esc_id: str, seen: list[dict[str, Any]], stored: list[dict[str, Any]], at_least: int
+) -> None:
+    """A stream closed while the log still grows: what it saw is the log's start (no
+    gap, nothing twice) and reaches at least ``at_least`` events."""
+    assert len(seen) >= at_least, (esc_id, len(seen), at_least)
+    check_seen(esc_id, seen, stored[: len(seen)])
