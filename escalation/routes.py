@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from escalation.idempotency import idempotent
+from escalation.idempotency import idempotent, key_id
 from escalation.keys import AGENT_FEED, ESCALATIONS, LIVE
 from escalation.routing import can_take
 from escalation.schemas import (
@@ -22,7 +22,7 @@ from escalation.schemas import (
     UpgradeBody,
     WrapUpBody,
 )
-from escalation.service import EscalationService, actor_of
+from escalation.service import Created, EscalationService, actor_of
 from escalation.states import is_terminal
 from server.auth.invites import invite_view, issue_invite, join_url
 from server.auth.principals import (
@@ -116,8 +116,20 @@ async def create_escalation(request: web.Request) -> web.Response:
     _check_context_size(request, data)
     body = parse_model(CreateEscalation, data)
 
+    service = _service(request)
+    esc_id = key_id(request, principal, "escalations", "esc_")
+
+    async def written() -> tuple[int, dict[str, Any]] | None:
+        """The escalation this key names, if a node wrote it and died before answering."""
+        existing = await service.store.get_escalation(esc_id) if esc_id else None
+        if existing is None:
+            return None
+        return answer(await service.customer_access(principal, existing))
+
     async def handler() -> tuple[int, dict[str, Any]]:
-        created = await _service(request).create(principal, body)
+        return await written() or answer(await service.create(principal, body, esc_id))
+
+    def answer(created: Created) -> tuple[int, dict[str, Any]]:
         config = request.app[CONFIG]
         return 201, {
             "escalation": view(created.escalation, principal),
@@ -129,7 +141,7 @@ async def create_escalation(request: web.Request) -> web.Response:
             },
         }
 
-    return await idempotent(request, principal, "escalations", handler)
+    return await idempotent(request, principal, "escalations", handler, written)
 
 
 async def create_session(request: web.Request) -> web.Response:

@@ -248,7 +248,11 @@ class EscalationService:
         return tuple(deadlines)
 
     async def create(
-        self, principal: Principal, body: CreateEscalation, session: Session | None = None
+        self,
+        principal: Principal,
+        body: CreateEscalation,
+        escalation_id: str | None = None,
+        session: Session | None = None,
     ) -> Created:
         """A bot's, a site's or a customer's request: eligible → queued and routed at
         once; otherwise ineligible with the reason and an alternative. A chat hands over
@@ -260,7 +264,7 @@ class EscalationService:
             raise Unprocessable("trigger agent is for POST /api/sessions")
         tenant_id = principal.tenant_id
         eligibility = await self.app[ELIGIBILITY](self.store, tenant_id, body)
-        esc_id = new_id("esc_")
+        esc_id = escalation_id or new_id("esc_")
         own_session = session is None
         if session is None:
             session = Session(id=new_id("s_"), tenant_id=tenant_id, escalation_id=esc_id)
@@ -313,9 +317,23 @@ class EscalationService:
                 created = await self._create(esc, change, actor_of(principal))
         finally:
             self._routing[tenant_id] -= 1
+        return await self._customer_access(principal, created, session)
+
+    async def customer_access(self, principal: Principal, esc: Escalation) -> Created:
+        """A fresh customer token and invite for ``esc`` (its creator's retry after the
+        node that created it died before answering)."""
+        session = await self.store.get_session(esc.session_id)
+        if session is None:
+            raise NotFound("the escalation's session is gone")
+        return await self._customer_access(principal, esc, session)
+
+    async def _customer_access(
+        self, principal: Principal, esc: Escalation, session: Session
+    ) -> Created:
+        customer = esc.context.customer
         token = self.app[TOKENS].issue_session(
             session_id=session.id,
-            tenant_id=tenant_id,
+            tenant_id=esc.tenant_id,
             role="customer",
             participant_id=new_id("p_"),
             name=(customer.name if customer and customer.name else "Customer"),
@@ -323,7 +341,7 @@ class EscalationService:
         invite = await issue_invite(
             self.store, self.config, session, "customer", actor_of(principal)
         )
-        return Created(created, token, invite)
+        return Created(esc, token, invite)
 
     async def create_adhoc(
         self, principal: AgentPrincipal, body: CreateSession

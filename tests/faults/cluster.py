@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import sys
 import time
@@ -36,7 +37,7 @@ FAST_ENV: dict[str, str] = {
     "COVIEW_WEBHOOK_LEASE_S": "1.5",
     "COVIEW_WEBHOOK_BACKOFF_S": "0.5",
     "COVIEW_WEBHOOK_TIMEOUT_S": "2",
-    "COVIEW_LOG_LEVEL": "INFO",
+    "COVIEW_LOG_LEVEL": "WARNING",
 }
 
 
@@ -64,7 +65,7 @@ class Node:
         assert self.proc is not None
         return self.proc.pid
 
-    async def start(self, ready_within_s: float = 20.0) -> None:
+    async def start(self, ready_within_s: float = 60.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
@@ -133,6 +134,15 @@ def redis_env(redis_url: str, prefix: str, **extra: str) -> dict[str, str]:
         "COVIEW_REDIS_URL": redis_url,
         "COVIEW_REDIS_PREFIX": prefix,
         **extra,
+    }
+
+
+def pair_env(redis_url: str, **extra: str) -> dict[str, dict[str, str]]:
+    """Settings of nodes a and b on one Redis prefix; a seeds the demo organisation."""
+    prefix = f"coview-fault-{secrets.token_hex(4)}:"
+    return {
+        "a": redis_env(redis_url, prefix, **extra),
+        "b": redis_env(redis_url, prefix, COVIEW_SEED_DEMO="false", **extra),
     }
 
 

@@ -3,14 +3,13 @@ redis-server behind a proxy the test controls, and a loopback HTTP client."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from tests.faults.cluster import Node, nodes, redis_env
+from tests.faults.cluster import Node, nodes, pair_env
 from tests.faults.proxy import TcpProxy
 
 
@@ -25,14 +24,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
-
-
-def pair_env(redis_url: str, **extra: str) -> dict[str, dict[str, str]]:
-    prefix = f"coview-fault-{secrets.token_hex(4)}:"
-    return {
-        "a": redis_env(redis_url, prefix, **extra),
-        "b": redis_env(redis_url, prefix, COVIEW_SEED_DEMO="false", **extra),
-    }
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ async def refuses(port: int) -> bool:
 async def test_sigterm_drains_clients_to_the_other_node(
     pair: tuple[Node, Node, TcpProxy], http: aiohttp.ClientSession
 ) -> None:
-    a, b, proxy = pair
+    a, _, proxy = pair
     ana = await login(http, a, EMAILS["ana"])
     await set_presence(http, a, ana, "available")
     created = await create(http, proxy.url)
@@ -93,8 +93,10 @@ async def test_rolling_restart_under_load_loses_nothing(
             key = f"r{i}"
             await create_until_done(http, proxy.url, key, results)
             esc_id = results[key][1]
-            async with http.get(f"{proxy.url}/api/escalations/{esc_id}", headers={
-                "Authorization": "Bearer cvk_demo_integration_key_change_me"}) as r:
+            async with http.get(
+                f"{proxy.url}/api/escalations/{esc_id}",
+                headers={"Authorization": "Bearer cvk_demo_integration_key_change_me"},
+            ) as r:
                 assert r.status == 200
             i += 1
             await asyncio.sleep(0.1)
