@@ -67,6 +67,9 @@ class Stats:
         self.latency: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
         self.errors: Counter[str] = Counter()
 
+    def error(self, kind: str) -> None:
+        self.errors[f"{self.phase()}: {kind}"] += 1
+
     def phase(self, at: float | None = None) -> str:
         third = int(3 * ((at or time.monotonic()) - self.started) / self.length_s)
         return PHASES[min(2, max(0, third))]
@@ -104,6 +107,7 @@ class Soak:
         sent = time.monotonic()
         headers = {**bearer(API_KEY), "Idempotency-Key": key}
         payload = body(modalities=["chat"], channel="chat")
+        payload["context"]["attributes"] = {"soak_key": key}  # duplicates show by key
         while time.monotonic() - sent < 30:
             try:
                 async with http.post(
@@ -113,13 +117,13 @@ class Soak:
                         self.created[key] = (await r.json())["escalation"]["id"]
                         self.stats.sample("create", sent)
                         return
-                    self.stats.errors[f"create {r.status}"] += 1
+                    self.stats.error(f"create {r.status}")
                     retry = float(r.headers.get("Retry-After", "0.2"))
             except (aiohttp.ClientError, ConnectionError):
-                self.stats.errors["create connection"] += 1
+                self.stats.error("create connection")
                 retry = 0.2
             await asyncio.sleep(min(retry, 1.0))
-        self.stats.errors["create gave up"] += 1
+        self.stats.error("create gave up")
 
     async def escalations(self, http: aiohttp.ClientSession) -> None:
         tasks: set[asyncio.Task[None]] = set()
@@ -139,6 +143,7 @@ class Soak:
         """Accept each offer, hold it a moment, wrap up and complete."""
         feed = await FeedClient(self.url, token).connect()
         busy: set[str] = set()
+        handling: set[asyncio.Task[None]] = set()
 
         async def handle(esc_id: str) -> None:
             try:
@@ -159,8 +164,12 @@ class Soak:
                     esc_id = offer["escalation"]["id"]
                     if esc_id not in busy:
                         busy.add(esc_id)
-                        asyncio.create_task(handle(esc_id))  # noqa: RUF006 (awaited via busy)
+                        task = asyncio.create_task(handle(esc_id))
+                        handling.add(task)
+                        task.add_done_callback(handling.discard)
         finally:
+            if handling:
+                await asyncio.wait(handling, timeout=10)
             await feed.close()
 
     async def act(self, http: aiohttp.ClientSession, esc_id: str, action: str, token: str) -> int:
@@ -171,12 +180,12 @@ class Soak:
                 ) as r:
                     await r.read()
                     if r.status >= 500:
-                        self.stats.errors[f"{action} {r.status}"] += 1
+                        self.stats.error(f"{action} {r.status}")
                         await asyncio.sleep(0.2)
                         continue
                     return r.status
             except (aiohttp.ClientError, ConnectionError):
-                self.stats.errors[f"{action} connection"] += 1
+                self.stats.error(f"{action} connection")
                 await asyncio.sleep(0.2)
         return 0
 
@@ -203,8 +212,9 @@ class Soak:
             customer = CobrowseClient(http, self.url, token).start()
             viewer = CobrowseClient(http, self.url, agent, session_id).start()
             pairs.append((customer, viewer))
-        for _, viewer in pairs:
-            asyncio.create_task(self.view(viewer))  # noqa: RUF006 (ends with the socket)
+        sent_at: dict[tuple[int, int], float] = {}  # (session, seq) -> when sent
+        for n, (_, viewer) in enumerate(pairs):
+            asyncio.create_task(self.view(viewer, n, sent_at))  # noqa: RUF006 (ends with it)
         seq: Counter[int] = Counter()
         i, start = 0, time.monotonic()
         try:
@@ -212,7 +222,8 @@ class Soak:
                 n = i % len(pairs)
                 customer, _ = pairs[n]
                 seq[n] += 1
-                events = [{"type": 3, "timestamp": 1, "data": {"sent": time.monotonic()}}]
+                events = [{"type": 3, "timestamp": 1, "data": {"source": 0}}]
+                sent_at[(n, seq[n])] = time.monotonic()
                 header: dict[str, Any] = {"t": "events", "seq": seq[n]}
                 if seq[n] == 1 or customer.opened != getattr(customer, "sent_on", 0):
                     header["full"] = True  # the widget's fresh snapshot after each (re)connect
@@ -220,23 +231,24 @@ class Soak:
                 try:
                     await asyncio.wait_for(customer.send(header, json.dumps(events).encode()), 2)
                 except (TimeoutError, ConnectionError, aiohttp.ClientError):
-                    self.stats.errors["cobrowse batch not sent (socket down)"] += 1
+                    self.stats.error("cobrowse batch not sent (socket down)")
                 i += 1
-                await asyncio.sleep(
-                    max(0.0, start + i / self.args.batches_per_s - time.monotonic())
-                )
+                await pace(start, i / self.args.batches_per_s)
         finally:
             for customer, viewer in pairs:
                 await customer.close()
                 await viewer.close()
 
-    async def view(self, viewer: CobrowseClient) -> None:
+    async def view(
+        self, viewer: CobrowseClient, n: int, sent_at: dict[tuple[int, int], float]
+    ) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             while not self.stop.is_set():
                 with contextlib.suppress(TimeoutError):
-                    _, payload = await viewer.next("events", 1.0)
-                    with contextlib.suppress(ValueError, KeyError, IndexError, TypeError):
-                        self.stats.sample("cobrowse relay", json.loads(payload)[-1]["data"]["sent"])
+                    header, _ = await viewer.next("events", 1.0)
+                    sent = sent_at.pop((n, int(header.get("seq", 0))), None)
+                    if sent is not None:  # None: a repeat after a checkpoint
+                        self.stats.sample("cobrowse relay", sent)
 
     async def calls(self, sessions: list[tuple[str, str]], agent: str) -> None:
         pairs = []
@@ -253,12 +265,12 @@ class Soak:
                     try:
                         ack = await a.offer_to(c.peer_id, f"v=0\r\ns=soak {sent}\r\n")
                         if not ack.get("ok"):
-                            self.stats.errors["signal refused"] += 1
+                            self.stats.error("signal refused")
                             continue
                         await c.events.next("signal", 2)
                         self.stats.sample("signal relay", sent)
                     except (TimeoutError, ConnectionError, socketio.exceptions.SocketIOError):
-                        self.stats.errors["signal lost (socket down)"] += 1
+                        self.stats.error("signal lost (socket down)")
                 await asyncio.sleep(1)
         finally:
             for a, c in pairs:
@@ -270,7 +282,11 @@ class Soak:
         ids = set(self.created.values())
         stored = {e.id: e for e in await self.store.list_escalations("demo", limit=1_000_000)}
         lost = sum(1 for esc_id in ids if esc_id not in stored)
-        duplicated = len([e for e in stored.values() if e.created_by and e.id not in ids])
+        per_key = Counter(
+            e.context.attributes.get("soak_key") for e in stored.values() if e.context.attributes
+        )
+        duplicated = sum(n - 1 for key, n in per_key.items() if key is not None)
+        unanswered = sum(1 for e in stored.values() if e.id not in ids)
         broken = 0
         for esc_id in ids & set(stored):
             events = await self.store.list_events(esc_id)
@@ -287,6 +303,7 @@ class Soak:
             "acknowledged_creates": len(ids),
             "lost": lost,
             "duplicated": duplicated + sum(1 for n in self.accepted.values() if n > 1),
+            "written_but_never_answered": unanswered,
             "broken_logs": broken,
             "completed": len(self.completed),
         }
@@ -295,7 +312,9 @@ class Soak:
 async def run(args: argparse.Namespace, redis_url: str) -> int:
     base = Path(tempfile.mkdtemp(prefix="coview-soak-"))
     envs = pair_env(redis_url, **NODE_ENV)
-    async with nodes(base, envs) as started, aiohttp.ClientSession() as http:
+    # No connection limit: the co-browse sockets alone hold 2 per session.
+    connector = aiohttp.TCPConnector(limit=0)
+    async with nodes(base, envs) as started, aiohttp.ClientSession(connector=connector) as http:
         a, b = started["a"], started["b"]
         proxy = await TcpProxy([a.port, b.port]).start()
         store = RedisStore(redis_url, prefix=a.env["COVIEW_REDIS_PREFIX"])
@@ -309,6 +328,7 @@ async def run(args: argparse.Namespace, redis_url: str) -> int:
                 f"{a.url}/api/admin/agents",
                 headers=bearer(admin),
                 json={
+                    "languages": ["es", "en", "pt"],
                     "email": email,
                     "name": f"Soak {n}",
                     "password": "soak-password",
@@ -336,15 +356,17 @@ async def run(args: argparse.Namespace, redis_url: str) -> int:
             asyncio.create_task(soak.calls(sessions[: args.calls], ana)),
             *(asyncio.create_task(soak.agent(http, t)) for t in agent_tokens),
         ]
-        length = args.minutes * 60
-        await asyncio.sleep(length / 3)
+        length, t0 = args.minutes * 60, soak.stats.started
+        await pace(t0, length / 3)
         a.kill()
-        print(f"{time.monotonic() - soak.stats.started:6.1f} s: node a killed", flush=True)
-        await asyncio.sleep(length / 3)
-        await a.start()
-        print(f"{time.monotonic() - soak.stats.started:6.1f} s: node a restarted", flush=True)
-        await asyncio.sleep(length / 3)
+        print(f"{time.monotonic() - t0:6.1f} s: node a killed", flush=True)
+        await pace(t0, 2 * length / 3)
+        print(f"{time.monotonic() - t0:6.1f} s: node a restarting", flush=True)
+        restart = asyncio.create_task(a.start())  # the clock goes on while it starts
+        await pace(t0, length)
         soak.stop.set()
+        await restart
+        print(f"node a was ready {a.ready_at - t0:.1f} s in", flush=True)
         await asyncio.gather(*load, return_exceptions=True)
         await asyncio.sleep(2)  # completions in flight land
         rss_end = {"a": a.rss_kib(), "b": b.rss_kib()}

@@ -51,6 +51,7 @@ class Node:
     data_dir: Path
     port: int = field(default_factory=free_port)
     proc: asyncio.subprocess.Process | None = None
+    ready_at: float = 0.0  # time.monotonic() when /readyz last answered 200 after a start
 
     @property
     def url(self) -> str:
@@ -89,6 +90,7 @@ class Node:
                 with contextlib.suppress(aiohttp.ClientError):
                     async with http.get(self.url + "/readyz") as r:
                         if r.status == 200:
+                            self.ready_at = time.monotonic()
                             return
                 await asyncio.sleep(0.05)  # a process starting: nothing to await
         raise RuntimeError(f"{self.name} not ready in {within_s} s: {self.log_tail()}")

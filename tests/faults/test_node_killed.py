@@ -10,6 +10,7 @@ import time
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from tests.api import bearer, login
 from tests.escalations import API_KEY, EMAILS, act, body, set_presence
@@ -17,7 +18,9 @@ from tests.faults.clients import CallClient, CobrowseClient, EventStream, FeedCl
 from tests.faults.cluster import Node
 from tests.faults.ledger import audit, check_seen
 from tests.faults.proxy import TcpProxy
+from tests.harness import free_port
 from tests.receivers import receiving
+from tests.sio import SioPeer
 
 BACK_WITHIN_S = 5.0  # the bound the issue sets for clients to be on the other node
 SNAPSHOT = [
@@ -151,3 +154,55 @@ async def test_killed_node_mid_call_and_cobrowse(
         for ws in (sharer, viewer):
             await ws.close()
         await stream.close()
+
+
+async def test_the_bots_wait_armed_by_a_killed_node_fires_on_the_other(
+    pair: tuple[Node, Node, TcpProxy], http: aiohttp.ClientSession
+) -> None:
+    """The tenant's own bot never answers; the node that forwarded the customer's
+    message is killed before the wait ran out: the survivor hands over to a person."""
+    a, _, proxy = pair
+
+    async def silent_bot(request: web.Request) -> web.Response:
+        return web.json_response({})  # accepted, never answered
+
+    bot = web.Application()
+    bot.router.add_post("/bot", silent_bot)
+    runner = web.AppRunner(bot)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        admin = await login(http, a, "admin@demo.coview", "coview-admin")
+        settings = {"enabled": True, "url": f"http://127.0.0.1:{port}/bot", "timeout_s": 2}
+        async with http.put(
+            f"{a.url}/api/admin/external-bot", json=settings, headers=bearer(admin)
+        ) as r:
+            assert r.status == 200, await r.text()
+        async with http.post(
+            f"{a.url}/api/conversations",
+            json={"context": {}, "language": "es"},
+            headers={"X-Coview-Site-Key": "demo-site-key", "Origin": a.url},
+        ) as r:
+            assert r.status == 201, await r.text()
+            conv = await r.json()
+        cid = conv["conversation_id"]
+        customer = await SioPeer("/chat").connect(proxy.url, conv["token"])
+        await customer.call("join", {"conversation_id": cid})
+        await customer.call("message", {"conversation_id": cid, "text": "hola"})
+        a.kill()
+        killed_at = time.monotonic()
+        await customer.close()
+        again = await SioPeer("/chat").connect(proxy.url, conv["token"])  # lands on b
+        try:
+            await again.call("join", {"conversation_id": cid})
+            while True:
+                message = await again.next("message", wait_s=10)
+                if message["sender"] == "system" and message.get("event") == "handoff":
+                    break
+            assert message["data"]["reason"] == "bot_timeout"
+            assert time.monotonic() - killed_at < 2 + 1.5 + 3  # wait + lease + poll slack
+        finally:
+            await again.close()
+    finally:
+        await runner.cleanup()
