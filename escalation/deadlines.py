@@ -13,7 +13,7 @@ from aiohttp import web
 from escalation.conversations import CHAT_BRIDGE
 from escalation.external_bot import BOT_REPLY
 from escalation.keys import ESCALATIONS
-from server.keys import CONFIG, STORE
+from server.keys import CONFIG, DEADLINE_HANDLERS, STORE
 from store.escalation_models import ClaimedDeadline, Deadline
 from store.models import utcnow
 
@@ -29,7 +29,9 @@ async def process_due(app: web.Application) -> int:
     claims = await store.claim_deadlines(utcnow(), config.deadline_lease_s, BATCH)
     for done, claim in enumerate(claims):
         try:
-            if claim.kind == BOT_REPLY:
+            if (handler := app[DEADLINE_HANDLERS].get(claim.kind)) is not None:
+                await handler(claim)
+            elif claim.kind == BOT_REPLY:
                 await app[CHAT_BRIDGE].on_bot_deadline(claim)
             else:
                 await app[ESCALATIONS].on_deadline(claim)

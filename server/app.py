@@ -18,7 +18,16 @@ from server.auth.authenticator import Authenticator
 from server.auth.passwords import Passwords
 from server.auth.tokens import TokenService
 from server.config import Config
-from server.keys import AUTH, CONFIG, PASSWORDS, RATE_LIMITER, SESSION_EVENTS, STORE, TOKENS
+from server.keys import (
+    AUTH,
+    CONFIG,
+    DEADLINE_HANDLERS,
+    PASSWORDS,
+    RATE_LIMITER,
+    SESSION_EVENTS,
+    STORE,
+    TOKENS,
+)
 from server.middleware import cache_middleware, problem_middleware
 from server.ratelimit import RateLimiter
 from server.seed import seed_demo
@@ -55,6 +64,7 @@ def create_app(config: Config) -> web.Application:
         config.redis_url if config.store == "redis" else None, config.redis_prefix
     )
     app[SESSION_EVENTS] = LoggingSink()  # the escalation package replaces it
+    app[DEADLINE_HANDLERS] = {}
     app.cleanup_ctx.append(store_ctx)
     draining.setup(app)
     health.setup(app)

@@ -18,6 +18,7 @@ from server.config import Config
 from server.ratelimit import RateLimiter
 from server.session_events import SessionEventSink
 from store.base import Store
+from store.escalation_models import ClaimedDeadline
 from store.models import Agent
 
 CONFIG = web.AppKey("config", Config)
@@ -39,6 +40,10 @@ PRESENCE_OBSERVERS: web.AppKey[list[PresenceObserver]] = web.AppKey("presence_ob
 # What a console gets on connecting to /agent: (event, payload) pairs for that agent.
 AgentSnapshot = Callable[[str], Awaitable[list[tuple[str, dict[str, Any]]]]]
 AGENT_SNAPSHOT: web.AppKey[AgentSnapshot] = web.AppKey("agent_snapshot")
+# Deadline kinds other packages own (e.g. signaling's reconnect windows), by kind; the
+# escalation package's deadline worker claims them with its own and calls these.
+DeadlineHandler = Callable[[ClaimedDeadline], Awaitable[None]]
+DEADLINE_HANDLERS: web.AppKey[dict[str, DeadlineHandler]] = web.AppKey("deadline_handlers")
 # Set when the node starts shutting down (SIGTERM): long-lived responses (SSE) end so
 # their clients reconnect to another node (server/draining.py).
 DRAINING: web.AppKey[asyncio.Event] = web.AppKey("draining")

@@ -73,3 +73,29 @@ async def test_drop_within_the_window_resumes_and_past_it_ends_with_a_reason(
         await customer.close()
     finally:
         await network.close()
+
+
+@pytest.mark.node_env(COVIEW_RECONNECT_WINDOW_S=str(WINDOW_S))
+async def test_the_window_of_a_peer_that_dropped_from_a_node_that_then_died_still_ends(
+    pair: tuple[Node, Node, TcpProxy], http: aiohttp.ClientSession
+) -> None:
+    """The window is a deadline in the store: node a saw the customer go and was killed
+    before the window ran out; b ends the session for the agent it holds."""
+    a, b, _ = pair
+    ana = await login(http, a, EMAILS["ana"])
+    await set_presence(http, a, ana, "available")
+    created = await create(http, a.url)
+    esc = created["escalation"]
+    assert isinstance(esc, dict)
+    assert (await act(http, a, str(esc["id"]), "accept", ana)).status == 200
+    token = created["customer"]["token"]  # type: ignore[index]
+    agent = await CallClient(b.url, ana, str(esc["session_id"])).connect()
+    customer = await CallClient(a.url, token, str(esc["session_id"])).connect()
+    await agent.joined()
+    await customer.joined()
+    await customer.close()  # the customer is gone for good
+    await agent.events.next("peer-left")
+    a.kill()
+    ended = await agent.events.next("end", wait_s=WINDOW_S + 5)
+    assert ended["reason"] == "reconnect_timeout"
+    await agent.close()
