@@ -240,11 +240,13 @@ class SessionNamespace(MediaEvents):
             return
         # A reconnect has already replaced this peer's sid: nobody left.
         if await self.app[STORE].remove_peer(session_id, peer.id, sid):
-            await self.emit("peer-left", {"peer": peer.public()}, room=session_room(session_id))
-            await self.media_left(session_id, peer.id)
+            # The window is stored before anyone hears of the drop: a node that dies
+            # right after telling leaves it for another node to close.
             # An observer who goes away is not a participant the session waits for.
             if not state.get("ended") and peer.role != OBSERVER:
                 await self.deadlines.arm(session_id, peer.id)
+            await self.emit("peer-left", {"peer": peer.public()}, room=session_room(session_id))
+            await self.media_left(session_id, peer.id)
 
     async def _expire(self, session_id: str, peer_id: str) -> None:
         """The reconnect window passed: unless the peer is back (on any node), the

@@ -12,8 +12,8 @@ import time
 import aiohttp
 import pytest
 
-from tests.api import login
-from tests.escalations import EMAILS, act, set_presence
+from tests.api import bearer, login
+from tests.escalations import API_KEY, EMAILS, act, set_presence
 from tests.faults.clients import CallClient, CobrowseClient, EventStream
 from tests.faults.cluster import Node
 from tests.faults.ledger import audit, check_prefix
@@ -23,6 +23,7 @@ from tests.faults.test_node_killed import create
 
 EXIT_WITHIN_S = 8.0  # drain grace 1 s + aiohttp's shutdown + the store's close
 BACK_WITHIN_S = 3.0
+WATCHED = 10  # escalations of the rolling restart followed over SSE, as widgets do
 
 
 async def refuses(port: int) -> bool:
@@ -76,6 +77,7 @@ async def test_sigterm_drains_clients_to_the_other_node(
     await sharer.close()
 
 
+@pytest.mark.timeout(180)  # four process starts and stops on a shared 2-core box
 @pytest.mark.node_env(COVIEW_RECONNECT_WINDOW_S="30")
 async def test_rolling_restart_under_load_loses_nothing(
     pair: tuple[Node, Node, TcpProxy], http: aiohttp.ClientSession
@@ -95,7 +97,7 @@ async def test_rolling_restart_under_load_loses_nothing(
             esc_id = results[key][1]
             async with http.get(
                 f"{proxy.url}/api/escalations/{esc_id}",
-                headers={"Authorization": "Bearer cvk_demo_integration_key_change_me"},
+                headers=bearer(API_KEY),
             ) as r:
                 assert r.status == 200
             i += 1
@@ -103,11 +105,9 @@ async def test_rolling_restart_under_load_loses_nothing(
 
     async def watch() -> None:
         while not stop.is_set():
-            for _, esc_id in list(results.values()):
+            for _, esc_id in list(results.values())[:WATCHED]:
                 if esc_id not in streams:
-                    streams[esc_id] = EventStream(
-                        http, proxy.url, esc_id, "cvk_demo_integration_key_change_me"
-                    ).start()
+                    streams[esc_id] = EventStream(http, proxy.url, esc_id, API_KEY).start()
             await asyncio.sleep(0.1)
 
     tasks = [asyncio.create_task(load()), asyncio.create_task(watch())]
