@@ -11,7 +11,7 @@ import contextlib
 import json
 import time
 from collections import defaultdict
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 import socketio
@@ -44,12 +44,15 @@ class Recorder:
         return items
 
 
-class CallClient:
-    """A ``/session`` peer like the call page: joins on every (re)connect; ``joins``
-    gets each join ack with the time it arrived."""
+class PageSocket:
+    """A Socket.IO client on one namespace as the pages hold it: reconnects by itself
+    with the call page's back-off, records every event, and honours ``draining`` as
+    ``honourDraining`` (web/src/shared/draining.ts) does."""
 
-    def __init__(self, url: str, token: str, session_id: str) -> None:
-        self.url, self.token, self.session_id = url, token, session_id
+    namespace = ""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url, self.token = url, token
         self.client = socketio.AsyncClient(
             reconnection=True,
             reconnection_delay=RECONNECT_DELAY_S,
@@ -57,21 +60,56 @@ class CallClient:
             randomization_factor=0.0,
         )
         self.events = Recorder()
-        self.joins: asyncio.Queue[tuple[float, dict[str, Any]]] = asyncio.Queue()
-        self.peer_id = ""  # from the first join ack
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.client.on("*", self.events.put, namespace="/session")
-        self.client.on("connect", self._connected, namespace="/session")
-        self.client.on("draining", self._draining, namespace="/session")
+        self.client.on("*", self.events.put, namespace=self.namespace)
+        self.client.on("draining", self._draining, namespace=self.namespace)
 
     async def _draining(self, data: Any = None) -> None:
-        """As ``honourDraining`` (web/src/shared/draining.ts): drop the transport, so
-        the client reconnects at once (an engine.io close would stop python-socketio's
-        reconnection, unlike the browser client's)."""
+        """Drop the transport, so the client reconnects at once (an engine.io close
+        would stop python-socketio's reconnection, unlike the browser client's)."""
         self.events.put("draining", data)
         ws = getattr(self.client.eio, "ws", None)
         if ws is not None:
             await ws.close()
+
+    async def connect(self) -> Self:
+        await self.client.connect(
+            self.url,
+            namespaces=[self.namespace],
+            transports=["websocket"],
+            auth={"token": self.token},
+            wait_timeout=5,
+        )
+        return self
+
+    async def call(self, event: str, data: Any = None) -> dict[str, Any]:
+        ack: dict[str, Any] = await self.client.call(
+            event, data, namespace=self.namespace, timeout=5
+        )
+        return ack
+
+    async def close(self) -> None:
+        await self.client.disconnect()
+
+
+class FeedClient(PageSocket):
+    """An agent console's ``/agent`` feed."""
+
+    namespace = "/agent"
+
+
+class CallClient(PageSocket):
+    """A ``/session`` peer like the call page: joins on every (re)connect; ``joins``
+    gets each join ack with the time it arrived."""
+
+    namespace = "/session"
+
+    def __init__(self, url: str, token: str, session_id: str) -> None:
+        super().__init__(url, token)
+        self.session_id = session_id
+        self.joins: asyncio.Queue[tuple[float, dict[str, Any]]] = asyncio.Queue()
+        self.peer_id = ""  # from the first join ack
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.client.on("connect", self._connected, namespace=self.namespace)
 
     async def _connected(self) -> None:
         # Not awaited here: the ack arrives on the loop that is running this handler.
@@ -86,24 +124,10 @@ class CallClient:
                 self.peer_id = ack["self"]["id"]
             await self.joins.put((time.monotonic(), ack))
 
-    async def connect(self) -> CallClient:
-        await self.client.connect(
-            self.url,
-            namespaces=["/session"],
-            transports=["websocket"],
-            auth={"token": self.token},
-            wait_timeout=5,
-        )
-        return self
-
     async def joined(self, wait_s: float = 5.0) -> tuple[float, dict[str, Any]]:
         at, ack = await asyncio.wait_for(self.joins.get(), wait_s)
         assert ack.get("ok"), ack
         return at, ack
-
-    async def call(self, event: str, data: Any = None) -> dict[str, Any]:
-        ack: dict[str, Any] = await self.client.call(event, data, namespace="/session", timeout=5)
-        return ack
 
     async def offer_to(self, peer_id: str, sdp: str) -> dict[str, Any]:
         return await self.call(
@@ -111,37 +135,9 @@ class CallClient:
         )
 
     async def close(self) -> None:
-        await self.client.disconnect()
+        await super().close()
         for task in list(self._tasks):
             task.cancel()
-
-
-class FeedClient:
-    """An agent console's ``/agent`` feed; reconnects like the console does."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url, self.token = url, token
-        self.client = socketio.AsyncClient(
-            reconnection=True,
-            reconnection_delay=RECONNECT_DELAY_S,
-            reconnection_delay_max=RECONNECT_DELAY_MAX_S,
-            randomization_factor=0.0,
-        )
-        self.events = Recorder()
-        self.client.on("*", self.events.put, namespace="/agent")
-
-    async def connect(self) -> FeedClient:
-        await self.client.connect(
-            self.url,
-            namespaces=["/agent"],
-            transports=["websocket"],
-            auth={"token": self.token},
-            wait_timeout=5,
-        )
-        return self
-
-    async def close(self) -> None:
-        await self.client.disconnect()
 
 
 class EventStream:

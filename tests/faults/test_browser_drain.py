@@ -16,7 +16,7 @@ from tests.browser_helpers import new_page, shoot
 from tests.escalations import EMAILS, set_presence
 from tests.faults.cluster import Node
 from tests.faults.proxy import TcpProxy
-from tests.faults.test_node_killed import create
+from tests.faults.scenes import create
 
 pytestmark = pytest.mark.browser
 LIVE_AGAIN_WITHIN_S = 5.0

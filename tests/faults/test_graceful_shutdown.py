@@ -13,13 +13,13 @@ import aiohttp
 import pytest
 
 from tests.api import bearer, login
-from tests.escalations import API_KEY, EMAILS, act, set_presence
-from tests.faults.clients import CallClient, CobrowseClient, EventStream
+from tests.escalations import API_KEY, EMAILS, set_presence
+from tests.faults.clients import CobrowseClient, EventStream
 from tests.faults.cluster import Node
 from tests.faults.ledger import audit, check_prefix
 from tests.faults.proxy import TcpProxy
+from tests.faults.scenes import call_in_progress
 from tests.faults.test_inflight_escalations import create_until_done
-from tests.faults.test_node_killed import create
 
 EXIT_WITHIN_S = 8.0  # drain grace 1 s + aiohttp's shutdown + the store's close
 BACK_WITHIN_S = 3.0
@@ -40,18 +40,9 @@ async def test_sigterm_drains_clients_to_the_other_node(
     pair: tuple[Node, Node, TcpProxy], http: aiohttp.ClientSession
 ) -> None:
     a, _, proxy = pair
-    ana = await login(http, a, EMAILS["ana"])
-    await set_presence(http, a, ana, "available")
-    created = await create(http, proxy.url)
-    esc = created["escalation"]
-    assert isinstance(esc, dict)
-    assert (await act(http, a, str(esc["id"]), "accept", ana)).status == 200
-    token = created["customer"]["token"]  # type: ignore[index]
-    agent = await CallClient(proxy.url, ana, str(esc["session_id"])).connect()
-    customer = await CallClient(proxy.url, token, str(esc["session_id"])).connect()
-    await agent.joined()
-    await customer.joined()
-    sharer = CobrowseClient(http, proxy.url, token).start()
+    call = await call_in_progress(http, a, proxy.url, proxy.url)
+    agent, customer = call.agent, call.customer
+    sharer = CobrowseClient(http, proxy.url, call.customer_token).start()
     await sharer.next("hello")
     await sharer.send({"t": "events", "seq": 1, "full": True}, json.dumps([{"type": 2}]).encode())
     await sharer.next("ack")

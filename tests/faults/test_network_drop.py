@@ -13,12 +13,9 @@ import time
 import aiohttp
 import pytest
 
-from tests.api import login
-from tests.escalations import EMAILS, act, set_presence
-from tests.faults.clients import CallClient
 from tests.faults.cluster import Node
 from tests.faults.proxy import TcpProxy
-from tests.faults.test_node_killed import create
+from tests.faults.scenes import call_in_progress
 
 WINDOW_S = 4
 PRODUCT_WINDOW_S, DROP_S = 120, 30
@@ -32,17 +29,8 @@ async def test_drop_within_the_window_resumes_and_past_it_ends_with_a_reason(
     a, _, _ = pair
     network = await TcpProxy([a.port]).start()  # the customer's own network path
     try:
-        ana = await login(http, a, EMAILS["ana"])
-        await set_presence(http, a, ana, "available")
-        created = await create(http, a.url)
-        esc = created["escalation"]
-        assert isinstance(esc, dict)
-        assert (await act(http, a, str(esc["id"]), "accept", ana)).status == 200
-        token = created["customer"]["token"]  # type: ignore[index]
-        agent = await CallClient(a.url, ana, str(esc["session_id"])).connect()
-        customer = await CallClient(network.url, token, str(esc["session_id"])).connect()
-        await agent.joined()
-        await customer.joined()
+        call = await call_in_progress(http, a, a.url, network.url)
+        agent, customer = call.agent, call.customer
         await agent.events.next("peer-joined")
 
         # 1. A drop shorter than the window: the same session goes on.
@@ -82,17 +70,8 @@ async def test_the_window_of_a_peer_that_dropped_from_a_node_that_then_died_stil
     """The window is a deadline in the store: node a saw the customer go and was killed
     before the window ran out; b ends the session for the agent it holds."""
     a, b, _ = pair
-    ana = await login(http, a, EMAILS["ana"])
-    await set_presence(http, a, ana, "available")
-    created = await create(http, a.url)
-    esc = created["escalation"]
-    assert isinstance(esc, dict)
-    assert (await act(http, a, str(esc["id"]), "accept", ana)).status == 200
-    token = created["customer"]["token"]  # type: ignore[index]
-    agent = await CallClient(b.url, ana, str(esc["session_id"])).connect()
-    customer = await CallClient(a.url, token, str(esc["session_id"])).connect()
-    await agent.joined()
-    await customer.joined()
+    call = await call_in_progress(http, a, b.url, a.url)
+    agent, customer = call.agent, call.customer
     await customer.close()  # the customer is gone for good
     await agent.events.next("peer-left")
     a.kill()

@@ -10,15 +10,14 @@ import time
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from tests.api import bearer, login
-from tests.escalations import API_KEY, EMAILS, act, body, set_presence
+from tests.escalations import API_KEY, EMAILS, act, set_presence
 from tests.faults.clients import CallClient, CobrowseClient, EventStream, FeedClient
 from tests.faults.cluster import Node
 from tests.faults.ledger import audit, check_seen
 from tests.faults.proxy import TcpProxy
-from tests.harness import free_port
+from tests.faults.scenes import create
 from tests.receivers import receiving
 from tests.sio import SioPeer
 
@@ -28,15 +27,6 @@ SNAPSHOT = [
     {"type": 2, "data": {"node": {"id": 1, "type": 0, "childNodes": []}}},
 ]
 OFFER_SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
-
-
-async def create(http: aiohttp.ClientSession, url: str, **fields: object) -> dict[str, object]:
-    async with http.post(
-        f"{url}/api/escalations", json=body(**fields), headers=bearer(API_KEY)
-    ) as r:
-        assert r.status == 201, await r.text()
-        created: dict[str, object] = await r.json()
-        return created
 
 
 async def wait_for_event(
@@ -78,7 +68,7 @@ async def test_killed_node_mid_call_and_cobrowse(
         esc = call["escalation"]
         assert isinstance(esc, dict) and esc["state"] == "offered"
         esc_id, session_id = str(esc["id"]), str(esc["session_id"])
-        customer_token = call["customer"]["token"]  # type: ignore[index]
+        customer_token = call["customer"]["token"]
         stream = EventStream(http, url, esc_id, customer_token).start()
         accepted = await act(http, a, esc_id, "accept", ana)
         assert accepted.status == 200
@@ -102,9 +92,9 @@ async def test_killed_node_mid_call_and_cobrowse(
         await set_presence(http, a, bruno, "available")
         offered = await create(http, url)  # to bruno, who never answers: offer expiry
         waiting = await create(http, url)  # nobody has room: queue timeout
-        timed = [str(offered["escalation"]["id"]), str(waiting["escalation"]["id"])]  # type: ignore[index]
-        assert offered["escalation"]["state"] == "offered"  # type: ignore[index]
-        assert waiting["escalation"]["state"] == "queued"  # type: ignore[index]
+        timed = [str(offered["escalation"]["id"]), str(waiting["escalation"]["id"])]
+        assert offered["escalation"]["state"] == "offered"
+        assert waiting["escalation"]["state"] == "queued"
         webhook_ids = {h["webhook-id"] for h, _ in hooks.received}
 
         a.kill()
@@ -163,18 +153,9 @@ async def test_the_bots_wait_armed_by_a_killed_node_fires_on_the_other(
     message is killed before the wait ran out: the survivor hands over to a person."""
     a, _, proxy = pair
 
-    async def silent_bot(request: web.Request) -> web.Response:
-        return web.json_response({})  # accepted, never answered
-
-    bot = web.Application()
-    bot.router.add_post("/bot", silent_bot)
-    runner = web.AppRunner(bot)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with receiving() as silent_bot:  # accepts every message, never answers
         admin = await login(http, a, "admin@demo.coview", "coview-admin")
-        settings = {"enabled": True, "url": f"http://127.0.0.1:{port}/bot", "timeout_s": 2}
+        settings = {"enabled": True, "url": silent_bot.url, "timeout_s": 2}
         async with http.put(
             f"{a.url}/api/admin/external-bot", json=settings, headers=bearer(admin)
         ) as r:
@@ -204,5 +185,3 @@ async def test_the_bots_wait_armed_by_a_killed_node_fires_on_the_other(
             assert time.monotonic() - killed_at < 2 + 1.5 + 3  # wait + lease + poll slack
         finally:
             await again.close()
-    finally:
-        await runner.cleanup()
