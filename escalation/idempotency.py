@@ -29,6 +29,9 @@ from server.keys import CONFIG, STORE
 
 HEADER = "Idempotency-Key"
 IN_FLIGHT_TTL_S = 60.0  # a node that dies mid-request frees the key after this
+# ... or after this, where the record is named by the key (``key_id``): a second write
+# of it cannot succeed, so a short wait is safe and a retry is answered sooner.
+KEYED_IN_FLIGHT_TTL_S = 5.0
 
 
 Outcome = tuple[int, dict[str, Any]]
@@ -66,6 +69,7 @@ async def idempotent(
     scope: str,
     handler: Callable[[], Awaitable[Outcome]],
     recover: Recover | None = None,
+    in_flight_s: float = IN_FLIGHT_TTL_S,
 ) -> web.Response:
     key = request.headers.get(HEADER)
     if key is None:
@@ -76,7 +80,7 @@ async def idempotent(
     store, config = request.app[STORE], request.app[CONFIG]
     scoped = _scoped(request, principal, scope, key)
     digest = body_hash(await request.read())
-    found = await store.begin_idempotent(scoped, digest, IN_FLIGHT_TTL_S)
+    found = await store.begin_idempotent(scoped, digest, in_flight_s)
     if found is not None:
         if found.body_hash != digest:
             raise Unprocessable(f"{HEADER} was already used with a different body")

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from escalation.idempotency import idempotent, key_id
+from escalation.idempotency import KEYED_IN_FLIGHT_TTL_S, idempotent, key_id
 from escalation.keys import AGENT_FEED, ESCALATIONS, LIVE
 from escalation.routing import can_take
 from escalation.schemas import (
@@ -141,7 +141,9 @@ async def create_escalation(request: web.Request) -> web.Response:
             },
         }
 
-    return await idempotent(request, principal, "escalations", handler, written)
+    return await idempotent(
+        request, principal, "escalations", handler, written, KEYED_IN_FLIGHT_TTL_S
+    )
 
 
 async def create_session(request: web.Request) -> web.Response:
