@@ -120,6 +120,11 @@ async def test_killed_node_mid_call_and_cobrowse(
         header, payload = await viewer.next("checkpoint", BACK_WITHIN_S)
         assert header["seq"] >= 1 and b"shop.example" in payload
         assert viewer.opened == 2 and sharer.opened == 2
+        # The page goes on live: the customer's next batch reaches the viewer via b.
+        await sharer.next("hello", BACK_WITHIN_S)
+        await sharer.send({"t": "events", "seq": 2}, b'[{"type":3,"data":{"after":"kill"}}]')
+        header, payload = await viewer.next("events", BACK_WITHIN_S)
+        assert header["seq"] == 2 and b"after" in payload
         assert time.monotonic() - killed_at < 2 * BACK_WITHIN_S
 
         # Deadlines a had armed fire on b (a is dead: nobody else could act on them).
