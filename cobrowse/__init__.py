@@ -34,6 +34,11 @@ async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
     await hub.stop()
 
 
+async def drain_sockets(app: web.Application) -> None:
+    """Shutting down: every co-browse socket here reconnects to another node."""
+    await app[COBROWSE].drain()
+
+
 def session_end_observer(app: web.Application) -> Callable[..., Awaitable[None]]:
     """Close every co-browse socket of a session that ended, on every node (through
     the bus), and drop its checkpoint: nothing of the page outlives the session."""
@@ -59,5 +64,6 @@ def setup(app: web.Application) -> None:
     app[MASKER] = Maskers(app[CONFIG].cobrowse_mask_patterns, tenant_patterns)
     app[ESCALATION_EVENTS].subscribe(session_end_observer(app))
     app.cleanup_ctx.append(hub_ctx)
+    app.on_shutdown.append(drain_sockets)
     app.router.add_get("/ws/cobrowse", cobrowse_socket, name="cobrowse_socket")
     api.setup(app)

@@ -17,6 +17,9 @@ log = logging.getLogger("coview.cobrowse")
 
 # WebSocket close code of a co-browse socket whose session ended (docs/protocol.md).
 SESSION_ENDED = 4001
+# WebSocket close code 1012 "service restart": this node is shutting down, reconnect
+# (through the load balancer, to another node) at once (docs/protocol.md "Draining").
+DRAINING = 1012
 PAUSED_FRAME = b'{"t":"paused"}'
 
 Role = str  # "customer" | "agent" | "observer" | "participant"
@@ -96,6 +99,15 @@ class Hub:
         if not room:
             del self.rooms[conn.session_id]
             await self.bus.unsubscribe(conn.session_id)
+
+    async def drain(self) -> int:
+        """Close every socket on this node with ``DRAINING``; the number closed."""
+        conns = [c for room in self.rooms.values() for c in (*room.customers, *room.viewers)]
+        await asyncio.gather(
+            *(c.ws.close(code=DRAINING, message=b"draining") for c in conns),
+            return_exceptions=True,
+        )
+        return len(conns)
 
     def local_viewers(self, session_id: str) -> int:
         room = self.rooms.get(session_id)

@@ -96,7 +96,7 @@ class ChatBridge:
             async def silence(reason: str) -> None:
                 await self.bot_silent(cid, name, reason)
 
-            self.app[EXTERNAL_BOT].send(external, conversation, message, silence)
+            await self.app[EXTERNAL_BOT].send(external, conversation, message, silence)
             return
         # The page's language, unless the customer clearly writes in another one.
         detected, certainty = detect_language(message.text, conversation.language or "en")

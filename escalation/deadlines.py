@@ -6,14 +6,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
 from escalation.conversations import CHAT_BRIDGE
 from escalation.external_bot import BOT_REPLY
 from escalation.keys import ESCALATIONS
-from server.keys import CONFIG, STORE
+from server.keys import CONFIG, DEADLINE_HANDLERS, STORE
+from store.escalation_models import ClaimedDeadline, Deadline
 from store.models import utcnow
 
 log = logging.getLogger("coview.escalation.deadlines")
@@ -24,16 +25,34 @@ BATCH = 50
 async def process_due(app: web.Application) -> int:
     """Handle the deadlines due now; the number claimed."""
     config = app[CONFIG]
-    claims = await app[STORE].claim_deadlines(utcnow(), config.deadline_lease_s, BATCH)
-    for claim in claims:
+    store = app[STORE]
+    claims = await store.claim_deadlines(utcnow(), config.deadline_lease_s, BATCH)
+    for done, claim in enumerate(claims):
         try:
-            if claim.kind == BOT_REPLY:
+            if (handler := app[DEADLINE_HANDLERS].get(claim.kind)) is not None:
+                await handler(claim)
+            elif claim.kind == BOT_REPLY:
                 await app[CHAT_BRIDGE].on_bot_deadline(claim)
             else:
                 await app[ESCALATIONS].on_deadline(claim)
+        except asyncio.CancelledError:
+            # Shutting down: hand the claims not finished back, due now, so another
+            # node acts on them at once instead of after the lease (a stale one is
+            # dropped by whoever claims it).
+            await release(app, claims[done:])
+            raise
         except Exception:
             log.exception("deadline %s of %s failed", claim.kind, claim.escalation_id)
     return len(claims)
+
+
+async def release(app: web.Application, claims: Sequence[ClaimedDeadline]) -> None:
+    now = utcnow()
+    for claim in claims:
+        with contextlib.suppress(Exception):
+            await app[STORE].put_deadline(
+                Deadline(escalation_id=claim.escalation_id, kind=claim.kind, due=now)
+            )
 
 
 async def _loop(app: web.Application) -> None:

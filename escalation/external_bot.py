@@ -88,14 +88,20 @@ class ExternalBot:
             "reply_url": f"{self.base_url}/api/conversations/{conversation.id}/bot-reply",
         }
 
-    def send(
+    async def send(
         self,
         config: ExternalBotConfig,
         conversation: Conversation,
         message: ChatMessage,
         on_silence: Any,
     ) -> None:
-        """Forward in the background: the customer's message is stored already."""
+        """Arm the wait (a newer message restarts it), then forward in the background:
+        the customer's message is stored already. The wait is in the store before the
+        message is acknowledged, so a node that dies right after still hands over."""
+        due = utcnow() + timedelta(seconds=config.timeout_s)
+        await self.app[STORE].put_deadline(
+            Deadline(escalation_id=conversation.id, kind=BOT_REPLY, due=due)
+        )
         task = asyncio.create_task(self.forward(config, conversation, message, on_silence))
         self._posts.add(task)
         task.add_done_callback(self._posts.discard)
@@ -107,12 +113,8 @@ class ExternalBot:
         message: ChatMessage,
         on_silence: Any,
     ) -> None:
-        """Arm the wait (a newer message restarts it) and POST the message;
-        ``on_silence(reason)`` runs when the POST fails (the timeout is the deadline's)."""
-        due = utcnow() + timedelta(seconds=config.timeout_s)
-        await self.app[STORE].put_deadline(
-            Deadline(escalation_id=conversation.id, kind=BOT_REPLY, due=due)
-        )
+        """POST the message; ``on_silence(reason)`` runs when the POST fails (the
+        timeout is the deadline's, armed by ``send``)."""
         body = json.dumps(self.payload(conversation, message))
         msg_id = "msg_" + secrets.token_urlsafe(12)
         headers = webhook_signing.headers(config.secret, msg_id, int(time.time()), body)

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from escalation.idempotency import idempotent
+from escalation.idempotency import KEYED_IN_FLIGHT_TTL_S, idempotent, key_id
 from escalation.keys import AGENT_FEED, ESCALATIONS, LIVE
 from escalation.routing import can_take
 from escalation.schemas import (
@@ -22,7 +22,7 @@ from escalation.schemas import (
     UpgradeBody,
     WrapUpBody,
 )
-from escalation.service import EscalationService, actor_of
+from escalation.service import Created, EscalationService, actor_of
 from escalation.states import is_terminal
 from server.auth.invites import invite_view, issue_invite, join_url
 from server.auth.principals import (
@@ -36,7 +36,7 @@ from server.auth.request import authenticate, require, require_agent
 from server.client_ip import client_ip
 from server.errors import Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from server.jsonio import dumps, json_response
-from server.keys import CONFIG, RATE_LIMITER, STORE
+from server.keys import CONFIG, DRAINING, RATE_LIMITER, STORE
 from server.validation import parse_model, read_body, read_json
 from store.escalation_models import Escalation, EscalationEvent, State
 
@@ -106,8 +106,20 @@ async def create_escalation(request: web.Request) -> web.Response:
     _check_context_size(request, data)
     body = parse_model(CreateEscalation, data)
 
+    service = _service(request)
+    esc_id = key_id(request, principal, "escalations", "esc_")
+
+    async def written() -> tuple[int, dict[str, Any]] | None:
+        """The escalation this key names, if a node wrote it and died before answering."""
+        existing = await service.store.get_escalation(esc_id) if esc_id else None
+        if existing is None:
+            return None
+        return answer(await service.customer_access(principal, existing))
+
     async def handler() -> tuple[int, dict[str, Any]]:
-        created = await _service(request).create(principal, body)
+        return await written() or answer(await service.create(principal, body, esc_id))
+
+    def answer(created: Created) -> tuple[int, dict[str, Any]]:
         config = request.app[CONFIG]
         return 201, {
             "escalation": view(created.escalation, principal),
@@ -119,7 +131,9 @@ async def create_escalation(request: web.Request) -> web.Response:
             },
         }
 
-    return await idempotent(request, principal, "escalations", handler)
+    return await idempotent(
+        request, principal, "escalations", handler, written, KEYED_IN_FLIGHT_TTL_S
+    )
 
 
 async def create_session(request: web.Request) -> web.Response:
@@ -215,8 +229,11 @@ async def _stream_events(
     await response.prepare(request)
     await response.write(b"retry: 2000\n\n")
     idle = 0.0
+    draining = request.app[DRAINING]
     try:
-        while True:
+        # A node shutting down ends the stream without ``end``: the client's
+        # EventSource reconnects (to another node) with Last-Event-ID.
+        while not draining.is_set():
             wake = live.register(esc.id)
             try:
                 events = await store.list_events(esc.id, after_seq=after)

@@ -255,6 +255,7 @@ class EscalationService:
         self,
         principal: Principal,
         body: CreateEscalation,
+        escalation_id: str | None = None,
         session: Session | None = None,
         *,
         identity_checked: bool = False,
@@ -273,7 +274,7 @@ class EscalationService:
             raise Unprocessable("trigger agent is for POST /api/sessions")
         tenant_id = principal.tenant_id
         eligibility = await self.app[ELIGIBILITY](self.store, tenant_id, body)
-        esc_id = new_id("esc_")
+        esc_id = escalation_id or new_id("esc_")
         own_session = session is None
         if session is None:
             session = Session(id=new_id("s_"), tenant_id=tenant_id, escalation_id=esc_id)
@@ -326,9 +327,23 @@ class EscalationService:
                 created = await self._create(esc, change, actor_of(principal))
         finally:
             self._routing[tenant_id] -= 1
+        return await self._customer_access(principal, created, session)
+
+    async def customer_access(self, principal: Principal, esc: Escalation) -> Created:
+        """A fresh customer token and invite for ``esc`` (its creator's retry after the
+        node that created it died before answering)."""
+        session = await self.store.get_session(esc.session_id)
+        if session is None:
+            raise NotFound("the escalation's session is gone")
+        return await self._customer_access(principal, esc, session)
+
+    async def _customer_access(
+        self, principal: Principal, esc: Escalation, session: Session
+    ) -> Created:
+        customer = esc.context.customer
         token = self.app[TOKENS].issue_session(
             session_id=session.id,
-            tenant_id=tenant_id,
+            tenant_id=esc.tenant_id,
             role="customer",
             participant_id=new_id("p_"),
             name=(customer.name if customer and customer.name else "Customer"),
@@ -336,7 +351,7 @@ class EscalationService:
         invite = await issue_invite(
             self.store, self.config, session, "customer", actor_of(principal)
         )
-        return Created(created, token, invite)
+        return Created(esc, token, invite)
 
     async def _verify_identity(
         self, principal: Principal, body: CreateEscalation

@@ -13,7 +13,7 @@ import signaling
 import web as web_pages
 from escalation import conversations, engagement, supervisor
 from media.crypto import Sealer
-from server import admin, health
+from server import admin, draining, health
 from server.auth import routes as auth_routes
 from server.auth.authenticator import Authenticator
 from server.auth.passwords import Passwords
@@ -22,6 +22,7 @@ from server.config import Config
 from server.keys import (
     AUTH,
     CONFIG,
+    DEADLINE_HANDLERS,
     OUTBOUND,
     PASSWORDS,
     RATE_LIMITER,
@@ -74,7 +75,9 @@ def create_app(config: Config) -> web.Application:
     )
     app[OUTBOUND] = OutboundPolicy.from_entries(config.outbound_allow)
     app[SESSION_EVENTS] = LoggingSink()  # the escalation package replaces it
+    app[DEADLINE_HANDLERS] = {}
     app.cleanup_ctx.append(store_ctx)
+    draining.setup(app)
     health.setup(app)
     auth_routes.setup(app)
     admin.setup(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from server.outbound import OutboundPolicy
 from server.ratelimit import RateLimiter
 from server.session_events import SessionEventSink
 from store.base import Store
+from store.escalation_models import ClaimedDeadline
 from store.models import Agent
 
 CONFIG = web.AppKey("config", Config)
@@ -42,3 +44,10 @@ PRESENCE_OBSERVERS: web.AppKey[list[PresenceObserver]] = web.AppKey("presence_ob
 # What a console gets on connecting to /agent: (event, payload) pairs for that agent.
 AgentSnapshot = Callable[[str], Awaitable[list[tuple[str, dict[str, Any]]]]]
 AGENT_SNAPSHOT: web.AppKey[AgentSnapshot] = web.AppKey("agent_snapshot")
+# Deadline kinds other packages own (e.g. signaling's reconnect windows), by kind; the
+# escalation package's deadline worker claims them with its own and calls these.
+DeadlineHandler = Callable[[ClaimedDeadline], Awaitable[None]]
+DEADLINE_HANDLERS: web.AppKey[dict[str, DeadlineHandler]] = web.AppKey("deadline_handlers")
+# Set when the node starts shutting down (SIGTERM): long-lived responses (SSE) end so
+# their clients reconnect to another node (server/draining.py).
+DRAINING: web.AppKey[asyncio.Event] = web.AppKey("draining")

@@ -10,6 +10,7 @@ from server.keys import CONFIG, SIO
 from signaling import media_routes
 from signaling.agent_ns import AgentNamespace
 from signaling.chat_ns import ChatNamespace
+from signaling.drain import drain
 from signaling.keys import SESSION_NS
 from signaling.managers import DirectManager, DirectRedisManager
 from signaling.packet import Packet
@@ -40,6 +41,7 @@ def make_server(config: Config) -> socketio.AsyncServer:
 
 
 async def _shutdown(app: web.Application) -> None:
+    await drain(app[SIO])  # clients reconnect to another node
     await app[SESSION_NS].close()
     await app[SIO].shutdown()
 

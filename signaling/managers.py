@@ -56,6 +56,11 @@ class DirectManager(socketio.AsyncManager):  # type: ignore[misc]
             for frame in frames:
                 await self.server._send_eio_packet(eio_sid, frame)
 
+    async def emit_local(self, event: str, data: Any, namespace: str) -> None:
+        """To every client of ``namespace`` connected to this node only (never through
+        Redis, which would reach the other nodes' clients too)."""
+        await DirectManager.emit(self, event, data, namespace)
+
 
 class _Codec:
     """The pub/sub messages' JSON: orjson, and text encoded already passes through."""

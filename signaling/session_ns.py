@@ -15,7 +15,7 @@ from media.manager import MediaManager
 from server.admin.tenant_settings import TENANT_SETTINGS
 from server.auth.principals import AgentPrincipal, Principal, SessionPrincipal
 from server.errors import Conflict, Forbidden, NotFound, Unauthorized
-from server.keys import CONFIG, SEALER, SESSION_EVENTS, STORE
+from server.keys import CONFIG, DEADLINE_HANDLERS, SEALER, SESSION_EVENTS, STORE
 from server.privacy.access_audit import record_access
 from server.privacy.media_access import Viewer
 from server.validation import parse_model
@@ -29,7 +29,7 @@ from signaling.messages import (
     SignalMessage,
 )
 from signaling.namespace import refuse
-from signaling.reconnect import ReconnectDeadlines
+from signaling.reconnect import RECONNECT, ReconnectDeadlines
 from signaling.rooms import session_room
 from store.models import Peer, Session, utcnow
 
@@ -55,7 +55,10 @@ class SessionNamespace(MediaEvents):
     def __init__(self, namespace: str, app: web.Application) -> None:
         super().__init__(namespace, app)
         config = app[CONFIG]
-        self.deadlines = ReconnectDeadlines(config.reconnect_window_s, self._expire)
+        self.deadlines = ReconnectDeadlines(
+            lambda: app[STORE], config.reconnect_window_s, self._expire
+        )
+        app[DEADLINE_HANDLERS][RECONNECT] = self.deadlines.on_deadline
         self.media = MediaManager(
             MediaLibrary(config.data_dir, config.demo_videos_path, app[SEALER]),
             ice_servers=lambda: ice_servers(config, MEDIA_PEER["id"]),
@@ -73,8 +76,8 @@ class SessionNamespace(MediaEvents):
         task.add_done_callback(self._background.discard)
 
     async def close(self) -> None:
-        """On shutdown: no timers, no server peers left behind."""
-        await self.deadlines.close()
+        """On shutdown: no server peers left behind (reconnect windows are in the store,
+        for any node to end)."""
         await self.media.close_all()
         for task in list(self._background):
             task.cancel()
@@ -119,7 +122,7 @@ class SessionNamespace(MediaEvents):
         # Add and enter the room before listing: of two peers joining at once, the one
         # that lists last sees the other, and the other gets its peer-joined.
         await store.add_peer(session.id, peer)
-        self.deadlines.cancel(session.id, peer.id)
+        await self.deadlines.cancel(session.id, peer.id)
         await self.enter_room(sid, session_room(session.id))
         others = [p for p in await store.list_peers(session.id) if p.id != peer.id]
         state.update(session_id=session.id, peer=peer)
@@ -241,11 +244,13 @@ class SessionNamespace(MediaEvents):
             return
         # A reconnect has already replaced this peer's sid: nobody left.
         if await self.app[STORE].remove_peer(session_id, peer.id, sid):
-            await self.emit("peer-left", {"peer": peer.public()}, room=session_room(session_id))
-            await self.media_left(session_id, peer.id)
+            # The window is stored before anyone hears of the drop: a node that dies
+            # right after telling leaves it for another node to close.
             # An observer who goes away is not a participant the session waits for.
             if not state.get("ended") and peer.role != OBSERVER:
-                self.deadlines.arm(session_id, peer.id)
+                await self.deadlines.arm(session_id, peer.id)
+            await self.emit("peer-left", {"peer": peer.public()}, room=session_room(session_id))
+            await self.media_left(session_id, peer.id)
 
     async def _expire(self, session_id: str, peer_id: str) -> None:
         """The reconnect window passed: unless the peer is back (on any node), the

@@ -33,7 +33,7 @@ Channel = Literal["chat", "voice", "web"]
 Trigger = Literal["bot", "customer", "agent"]
 # offer, relax and queue belong to an escalation; bot_reply to a conversation waiting
 # for the tenant's own bot (escalation/external_bot.py).
-DeadlineKind = Literal["offer", "relax", "queue", "bot_reply"]
+DeadlineKind = Literal["offer", "relax", "queue", "bot_reply", "reconnect"]
 WriteResult = Literal["ok", "conflict", "full"]
 
 # Capacity is counted in these units; screen share costs what video costs.

@@ -10,7 +10,7 @@ import aiohttp
 from server.auth.invites import issue_invite
 from server.keys import CONFIG, STORE
 from store.models import Invite, ParticipantRole, Session
-from tests.harness import RunningServer
+from tests.harness import RunningServer, Served
 
 DEMO_PASSWORD = "coview-demo"
 PROBLEM_JSON = "application/problem+json"
@@ -22,7 +22,7 @@ def bearer(token: str) -> dict[str, str]:
 
 async def login(
     http: aiohttp.ClientSession,
-    server: RunningServer,
+    server: Served,
     email: str = "ana@demo.coview",
     password: str = DEMO_PASSWORD,
 ) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 
 from tests.api import bearer, login
-from tests.harness import RunningServer, make_config, running_server
+from tests.harness import RunningServer, Served, make_config, running_server
 from tests.sio import SioPeer
 
 API_KEY = "cvk_demo_integration_key_change_me"
@@ -82,7 +82,7 @@ async def agent_token(http: aiohttp.ClientSession, server: RunningServer, who: s
 
 
 async def set_presence(
-    http: aiohttp.ClientSession, server: RunningServer, token: str, status: str
+    http: aiohttp.ClientSession, server: Served, token: str, status: str
 ) -> None:
     async with http.put(
         f"{server.url}/api/agents/me/presence", json={"status": status}, headers=bearer(token)
@@ -103,7 +103,7 @@ async def console(
 
 async def act(
     http: aiohttp.ClientSession,
-    server: RunningServer,
+    server: Served,
     esc_id: str,
     action: str,
     token: str,

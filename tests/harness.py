@@ -12,7 +12,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 from aiohttp import web
@@ -49,6 +49,13 @@ def make_config(data_dir: Path, **overrides: Any) -> Config:
     }
     values.update(overrides)
     return Config(**values)
+
+
+class Served(Protocol):
+    """Anything with a base URL: an in-process server or a ``coview serve`` process."""
+
+    @property
+    def url(self) -> str: ...
 
 
 @dataclass

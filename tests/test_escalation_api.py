@@ -223,6 +223,32 @@ async def test_idempotency_key_still_in_flight_is_409(
     assert await count(server) == 0
 
 
+async def test_retry_after_the_node_died_before_answering_gets_the_same_escalation(
+    server: RunningServer, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The node wrote the escalation, then died before recording the key's response
+    (issue #22): a retry gets that escalation (no 409, no second one), and so does a
+    retry after the in-flight key ran out."""
+    store = server.app[STORE]
+
+    async def died(*_: Any) -> None:
+        raise ConnectionError("the node died here")
+
+    monkeypatch.setattr(store, "finish_idempotent", died)
+    headers = {**api_key(), "Idempotency-Key": "order-1004"}
+    async with http.post(f"{server.url}/api/escalations", json=body(), headers=headers) as r:
+        assert r.status == 500  # what the client saw instead of an answer
+    monkeypatch.undo()
+    [written] = await store.list_escalations("demo", limit=10)
+    async with http.post(f"{server.url}/api/escalations", json=body(), headers=headers) as r:
+        assert r.status == 201 and r.headers["Idempotent-Replayed"] == "true"
+        again = await r.json()
+    assert again["escalation"]["id"] == written.id and again["customer"]["token"]
+    await store.release_idempotent("demo:api_key:key_demo:escalations:order-1004")  # ran out
+    assert (await create(http, server, body(), headers))["escalation"]["id"] == written.id
+    assert await count(server) == 1
+
+
 async def test_failed_request_frees_its_idempotency_key(
     server: RunningServer, http: aiohttp.ClientSession
 ) -> None:

@@ -67,12 +67,12 @@ async def test_rejoining_within_the_window_keeps_the_session(
         await agent.call("join", {"session_id": session.id})
         await agent.close()
         await customer.next("peer-left")
-        assert server.app[SESSION_NS].deadlines.pending(session.id) == ["ag_ana"]
+        assert await server.app[SESSION_NS].deadlines.armed(session.id, "ag_ana")
         agent = await SioPeer().connect(server.url, token)
         ack = await agent.call("join", {"session_id": session.id})
         assert ack["ok"] and [p["id"] for p in ack["peers"]] == [ack["peers"][0]["id"]]
         assert (await customer.next("peer-joined"))["peer"]["id"] == "ag_ana"
-        assert server.app[SESSION_NS].deadlines.pending(session.id) == []
+        assert not await server.app[SESSION_NS].deadlines.armed(session.id, "ag_ana")
     finally:
         await customer.close()
         await agent.close()
@@ -92,7 +92,7 @@ async def test_ending_on_purpose_arms_no_reconnect_window(
         assert (await customer.next("end"))["reason"] == "ended"
         await agent.close()
         await customer.next("peer-left")
-        assert server.app[SESSION_NS].deadlines.pending(session.id) == []
+        assert not await server.app[SESSION_NS].deadlines.armed(session.id, "ag_ana")
     finally:
         await customer.close()
         await agent.close()

@@ -41,6 +41,7 @@
  * reloaded remote page (new DTLS fingerprint) gets a fresh RTCPeerConnection.
  */
 import { io, type Socket } from "socket.io-client";
+import { honourDraining } from "../shared/draining";
 
 import { AgentTools } from "./agent-tools";
 import { shownLang, translator, type Translate } from "./i18n";
@@ -188,6 +189,7 @@ class Call implements CallController {
       reconnectionDelay: 250,
       reconnectionDelayMax: 2000,
     });
+    honourDraining(this.socket);
     this.socket.on("connect", () => void this.join());
     this.socket.on("disconnect", (reason) => {
       this.joined = false;

@@ -1,6 +1,7 @@
 // The /chat Socket.IO client: joins a conversation, keeps messages in seq order, and on
 // every reconnect rejoins with the last seq it has, so nothing is missed or doubled.
 import { io, type Socket } from "socket.io-client";
+import { honourDraining } from "../shared/draining";
 
 export interface Attachment { name: string; content_type: string; data_url: string; size: number }
 export interface ChatMessage {
@@ -31,6 +32,7 @@ export class ChatClient {
     private readonly on: ChatClientEvents,
   ) {
     this.socket = io(`${baseUrl}/chat`, { transports: ["websocket"], auth: { token } });
+    honourDraining(this.socket);
     this.socket.on("connect", () => void this.join());
     this.socket.on("disconnect", () => this.on.connection("reconnecting"));
     this.socket.on("message", (m: ChatMessage) => this.accept(m));

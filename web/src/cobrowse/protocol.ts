@@ -27,6 +27,8 @@ export function socketUrl(base: string | undefined, params: Record<string, strin
 
 /** Close code of a socket whose session ended: do not reconnect (docs/protocol.md). */
 export const SESSION_ENDED = 4001;
+/** Close code 1012 "service restart": the node is draining; reconnect at once. */
+export const DRAINING = 1012;
 
 /** A socket that reconnects (1 s, 2 s, ... up to 10 s) until closed on purpose or
  * by the server because the session ended. */
@@ -51,9 +53,11 @@ export class CobrowseSocket {
     ws.onclose = (event) => {
       this.ws = null;
       if (event.code === SESSION_ENDED) this.closed = true;
+      if (event.code === DRAINING) this.retry = 0;
       this.onclose();
       if (this.closed) return;
-      const delay = Math.min(10_000, 1_000 * 2 ** this.retry++);
+      // at once after a drain (another node is up), then 1 s, 2 s, ... up to 10 s
+      const delay = event.code === DRAINING ? 0 : Math.min(10_000, 1_000 * 2 ** this.retry++);
       setTimeout(() => { if (!this.closed) this.open(); }, delay);
     };
     this.ws = ws;

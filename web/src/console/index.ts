@@ -1,6 +1,7 @@
 // The agent console: sign-in, presence, the live /agent feed (offers, queue, changes),
 // and one workspace tab per accepted escalation.
 import { io, type Socket } from "socket.io-client";
+import { honourDraining } from "../shared/draining";
 import { h } from "../shared/dom";
 import { ApiError, ConsoleApi, type AgentInfo, type Escalation } from "./api";
 import { readContext } from "./context";
@@ -208,6 +209,7 @@ class ConsoleApp {
   private connect(): void {
     const socket = io("/agent", { transports: ["websocket"], auth: { token: api.token } });
     this.socket = socket;
+    honourDraining(socket);
     socket.on("connect", () => this.setLive(true));
     socket.on("disconnect", () => this.setLive(false));
     socket.on("connect_error", (err: Error & { data?: { code?: string } }) => {
