@@ -24,6 +24,7 @@ from server.ratelimit import RateLimiter
 from server.seed import seed_demo
 from server.session_events import LoggingSink
 from store import open_store
+from store.redis.connection import RedisTarget
 
 log = logging.getLogger("coview")
 
@@ -52,7 +53,8 @@ def create_app(config: Config) -> web.Application:
     )
     app[PASSWORDS] = Passwords(config.password_memory_kib)
     app[RATE_LIMITER] = RateLimiter(
-        config.redis_url if config.store == "redis" else None, config.redis_prefix
+        RedisTarget.from_config(config) if config.store == "redis" else None,
+        config.redis_prefix,
     )
     app[SESSION_EVENTS] = LoggingSink()  # the escalation package replaces it
     app.cleanup_ctx.append(store_ctx)

@@ -32,6 +32,11 @@ CHAT_BOT = web.AppKey("chat_bot", ChatBot)  # absent: conversations wait for an 
 OPENAPI_SPEC: web.AppKey[dict[str, Any]] = web.AppKey("openapi_spec")
 
 
+# Readiness beyond the store's ping: each returns why this node is not ready, or None
+# (e.g. its Socket.IO or co-browse pub/sub has lost Redis). Packages append theirs.
+ReadinessCheck = Callable[[], str | None]
+READINESS_CHECKS: web.AppKey[list[ReadinessCheck]] = web.AppKey("readiness_checks")
+
 # Called after an agent changes their presence (the escalation package routes on it).
 PresenceObserver = Callable[[Agent], Awaitable[None]]
 PRESENCE_OBSERVERS: web.AppKey[list[PresenceObserver]] = web.AppKey("presence_observers")

@@ -11,11 +11,10 @@ from typing import TypeVar
 import redis.asyncio as aioredis
 from pydantic import BaseModel
 
+from store.redis.connection import RedisTarget, close_client, redis_client
 from store.redis.keys import RedisKeys
 
 M = TypeVar("M", bound=BaseModel)
-
-MAX_CONNECTIONS = 64
 
 
 def _text(value: bytes | str) -> str:
@@ -24,18 +23,16 @@ def _text(value: bytes | str) -> str:
 
 
 class RedisBase:
-    def __init__(self, url: str, prefix: str = "coview:") -> None:
-        self._url = url
+    def __init__(self, target: RedisTarget | str, prefix: str = "coview:") -> None:
+        """``target``: where Redis is (a plain URL is a single server)."""
+        self.target = RedisTarget(url=target) if isinstance(target, str) else target
         self.keys = RedisKeys(prefix)
         self._redis: aioredis.Redis | None = None
 
     async def open(self) -> None:
-        # A bounded pool that waits for a free connection under bursts, instead of
-        # failing with "Too many connections" (redis-py's default pool caps at 100).
-        pool = aioredis.BlockingConnectionPool.from_url(
-            self._url, decode_responses=True, max_connections=MAX_CONNECTIONS, timeout=30
-        )
-        self._redis = aioredis.Redis(connection_pool=pool)
+        # Bounded: a pool that waits (at most the target's timeout) for a free
+        # connection under bursts, and a timeout on every reply.
+        self._redis = redis_client(self.target, decode_responses=True)
         for part in reversed(type(self).__mro__):
             register = vars(part).get("_register_scripts")
             if register is not None:
@@ -43,7 +40,7 @@ class RedisBase:
 
     async def close(self) -> None:
         if self._redis is not None:
-            await self._redis.aclose()
+            await close_client(self._redis)
             self._redis = None
 
     async def ping(self) -> None:
