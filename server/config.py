@@ -31,6 +31,11 @@ class Config:
     # Connecting, each reply and waiting for a pooled connection each take at most this;
     # while Redis is unreachable requests get 503 with Retry-After within about it.
     redis_timeout_s: float = 2.0
+    # With replicas (Sentinel): an escalation write is acknowledged only once this many
+    # replicas have it, or after redis_wait_timeout_ms (then logged): closes the window
+    # in which a failover loses acknowledged writes. 0: don't wait.
+    redis_wait_replicas: int = 0
+    redis_wait_timeout_ms: int = 200
     data_dir: Path = Path("data")
     secret: str = ""  # signs tokens; generated and kept in data_dir when empty (SQLite only)
     log_format: Literal["json", "text"] = "text"

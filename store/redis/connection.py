@@ -46,6 +46,10 @@ class RedisTarget:
     sentinel_master: str = ""
     sentinel_password: str = ""  # of the Sentinels themselves (their requirepass)
     timeout_s: float = 2.0
+    # The store's escalation writes wait (WAIT, in the same round trip) until this many
+    # replicas have them, for at most wait_timeout_ms; 0: no waiting (docs/architecture.md).
+    wait_replicas: int = 0
+    wait_timeout_ms: int = 200
 
     @classmethod
     def from_config(cls, config: Config) -> RedisTarget:
@@ -55,6 +59,8 @@ class RedisTarget:
             sentinel_master=config.redis_sentinel_master,
             sentinel_password=config.redis_sentinel_password,
             timeout_s=config.redis_timeout_s,
+            wait_replicas=config.redis_wait_replicas,
+            wait_timeout_ms=config.redis_wait_timeout_ms,
         )
 
     @property
