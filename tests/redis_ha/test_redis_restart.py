@@ -106,8 +106,12 @@ async def test_redis_killed_and_restarted_under_load(tmp_path: Path) -> None:
             assert ack["ok"] is False and ack["error"]["code"] == "unavailable", ack
             await customer.send_events(2, [{"type": 3, "data": {"text": "lost"}}])
             assert await closed_with(customer) == TRY_AGAIN_LATER
+            # The load goes on meanwhile: a second of it, all refused fast.
+            refused = len(ledger.failures())
+            await ledger.until(lambda x: len(x.failures()) >= refused + 20, "load meets the outage")
             late = [x for x in ledger.answers if x.status == 503 and x.elapsed_s > OUTAGE_BOUND_S]
             assert not late, late
+            assert {x.status for x in ledger.failures()} == {503}, ledger.failures()
 
             redis_node.start()  # same port and directory: loads the AOF
             async with asyncio.timeout(RECOVERY_BOUND_S):

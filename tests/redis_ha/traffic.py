@@ -9,7 +9,7 @@ import itertools
 import secrets
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,24 +86,31 @@ class Ledger:
     gate: Gate = field(default_factory=Gate)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
+    def failures(self) -> list[Answer]:
+        return [a for a in self.answers if a.status >= 400]
+
     def complete(self, esc_id: str) -> None:
         self.completed.add(esc_id)
         self.changed.set()
 
-    async def until_completed(self, count: int, timeout_s: float = 15.0) -> None:
-        """Until agents have completed ``count`` escalations in all."""
+    def answered(self, answer: Answer) -> None:
+        self.answers.append(answer)
+        self.changed.set()
+
+    async def until(
+        self, condition: Callable[[Ledger], bool], what: str, timeout_s: float = 15.0
+    ) -> None:
+        """Until ``condition(self)`` holds, re-checked on every answer and completion."""
         try:
             async with asyncio.timeout(timeout_s):
-                while len(self.completed) < count:
+                while not condition(self):
                     self.changed.clear()
                     await self.changed.wait()
         except TimeoutError:
-            raise AssertionError(
-                f"{len(self.completed)} of {count} escalations completed in {timeout_s} s"
-            ) from None
+            raise AssertionError(f"not within {timeout_s} s: {what}") from None
 
-    def failures(self) -> list[Answer]:
-        return [a for a in self.answers if a.status >= 400]
+    async def until_completed(self, count: int) -> None:
+        await self.until(lambda x: len(x.completed) >= count, f"{count} escalations completed")
 
 
 async def _post(
@@ -126,7 +133,7 @@ async def _post(
                 )
         except aiohttp.ClientError:  # nodes never drop requests in these tests: count it
             answer, data = Answer(599, time.monotonic() - started), {}
-        ledger.answers.append(answer)
+        ledger.answered(answer)
     return answer, data if isinstance(data, dict) else {}
 
 
