@@ -243,6 +243,27 @@ def _sentinel_sees(sentinel: SentinelNode, replica_port: int, total: int) -> boo
         client.close()
 
 
+async def watch_switch_master(sentinel: SentinelNode) -> asyncio.Task[int]:
+    """Subscribed now to the Sentinel's ``+switch-master`` event; the task ends with
+    the port of the promoted master."""
+    client = aioredis.Redis(host="127.0.0.1", port=sentinel.port, password=PASSWORD)
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe("+switch-master")
+
+    async def promoted() -> int:
+        try:
+            async for message in pubsub.listen():
+                name, _old_ip, _old_port, _ip, port = message["data"].decode().split()
+                if name == MASTER_NAME:
+                    return int(port)
+            raise RuntimeError("Sentinel closed its pub/sub")
+        finally:
+            await pubsub.aclose()
+            await client.aclose()
+
+    return asyncio.create_task(promoted())
+
+
 def master_port(sentinels: list[SentinelNode]) -> int:
     """The master's port as the first Sentinel that answers names it."""
     for sentinel in sentinels:
