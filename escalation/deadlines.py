@@ -15,6 +15,7 @@ from escalation.external_bot import BOT_REPLY
 from escalation.keys import ESCALATIONS
 from server.keys import CONFIG, STORE
 from store.models import utcnow
+from store.outage import OutageLog
 
 log = logging.getLogger("coview.escalation.deadlines")
 
@@ -38,11 +39,13 @@ async def process_due(app: web.Application) -> int:
 
 async def _loop(app: web.Application) -> None:
     poll = app[CONFIG].deadline_poll_s
+    failures = OutageLog(log, "deadline worker")
     while True:
         try:
             claimed = await process_due(app)
-        except Exception:
-            log.exception("deadline worker failed; retrying")
+            failures.passed()
+        except Exception as exc:
+            failures.failed(exc)
             claimed = 0
         if claimed < BATCH:
             await asyncio.sleep(poll)

@@ -5,6 +5,8 @@ retryable answer (HTTP 503 with ``Retry-After``, an ``unavailable`` ack, WebSock
 
 from __future__ import annotations
 
+import logging
+
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import MasterDownError, ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -22,3 +24,26 @@ STORE_OUTAGES: tuple[type[Exception], ...] = (
 
 def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, STORE_OUTAGES)
+
+
+class OutageLog:
+    """A background loop's failures: a store outage is logged once when it starts and
+    once when it ends (not with a traceback on every pass while Redis is away); any
+    other error with its traceback, every time."""
+
+    def __init__(self, logger: logging.Logger, what: str) -> None:
+        self._log = logger
+        self._what = what
+        self.down = False
+
+    def failed(self, exc: BaseException) -> None:
+        if not is_outage(exc):
+            self._log.error("%s failed; retrying", self._what, exc_info=exc)
+        elif not self.down:
+            self.down = True
+            self._log.warning("%s: store unreachable (%r); retrying", self._what, exc)
+
+    def passed(self) -> None:
+        if self.down:
+            self.down = False
+            self._log.info("%s: store reachable again", self._what)

@@ -42,6 +42,9 @@ def make_config(data_dir: Path, **overrides: Any) -> Config:
         "join_rate": "1000/minute",
         "conversation_rate": "1000/minute",
         "redis_prefix": f"coview-test-{secrets.token_hex(4)}:",
+        # A test box shared by many processes may starve Redis and the node of CPU for
+        # seconds; only the outage tests want the production bound (they set theirs).
+        "redis_timeout_s": 10.0,
     }
     values.update(overrides)
     return Config(**values)

@@ -5,6 +5,7 @@ Retry-After, says it is not ready, and is ready again by itself when Redis is ba
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import aiohttp
 import pytest
 
 from server.config import config_from_env
+from server.errors import RateLimited
+from server.ratelimit import RateLimiter
 from store.redis.connection import RedisTarget, parse_sentinels
 from tests.api import login, problem
 from tests.escalations import api_key, body
@@ -102,3 +105,15 @@ async def test_a_node_without_redis_answers_503_fast_and_recovers_by_itself(
             await call.close()
     finally:
         redis_node.stop()
+
+
+async def test_rate_limits_are_counted_in_redis_across_nodes(redis_url: str) -> None:
+    prefix = f"coview-test-{secrets.token_hex(4)}:"
+    node_a = RateLimiter(RedisTarget(url=redis_url), prefix)
+    node_b = RateLimiter(RedisTarget(url=redis_url), prefix)
+    await node_a.hit("2/minute", "login", "203.0.113.9")
+    await node_b.hit("2/minute", "login", "203.0.113.9")
+    with pytest.raises(RateLimited) as refused:
+        await node_a.hit("2/minute", "login", "203.0.113.9")
+    assert int(refused.value.headers["Retry-After"]) >= 1
+    await node_b.hit("2/minute", "login", "198.51.100.7")  # another client: its own count
