@@ -32,6 +32,12 @@ from tests.test_cobrowse_multinode import SNAPSHOT, closed_with
 OUTAGE_BOUND_S = 2.0
 TRY_AGAIN_LATER = 1013  # the co-browse socket's close code while the store is away
 CREATES_PER_S = 20
+FRAME_WAIT_S = 10.0  # for a co-browse frame: generous, the box running the tests is shared
+
+
+async def acked(peer: CobrowsePeer, seq: int) -> None:
+    while (await peer.next("ack", FRAME_WAIT_S))[0]["seq"] < seq:
+        pass
 
 
 @dataclass
@@ -64,13 +70,13 @@ class Scenario:
         await set_presence(http, a, self.carla, "available")
         _, self.created = await create_once(http, a, ledger, modalities=["cobrowse"])
         esc_id = self.created["escalation"]["id"]
-        await carla_feed.next("offer")  # decided on A, delivered on B through Redis
+        await carla_feed.next("offer", FRAME_WAIT_S)  # decided on A, delivered on B via Redis
         assert (await act(http, b, ledger, esc_id, "accept", self.carla)).status == 200
         ledger.accepted[esc_id] = "carla"
         await set_presence(http, b, self.carla, "away")
         self.customer = await self.connect_customer()
         await self.customer.send_events(1, SNAPSHOT, full=True)
-        await self.customer.acked(1)
+        await acked(self.customer, 1)
         self.viewer = await self.connect_viewer()
         self.call = await self._sio("/session", a, self.created["customer"]["token"])
 
@@ -96,7 +102,7 @@ class Scenario:
             self.http, self.nodes[0].url, self.created["customer"]["token"]
         )
         self.peers.append(customer)
-        await customer.next("hello")
+        await customer.next("hello", FRAME_WAIT_S)
         return customer
 
     async def connect_viewer(self) -> CobrowsePeer:
@@ -139,14 +145,14 @@ class Scenario:
         assert self.call is not None and self.viewer is not None
         assert (await self.call.call("join", {"session_id": self.session_id}))["ok"] is True
         fresh = await self.connect_viewer()
-        assert (await fresh.next("checkpoint"))[0]["seq"] == checkpoint_seq
+        assert (await fresh.next("checkpoint", FRAME_WAIT_S))[0]["seq"] == checkpoint_seq
         customer = await self.connect_customer()
         await customer.send_events(3, [{"type": 3, "data": {"text": "back"}}])
-        await customer.acked(3)
+        await acked(customer, 3)
         for viewer in (self.viewer, fresh):
-            header, payload = await viewer.next("events")
+            header, payload = await viewer.next("events", FRAME_WAIT_S)
             while header["seq"] != 3:
-                header, payload = await viewer.next("events")
+                header, payload = await viewer.next("events", FRAME_WAIT_S)
             assert b"back" in payload
 
     def assert_failures_fast_503(self) -> None:

@@ -26,7 +26,7 @@ from tests.redis_ha.scenario import CREATES_PER_S, scenario
 from tests.redis_ha.topology import RedisNode, coview_nodes, wait_aof_flushed
 from tests.redis_ha.traffic import assert_ledger_in_store
 
-pytestmark = [pytest.mark.faults, pytest.mark.redis, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.faults, pytest.mark.redis, pytest.mark.timeout(240)]
 
 RECOVERY_BOUND_S = 10.0
 

@@ -35,7 +35,7 @@ from tests.redis_ha.topology import (
 )
 from tests.redis_ha.traffic import assert_ledger_in_store
 
-pytestmark = [pytest.mark.faults, pytest.mark.redis, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.faults, pytest.mark.redis, pytest.mark.timeout(240)]
 
 # Sentinels see the master down after 1 s (down-after-milliseconds) and promote the
 # replica a second or two later; the nodes follow within their next request.

@@ -26,7 +26,7 @@ from tests.harness import TEST_SECRET, free_port
 REPO = Path(__file__).resolve().parents[2]
 MASTER_NAME = "coview"
 PASSWORD = "ha-test-pass"  # data nodes and Sentinels require it: proves it is passed on
-START_S = 30.0  # a process must be serving within this
+START_S = 60.0  # a process must be serving within this (imports alone took 9 s on a busy box)
 
 
 def _redis_binary() -> str:
@@ -117,7 +117,7 @@ class RedisNode:
         return redis.Redis.from_url(self.url, decode_responses=True)
 
 
-def wait_aof_flushed(node: RedisNode, timeout_s: float = 5.0) -> None:
+def wait_aof_flushed(node: RedisNode, timeout_s: float = 15.0) -> None:
     """Wait until everything Redis acknowledged is written to the AOF and fsynced (the
     ``everysec`` window closed): ``aof_buffer_length`` and ``aof_pending_bio_fsync`` are
     0 and a full fsync second has passed since the last write."""
@@ -370,8 +370,7 @@ async def coview_nodes(workdir: Path, env: dict[str, str]) -> AsyncIterator[list
     a = CoviewNode(workdir / "a", {**common, "COVIEW_SEED_DEMO": "true"})
     b = CoviewNode(workdir / "b", {**common, "COVIEW_SEED_DEMO": "false"})
     try:
-        await a.start()
-        await b.start()
+        await asyncio.gather(a.start(), b.start())  # B needs no seed: A is ready once seeded
         yield [a, b]
     finally:
         await asyncio.gather(a.stop(), b.stop())
