@@ -24,7 +24,7 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
-from store.outage import STORE_OUTAGES
+from store.outage import STORE_OUTAGES, raise_if_cancelled
 from store.redis.connection import RedisTarget, close_client, redis_client
 from store.redis.keys import RedisKeys
 
@@ -134,6 +134,7 @@ class RedisBus:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                raise_if_cancelled(exc)
                 if self.ready:
                     log.warning("co-browse bus: Redis unreachable (%r); retrying", exc)
                 self.ready = False

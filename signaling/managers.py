@@ -22,7 +22,7 @@ from engineio import packet as eio_packet
 from socketio import packet
 
 from server.jsonio import dumps_bytes
-from store.outage import STORE_OUTAGES
+from store.outage import STORE_OUTAGES, raise_if_cancelled
 from store.redis.connection import RedisTarget, close_client, redis_client
 
 log = logging.getLogger("coview.signaling")
@@ -126,6 +126,7 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
         try:
             await self._client().publish(self.channel, self.json.dumps(data))
         except STORE_OUTAGES as exc:
+            raise_if_cancelled(exc)
             # The other nodes miss this emit; their clients catch up from the store
             # when they reconnect or re-read.
             self._set_ready(False, exc)
@@ -144,6 +145,7 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
                     if message is not None:
                         yield message
             except STORE_OUTAGES as exc:
+                raise_if_cancelled(exc)
                 self._set_ready(False, exc)
             with contextlib.suppress(Exception):
                 await pubsub.aclose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import signal
 import time
 from pathlib import Path
 
@@ -117,3 +118,41 @@ async def test_rate_limits_are_counted_in_redis_across_nodes(redis_url: str) -> 
         await node_a.hit("2/minute", "login", "203.0.113.9")
     assert int(refused.value.headers["Retry-After"]) >= 1
     await node_b.hit("2/minute", "login", "198.51.100.7")  # another client: its own count
+
+
+async def test_a_hung_redis_costs_its_timeout_and_blocks_nothing_else(tmp_path: Path) -> None:
+    """Redis stopped with SIGSTOP (connections open, no answers): a request that needs it
+    gets its 503 after ``COVIEW_REDIS_TIMEOUT_S``, and meanwhile the node answers what
+    needs no Redis at once: the event loop is never held by the wait."""
+    redis_node = RedisNode(tmp_path / "redis")
+    redis_node.start()
+    config = make_config(
+        tmp_path / "node", store="redis", redis_url=redis_node.url, redis_timeout_s=1.0
+    )
+    assert redis_node.proc is not None
+    try:
+        async with running_server(config) as node, aiohttp.ClientSession() as http:
+
+            async def create() -> tuple[int, float]:
+                started = time.monotonic()
+                async with http.post(
+                    f"{node.url}/api/escalations", json=body(), headers=api_key()
+                ) as r:
+                    await r.read()
+                    return r.status, time.monotonic() - started
+
+            redis_node.proc.send_signal(signal.SIGSTOP)
+            pending = asyncio.create_task(create())
+            started = time.monotonic()
+            async with http.get(f"{node.url}/healthz") as r:
+                assert r.status == 200
+            assert time.monotonic() - started < 0.5 and not pending.done()
+            status, elapsed = await pending
+            assert status == 503 and 0.9 <= elapsed < 2.5, (status, elapsed)
+            redis_node.proc.send_signal(signal.SIGCONT)
+            status, _ = await create()
+            assert status == 201
+    finally:
+        if redis_node.proc is not None:
+            redis_node.proc.send_signal(signal.SIGCONT)
+        redis_node.stop()
