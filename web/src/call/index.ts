@@ -42,6 +42,7 @@
  */
 import { io, type Socket } from "socket.io-client";
 
+import { reconnectWhenUnavailable } from "../shared/socket";
 import { AgentTools } from "./agent-tools";
 import { translator, type Translate } from "./i18n";
 import { listDevices, openLocalMedia } from "./media";
@@ -189,6 +190,7 @@ class Call implements CallController {
       reconnectionDelayMax: 2000,
     });
     this.socket.on("connect", () => void this.join());
+    reconnectWhenUnavailable(this.socket);
     this.socket.on("disconnect", (reason) => {
       this.joined = false;
       if (this.ended) return;

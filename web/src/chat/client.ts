@@ -1,6 +1,7 @@
 // The /chat Socket.IO client: joins a conversation, keeps messages in seq order, and on
 // every reconnect rejoins with the last seq it has, so nothing is missed or doubled.
 import { io, type Socket } from "socket.io-client";
+import { reconnectWhenUnavailable } from "../shared/socket";
 
 export interface Attachment { name: string; content_type: string; data_url: string; size: number }
 export interface ChatMessage {
@@ -32,6 +33,7 @@ export class ChatClient {
   ) {
     this.socket = io(`${baseUrl}/chat`, { transports: ["websocket"], auth: { token } });
     this.socket.on("connect", () => void this.join());
+    reconnectWhenUnavailable(this.socket);
     this.socket.on("disconnect", () => this.on.connection("reconnecting"));
     this.socket.on("message", (m: ChatMessage) => this.accept(m));
     this.socket.on("typing", (t: { conversation_id: string; from: { id: string; name: string; kind: string }; typing: boolean }) => {

@@ -2,6 +2,7 @@
 // and one workspace tab per accepted escalation.
 import { io, type Socket } from "socket.io-client";
 import { h } from "../shared/dom";
+import { reconnectWhenUnavailable } from "../shared/socket";
 import { ApiError, ConsoleApi, type AgentInfo, type Escalation } from "./api";
 import { readContext } from "./context";
 import { duration, lang, t } from "./strings";
@@ -199,6 +200,7 @@ class ConsoleApp {
   private connect(): void {
     const socket = io("/agent", { transports: ["websocket"], auth: { token: api.token } });
     this.socket = socket;
+    reconnectWhenUnavailable(socket);
     socket.on("connect", () => this.setLive(true));
     socket.on("disconnect", () => this.setLive(false));
     socket.on("connect_error", (err: Error & { data?: { code?: string } }) => {
