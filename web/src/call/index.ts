@@ -42,7 +42,7 @@
  */
 import { io, type Socket } from "socket.io-client";
 
-import { reconnectWhenUnavailable } from "../shared/socket";
+import { isUnavailable, reconnectWhenUnavailable, RETRY_MS } from "../shared/socket";
 import { AgentTools } from "./agent-tools";
 import { translator, type Translate } from "./i18n";
 import { listDevices, openLocalMedia } from "./media";
@@ -269,6 +269,7 @@ class Call implements CallController {
     if (!ack.ok) {
       this.view.notice(this.t("call.error.join", { message: ack.error?.message ?? "" }));
       if (ack.error?.code === "conflict" || ack.error?.code === "forbidden") this.finish("ended", false);
+      if (isUnavailable(ack)) setTimeout(() => { if (this.socket.connected && !this.joined) void this.join(); }, RETRY_MS);
       return;
     }
     this.joined = true;
