@@ -6,6 +6,12 @@ node, this one included, hands it to its hub. A message is one audience byte (``
 the customer's sharing tab, ``V`` the viewers, ``E`` everyone, then close: the
 session ended, ``P`` the id of the customer connection that now shares) followed by
 the frame.
+
+Redis going away: the reader keeps polling; redis-py's PubSub reconnects on the next
+read that finds Redis back and subscribes again to every channel it had, so the bus
+recovers by itself (frames published meanwhile are lost: viewers resynchronise from
+the checkpoint when their sockets reconnect). ``ready`` says whether the last read
+reached Redis, for ``/readyz``.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
+from store.outage import STORE_OUTAGES, raise_if_cancelled
+from store.redis.connection import RedisTarget, close_client, redis_client
 from store.redis.keys import RedisKeys
 
 log = logging.getLogger("coview.cobrowse")
@@ -36,9 +44,13 @@ class Bus(Protocol):
     async def subscribe(self, session_id: str) -> None: ...
     async def unsubscribe(self, session_id: str) -> None: ...
     async def publish(self, session_id: str, audience: bytes, frame: bytes) -> None: ...
+    @property
+    def ready(self) -> bool: ...
 
 
 class LocalBus:
+    ready = True
+
     def __init__(self) -> None:
         self._deliver: Deliver | None = None
 
@@ -59,22 +71,29 @@ class LocalBus:
             await self._deliver(session_id, audience, frame)
 
 
+# How long the reader waits for a message before looking again, and after a failed read.
+POLL_S = 1.0
+RETRY_S = 0.25
+
+
 class RedisBus:
-    def __init__(self, url: str, prefix: str) -> None:
-        self._url = url
+    def __init__(self, target: RedisTarget, prefix: str) -> None:
+        self._target = target
         self._keys = RedisKeys(prefix)
         self._channel_prefix = self._keys.cobrowse_channel("").encode()
         self._redis: aioredis.Redis | None = None
         self._pubsub: aioredis.client.PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
         self._deliver: Deliver | None = None
+        self.ready = False
 
     async def start(self, deliver: Deliver) -> None:
         self._deliver = deliver
-        self._redis = aioredis.from_url(self._url, decode_responses=False)
+        self._redis = redis_client(self._target, decode_responses=False)
         self._pubsub = self._redis.pubsub()
         # A placeholder subscription so the reader has a live connection from the start.
         await self._pubsub.subscribe(self._channel_prefix + b"-")
+        self.ready = True
         self._reader = asyncio.create_task(self._read())
 
     async def stop(self) -> None:
@@ -85,7 +104,7 @@ class RedisBus:
         if self._pubsub is not None:
             await self._pubsub.aclose()
         if self._redis is not None:
-            await self._redis.aclose()
+            await close_client(self._redis)
 
     async def subscribe(self, session_id: str) -> None:
         assert self._pubsub is not None
@@ -93,7 +112,12 @@ class RedisBus:
 
     async def unsubscribe(self, session_id: str) -> None:
         assert self._pubsub is not None
-        await self._pubsub.unsubscribe(self._keys.cobrowse_channel(session_id))
+        try:
+            await self._pubsub.unsubscribe(self._keys.cobrowse_channel(session_id))
+        except STORE_OUTAGES:
+            # Still subscribed (again, after a reconnect): harmless, the hub drops
+            # frames of sessions it has no socket of (until this node restarts).
+            log.debug("co-browse bus: unsubscribe from %s failed", session_id)
 
     async def publish(self, session_id: str, audience: bytes, frame: bytes) -> None:
         assert self._redis is not None
@@ -105,14 +129,20 @@ class RedisBus:
         while True:
             try:
                 message = await self._pubsub.get_message(
-                    ignore_subscribe_messages=True, timeout=1.0
+                    ignore_subscribe_messages=True, timeout=POLL_S
                 )
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("co-browse bus: reading from Redis failed")
-                await asyncio.sleep(0.5)
+            except Exception as exc:
+                raise_if_cancelled(exc)
+                if self.ready:
+                    log.warning("co-browse bus: Redis unreachable (%r); retrying", exc)
+                self.ready = False
+                await asyncio.sleep(RETRY_S)
                 continue
+            if not self.ready:
+                log.info("co-browse bus: Redis reachable again")
+                self.ready = True
             if message is None or message.get("type") != "message":
                 continue
             channel: bytes = message["channel"]
@@ -123,6 +153,6 @@ class RedisBus:
                 log.exception("co-browse bus: delivering a frame failed")
 
 
-def open_bus(store_kind: str, redis_url: str, prefix: str) -> Bus:
+def open_bus(store_kind: str, target: RedisTarget, prefix: str) -> Bus:
     """The same choice as the store: Redis when several nodes share it."""
-    return RedisBus(redis_url, prefix) if store_kind == "redis" else LocalBus()
+    return RedisBus(target, prefix) if store_kind == "redis" else LocalBus()

@@ -49,9 +49,13 @@ from server.privacy.access_audit import record_access
 from server.privacy.keys import CONSENTS
 from server.privacy.media_access import Viewer
 from store.cobrowse import ControlState
+from store.outage import STORE_OUTAGES
 from store.privacy_models import ConsentDecision, ConsentKind
 
 log = logging.getLogger("coview.cobrowse")
+
+# WebSocket close code "Try Again Later" (RFC 6455 registry): the store is unreachable.
+TRY_AGAIN_LATER = 1013
 
 EVENTS_KEYS = frozenset(EventsHeader.model_fields)
 # An events header exactly as the widget (and the docs' example) writes it; anything
@@ -392,31 +396,43 @@ async def cobrowse_socket(request: web.Request) -> web.StreamResponse:
     hub = request.app[COBROWSE]
     conn = Conn(ws, session_id, role, peer_id, name, ready=(role == "customer"))
     socket = Socket(request, conn, tenant_id)
-    if role == "observer":  # watching a customer's page is on the record
-        who = Viewer(peer_id, name, tenant_id, via_link=False)
-        details = {"via": "cobrowse"}
-        await record_access(request.app, who, "session.observed", "session", session_id, details)
-    await hub.join(conn)
     try:
-        await socket.hello()
-        async for message in ws:
-            if message.type == WSMsgType.BINARY:
-                data: bytes = message.data
-            elif message.type == WSMsgType.TEXT:
-                data = message.data.encode()
-            else:
-                continue
-            try:
-                await socket.handle(data)
-            except CoviewError as exc:
-                seq = _seq_of(data)
-                await conn.send(error_frame(exc, seq))
-    finally:
-        await hub.leave(conn)
-        await socket.gone()
-        if conn.recorder is not None:
-            conn.recorder.close()
+        if role == "observer":  # watching a customer's page is on the record
+            who = Viewer(peer_id, name, tenant_id, via_link=False)
+            details = {"via": "cobrowse"}
+            await record_access(
+                request.app, who, "session.observed", "session", session_id, details
+            )
+        await hub.join(conn)
+        try:
+            await socket.hello()
+            await _relay(ws, conn, socket)
+        finally:
+            await hub.leave(conn)
+            if conn.recorder is not None:
+                conn.recorder.close()
+            await socket.gone()
+    except STORE_OUTAGES as exc:
+        # A frame the store could not take is not acked, so closing is the honest
+        # answer: the client reconnects (any code but 4001) and resends from a snapshot.
+        log.warning("co-browse socket closed, store unavailable: %r", exc)
+        await ws.close(code=TRY_AGAIN_LATER, message=b"store unavailable, reconnect")
     return ws
+
+
+async def _relay(ws: web.WebSocketResponse, conn: Conn, socket: Socket) -> None:
+    async for message in ws:
+        if message.type == WSMsgType.BINARY:
+            data: bytes = message.data
+        elif message.type == WSMsgType.TEXT:
+            data = message.data.encode()
+        else:
+            continue
+        try:
+            await socket.handle(data)
+        except CoviewError as exc:
+            seq = _seq_of(data)
+            await conn.send(error_frame(exc, seq))
 
 
 def _seq_of(data: bytes) -> int | None:

@@ -16,6 +16,7 @@ from escalation.keys import ESCALATIONS
 from server.keys import CONFIG, DEADLINE_HANDLERS, STORE
 from store.escalation_models import ClaimedDeadline, Deadline
 from store.models import utcnow
+from store.outage import OutageLog
 
 log = logging.getLogger("coview.escalation.deadlines")
 
@@ -57,11 +58,13 @@ async def release(app: web.Application, claims: Sequence[ClaimedDeadline]) -> No
 
 async def _loop(app: web.Application) -> None:
     poll = app[CONFIG].deadline_poll_s
+    failures = OutageLog(log, "deadline worker")
     while True:
         try:
             claimed = await process_due(app)
-        except Exception:
-            log.exception("deadline worker failed; retrying")
+            failures.passed()
+        except Exception as exc:
+            failures.failed(exc)
             claimed = 0
         if claimed < BATCH:
             await asyncio.sleep(poll)

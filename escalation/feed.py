@@ -12,7 +12,6 @@ Emits go through the Socket.IO manager, so they reach consoles on every node.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
@@ -25,6 +24,7 @@ from signaling.rooms import agent_room, tenant_agents_room
 from store.base import Store
 from store.escalation_models import LOAD_UNITS, AgentLoad, Escalation, EscalationEvent
 from store.models import Agent, utcnow
+from store.outage import OutageLog, cancel_and_wait
 
 log = logging.getLogger("coview.escalation.feed")
 
@@ -140,6 +140,7 @@ class AgentFeed:
 
     async def _broadcast_loop(self) -> None:
         interval = self.app[CONFIG].queue_broadcast_s
+        failures = OutageLog(log, "queue broadcast")
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -148,13 +149,12 @@ class AgentFeed:
                 try:
                     summary = await self.queue_summary(tenant_id)
                     await self._emit("queue", summary, tenant_agents_room(tenant_id))
-                except Exception:
-                    log.exception("queue broadcast failed")
+                    failures.passed()
+                except Exception as exc:
+                    failures.failed(exc)
             await asyncio.sleep(interval)
 
     async def ctx(self, app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(self._broadcast_loop())
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(task)

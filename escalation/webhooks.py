@@ -32,6 +32,7 @@ from store.base import Store
 from store.engagement_models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 from store.escalation_models import Escalation, EscalationEvent
 from store.models import utcnow
+from store.outage import OutageLog
 
 log = logging.getLogger("coview.webhooks")
 
@@ -131,6 +132,7 @@ class WebhookDispatcher:
 
     async def run(self) -> None:
         next_prune = 0.0
+        failures = OutageLog(log, "webhook worker pass")
         while True:
             try:
                 while await self.run_once() == CLAIM_BATCH:
@@ -138,8 +140,9 @@ class WebhookDispatcher:
                 if time.monotonic() >= next_prune:
                     next_prune = time.monotonic() + PRUNE_EVERY_S
                     await self.prune()
-            except Exception:
-                log.exception("webhook worker pass failed; retrying")
+                failures.passed()
+            except Exception as exc:
+                failures.failed(exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.config.webhook_poll_s)
             self._wake.clear()

@@ -39,6 +39,7 @@ from server.security_headers import PAGE_POLICIES, security_headers_middleware
 from server.seed import seed_demo
 from server.session_events import LoggingSink
 from store import open_store
+from store.redis.connection import RedisTarget
 
 log = logging.getLogger("coview")
 
@@ -71,7 +72,8 @@ def create_app(config: Config) -> web.Application:
         config.recording_keys, config.data_dir, enabled=config.encrypt_at_rest
     )
     app[RATE_LIMITER] = RateLimiter(
-        config.redis_url if config.store == "redis" else None, config.redis_prefix
+        RedisTarget.from_config(config) if config.store == "redis" else None,
+        config.redis_prefix,
     )
     app[OUTBOUND] = OutboundPolicy.from_entries(config.outbound_allow)
     app[SESSION_EVENTS] = LoggingSink()  # the escalation package replaces it

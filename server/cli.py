@@ -16,6 +16,7 @@ from server.config import Config, config_from_env
 from server.gc_tuning import freeze_startup_heap
 from server.logsetup import AccessLogger, configure_logging
 from server.seed import credentials_banner
+from store.redis.connection import RedisTarget
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -85,7 +86,11 @@ def main(argv: list[str] | None = None) -> None:
     app.on_startup.append(announce)
     app.on_startup.append(freeze_startup_heap)  # last: after every start-up hook
     logging.getLogger("coview").info(
-        "starting on %s:%s (%s store)", config.host, config.port, config.store
+        "starting on %s:%s (%s store%s)",
+        config.host,
+        config.port,
+        config.store,
+        f", Redis {RedisTarget.from_config(config).describe()}" if config.store == "redis" else "",
     )
     web.run_app(
         app,

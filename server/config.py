@@ -23,6 +23,19 @@ class Config:
     store: StoreKind = "sqlite"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "coview:"  # every Redis key and channel starts with it
+    # Redis Sentinel (store/redis/connection.py): "host:port" of each Sentinel and the
+    # name of the master they watch; then redis_url gives only db, user and password.
+    redis_sentinels: tuple[str, ...] = ()
+    redis_sentinel_master: str = ""
+    redis_sentinel_password: str = ""  # the Sentinels' own password, if they have one
+    # Connecting, each reply and waiting for a pooled connection each take at most this;
+    # while Redis is unreachable requests get 503 with Retry-After within about it.
+    redis_timeout_s: float = 2.0
+    # With replicas (Sentinel): an escalation write is acknowledged only once this many
+    # replicas have it, or after redis_wait_timeout_ms (then logged): closes the window
+    # in which a failover loses acknowledged writes. 0: don't wait.
+    redis_wait_replicas: int = 0
+    redis_wait_timeout_ms: int = 200
     data_dir: Path = Path("data")
     secret: str = ""  # signs tokens; generated and kept in data_dir when empty (SQLite only)
     log_format: Literal["json", "text"] = "text"
@@ -171,4 +184,9 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> Config:
     config = Config(**values)
     if config.store not in ("sqlite", "redis"):
         raise ValueError(f"COVIEW_STORE must be sqlite or redis, not {config.store!r}")
+    if bool(config.redis_sentinels) != bool(config.redis_sentinel_master):
+        raise ValueError(
+            "COVIEW_REDIS_SENTINELS and COVIEW_REDIS_SENTINEL_MASTER go together: "
+            "set both to use Redis Sentinel, or neither"
+        )
     return config

@@ -118,6 +118,23 @@ class Unavailable(CoviewError):
     title = "Service unavailable"
 
 
+class StoreUnavailable(Unavailable):
+    """The shared store (Redis) cannot answer now (down, restarting, failing over). Each
+    store write is atomic, so the request took effect whole or not at all (unknown when
+    the connection broke mid-write: retry with the same ``Idempotency-Key``); the same
+    request may succeed after ``Retry-After``."""
+
+    retry_after_s: ClassVar[int] = 2
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.headers.setdefault("Retry-After", str(self.retry_after_s))
+
+    @classmethod
+    def caused_by(cls, exc: BaseException) -> StoreUnavailable:
+        return cls(f"the shared store is unreachable ({type(exc).__name__}); retry shortly")
+
+
 class InternalError(CoviewError):
     pass
 

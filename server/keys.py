@@ -38,6 +38,11 @@ OPENAPI_SPEC: web.AppKey[dict[str, Any]] = web.AppKey("openapi_spec")
 SEALER = web.AppKey("sealer", Sealer)  # encryption at rest of files about customers
 
 
+# Readiness beyond the store's ping: each returns why this node is not ready, or None
+# (e.g. its Socket.IO or co-browse pub/sub has lost Redis). Packages append theirs.
+ReadinessCheck = Callable[[], str | None]
+READINESS_CHECKS: web.AppKey[list[ReadinessCheck]] = web.AppKey("readiness_checks")
+
 # Called after an agent changes their presence (the escalation package routes on it).
 PresenceObserver = Callable[[Agent], Awaitable[None]]
 PRESENCE_OBSERVERS: web.AppKey[list[PresenceObserver]] = web.AppKey("presence_observers")

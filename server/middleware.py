@@ -7,8 +7,15 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from server.errors import CoviewError, InternalError, MethodNotAllowed, error_for_status
+from server.errors import (
+    CoviewError,
+    InternalError,
+    MethodNotAllowed,
+    StoreUnavailable,
+    error_for_status,
+)
 from server.jsonio import json_response
+from store.outage import STORE_OUTAGES
 
 log = logging.getLogger("coview.http")
 
@@ -42,6 +49,9 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         elif exc.status == 413:
             error = error_for_status(413, "request body is too large")
         return problem_response(error)
+    except STORE_OUTAGES as exc:
+        log.warning("store unavailable on %s %s: %r", request.method, request.path, exc)
+        return problem_response(StoreUnavailable.caused_by(exc))
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(InternalError("unexpected error; it has been logged"))

@@ -10,14 +10,24 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from server.errors import RateLimited
+from store.redis.connection import RedisTarget, connection_pool
+
+# Our own pool goes in instead of a URL, so the limits reach the same Redis (or
+# Sentinel master) with the same bounds as everything else; the URI is then unused.
+_POOL_URI = "async+redis://"
 
 
 class RateLimiter:
-    def __init__(self, redis_url: str | None = None, prefix: str = "coview:") -> None:
+    def __init__(self, redis: RedisTarget | None = None, prefix: str = "coview:") -> None:
         storage: Storage
-        if redis_url:
-            uri = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
-            storage = RedisStorage(uri, implementation="redispy", key_prefix=prefix + "limits")
+        if redis is not None:
+            pool = connection_pool(redis, decode_responses=False, max_connections=16)
+            storage = RedisStorage(
+                _POOL_URI,
+                implementation="redispy",
+                key_prefix=prefix + "limits",
+                connection_pool=pool,  # type: ignore[arg-type]  # passed to redis-py
+            )
         else:
             storage = MemoryStorage()
         self._storage = storage

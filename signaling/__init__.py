@@ -6,7 +6,7 @@ import socketio
 from aiohttp import web
 
 from server.config import Config
-from server.keys import CONFIG, SIO
+from server.keys import CONFIG, READINESS_CHECKS, SIO
 from signaling import media_routes
 from signaling.agent_ns import AgentNamespace
 from signaling.chat_ns import ChatNamespace
@@ -15,6 +15,7 @@ from signaling.keys import SESSION_NS
 from signaling.managers import DirectManager, DirectRedisManager
 from signaling.packet import Packet
 from signaling.session_ns import SessionNamespace
+from store.redis.connection import RedisTarget
 from store.redis.keys import RedisKeys
 
 MAX_SOCKET_MESSAGE_BYTES = 512 * 1024  # a chat image (256 KB) as base64 fits
@@ -24,7 +25,8 @@ def make_server(config: Config) -> socketio.AsyncServer:
     manager: DirectManager = DirectManager()
     if config.store == "redis":
         manager = DirectRedisManager(
-            config.redis_url, channel=RedisKeys(config.redis_prefix).socketio_channel
+            RedisTarget.from_config(config),
+            channel=RedisKeys(config.redis_prefix).socketio_channel,
         )
     # Websocket only, so a load balancer needs no sticky sessions. Clients authenticate
     # with a bearer token in the connect payload (no cookies), so any origin may connect.
@@ -44,6 +46,8 @@ async def _shutdown(app: web.Application) -> None:
     await drain(app[SIO])  # clients reconnect to another node
     await app[SESSION_NS].close()
     await app[SIO].shutdown()
+    if isinstance(app[SIO].manager, DirectRedisManager):
+        await app[SIO].manager.close()
 
 
 def setup(app: web.Application) -> None:
@@ -56,3 +60,14 @@ def setup(app: web.Application) -> None:
     media_routes.setup(app)
     app[SIO] = sio
     app.on_shutdown.append(_shutdown)
+    manager = sio.manager
+    if isinstance(manager, DirectRedisManager):
+        # Not ready until subscribed: the manager subscribes when the first socket
+        # connects, so only a lost subscription counts.
+        app[READINESS_CHECKS].append(
+            lambda: (
+                None
+                if manager.ready or getattr(manager, "thread", None) is None
+                else "Socket.IO pub/sub has lost Redis"
+            )
+        )

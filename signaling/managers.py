@@ -9,14 +9,29 @@ Emits with a callback (an ack id per recipient) keep the library's path.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+import redis.asyncio as aioredis
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet
 
 from server.jsonio import dumps_bytes
+from store.outage import STORE_OUTAGES, raise_if_cancelled
+from store.redis.connection import RedisTarget, close_client, redis_client
+
+log = logging.getLogger("coview.signaling")
+
+# The listener polls this often, and subscribes again this soon after losing Redis
+# (the library backs off up to 60 s, which would keep nodes deaf long after Redis is
+# back).
+POLL_S = 1.0
+RETRY_S = 0.25
 
 
 class DirectManager(socketio.AsyncManager):  # type: ignore[misc]
@@ -82,7 +97,75 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
     encodes the message with the stdlib: for a console's escalation payload that cost
     more than the publish. Here a payload orjson can encode has no bytes in it, so it is
     encoded once and published as is; the others (bytes, callbacks) take the library's
-    path."""
+    path.
+
+    Its Redis client comes from ``store/redis/connection.py`` (bounded, Sentinel-aware)
+    and lives as long as the node; on a lost connection the listener subscribes again
+    every ``RETRY_S`` until Redis answers, and ``ready`` says whether it is subscribed
+    (``/readyz``). Emits published while Redis is away are lost, as with the library.
+    """
+
+    def __init__(self, target: RedisTarget, channel: str) -> None:
+        super().__init__(target.url, channel=channel)
+        self._target = target
+        self._redis: aioredis.Redis | None = None  # the library's self.redis is unused
+        self.ready = False
+
+    def _client(self) -> aioredis.Redis:
+        if self._redis is None:
+            self._redis = redis_client(self._target, decode_responses=False)
+        return self._redis
+
+    def _redis_connect(self) -> None:
+        self.pubsub = self._client().pubsub(ignore_subscribe_messages=True)
+        self.connected = True
+
+    def _set_ready(self, ready: bool, error: BaseException | None = None) -> None:
+        if ready and not self.ready:
+            log.info("Socket.IO pub/sub: subscribed to Redis")
+        elif not ready and self.ready:
+            log.warning("Socket.IO pub/sub: Redis unreachable (%r); retrying", error)
+        self.ready = ready
+
+    async def _publish(self, data: Any) -> None:
+        try:
+            await self._client().publish(self.channel, self.json.dumps(data))
+        except STORE_OUTAGES as exc:
+            raise_if_cancelled(exc)
+            # The other nodes miss this emit; their clients catch up from the store
+            # when they reconnect or re-read.
+            self._set_ready(False, exc)
+
+    async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
+        while True:
+            self._redis_connect()
+            pubsub = self.pubsub
+            try:
+                await pubsub.subscribe(self.channel)
+                self._set_ready(True)
+                while True:
+                    message = await pubsub.get_message(
+                        ignore_subscribe_messages=True, timeout=POLL_S
+                    )
+                    if message is not None:
+                        yield message
+            except STORE_OUTAGES as exc:
+                raise_if_cancelled(exc)
+                self._set_ready(False, exc)
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+            await asyncio.sleep(RETRY_S)
+
+    async def close(self) -> None:
+        """Stops the listener and closes the Redis client."""
+        thread = getattr(self, "thread", None)
+        if isinstance(thread, asyncio.Task):
+            thread.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await thread
+        if self._redis is not None:
+            await close_client(self._redis)
+            self._redis = None
 
     def set_server(self, server: Any) -> None:
         super().set_server(server)

@@ -17,9 +17,17 @@ from aiohttp import web
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from server.auth.principals import AgentPrincipal, Principal
-from server.errors import BadRequest, CoviewError, InternalError, NotFound, Unauthorized
+from server.errors import (
+    BadRequest,
+    CoviewError,
+    InternalError,
+    NotFound,
+    StoreUnavailable,
+    Unauthorized,
+)
 from server.keys import AUTH
 from signaling.packet import REFUSED_EVENT, RefusedPayload
+from store.outage import STORE_OUTAGES
 
 log = logging.getLogger("coview.signaling")
 
@@ -39,7 +47,12 @@ class ProtocolNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         if event in LIFECYCLE_EVENTS:
-            return await super().trigger_event(event, *args)
+            try:
+                return await super().trigger_event(event, *args)
+            except STORE_OUTAGES as exc:
+                if event != "connect":
+                    raise
+                raise refuse(StoreUnavailable.caused_by(exc)) from exc
         sid, *payload = args
         handler = getattr(self, "on_" + event.replace("-", "_"), None)
         try:
@@ -52,6 +65,9 @@ class ProtocolNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             result = await handler(sid, payload[0] if payload else None)
         except CoviewError as exc:
             return exc.ack()
+        except STORE_OUTAGES as exc:
+            log.warning("store unavailable handling %s on %s: %r", event, self.namespace, exc)
+            return StoreUnavailable.caused_by(exc).ack()
         except Exception:
             log.exception("error handling %s on %s", event, self.namespace)
             return InternalError("unexpected error; it has been logged").ack()

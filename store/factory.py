@@ -9,8 +9,9 @@ from store.base import Store
 def open_store(config: Config) -> Store:
     if config.store == "redis":
         from store.redis import RedisStore
+        from store.redis.connection import RedisTarget
 
-        return RedisStore(config.redis_url, prefix=config.redis_prefix)
+        return RedisStore(RedisTarget.from_config(config), prefix=config.redis_prefix)
     from store.sqlite import SqliteStore
 
     return SqliteStore(config.data_dir / "coview.sqlite3")

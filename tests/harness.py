@@ -46,6 +46,9 @@ def make_config(data_dir: Path, **overrides: Any) -> Config:
         "redis_prefix": f"coview-test-{secrets.token_hex(4)}:",
         # webhook and bot receivers of the tests listen on loopback (tests/receivers.py)
         "outbound_allow": ("127.0.0.1/32", "::1/128"),
+        # A test box shared by many processes may starve Redis and the node of CPU for
+        # seconds; only the outage tests want the production bound (they set theirs).
+        "redis_timeout_s": 10.0,
     }
     values.update(overrides)
     return Config(**values)

@@ -6,16 +6,21 @@ span keys run as Lua scripts, atomic across nodes. Key layout: ``store/redis/key
 
 from __future__ import annotations
 
-from typing import TypeVar
+import logging
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from pydantic import BaseModel
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
+from store.redis.connection import RedisTarget, close_client, redis_client
 from store.redis.keys import RedisKeys
 
 M = TypeVar("M", bound=BaseModel)
 
-MAX_CONNECTIONS = 64
+log = logging.getLogger("coview.store")
 
 
 def _text(value: bytes | str) -> str:
@@ -24,18 +29,17 @@ def _text(value: bytes | str) -> str:
 
 
 class RedisBase:
-    def __init__(self, url: str, prefix: str = "coview:") -> None:
-        self._url = url
+    def __init__(self, target: RedisTarget | str, prefix: str = "coview:") -> None:
+        """``target``: where Redis is (a plain URL is a single server)."""
+        self.target = RedisTarget(url=target) if isinstance(target, str) else target
         self.keys = RedisKeys(prefix)
         self._redis: aioredis.Redis | None = None
+        self._replicas_short = False  # the last WAIT timed out short of wait_replicas
 
     async def open(self) -> None:
-        # A bounded pool that waits for a free connection under bursts, instead of
-        # failing with "Too many connections" (redis-py's default pool caps at 100).
-        pool = aioredis.BlockingConnectionPool.from_url(
-            self._url, decode_responses=True, max_connections=MAX_CONNECTIONS, timeout=30
-        )
-        self._redis = aioredis.Redis(connection_pool=pool)
+        # Bounded: a pool that waits (at most the target's timeout) for a free
+        # connection under bursts, and a timeout on every reply.
+        self._redis = redis_client(self.target, decode_responses=True)
         for part in reversed(type(self).__mro__):
             register = vars(part).get("_register_scripts")
             if register is not None:
@@ -43,7 +47,7 @@ class RedisBase:
 
     async def close(self) -> None:
         if self._redis is not None:
-            await self._redis.aclose()
+            await close_client(self._redis)
             self._redis = None
 
     async def ping(self) -> None:
@@ -57,6 +61,43 @@ class RedisBase:
 
     def _register_scripts(self) -> None:
         """Parts override this to register their Lua scripts."""
+
+    async def _eval_durable(
+        self, script: AsyncScript, keys: Sequence[str], args: Sequence[Any]
+    ) -> Any:
+        """Runs a write script that must survive a failover. With ``wait_replicas``,
+        WAIT follows it on the same connection and in the same round trip, so the reply
+        comes once that many replicas have the write (Redis's replication is one
+        ordered stream: everything written before it, by any node, is there too). A
+        replica that does not answer within ``wait_timeout_ms`` costs that much latency
+        and is logged; the write stands (availability over durability, as Redis)."""
+        target = self.target
+        if not target.wait_replicas:
+            return await script(keys=keys, args=args)
+        for attempt in range(2):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+                pipe.wait(target.wait_replicas, target.wait_timeout_ms)
+                result, replicas = await pipe.execute(raise_on_error=False)
+            if isinstance(result, NoScriptError) and attempt == 0:
+                await self.redis.script_load(script.script)  # a restarted Redis
+                continue
+            break
+        for outcome in (result, replicas):
+            if isinstance(outcome, Exception):
+                raise outcome
+        short = int(replicas) < target.wait_replicas
+        if short and not self._replicas_short:
+            log.warning(
+                "Redis WAIT: %s of %s replicas acknowledged within %s ms; writes go on",
+                replicas,
+                target.wait_replicas,
+                target.wait_timeout_ms,
+            )
+        elif not short and self._replicas_short:
+            log.info("Redis WAIT: replicas acknowledge writes again")
+        self._replicas_short = short
+        return result
 
     async def _get(self, model: type[M], key: str) -> M | None:
         raw = await self.redis.get(key)

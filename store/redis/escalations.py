@@ -143,7 +143,8 @@ class RedisEscalations(RedisBase):
             {"agent": c.agent_id, "delta": c.delta, "units": list(c.units), "capacity": c.capacity}
             for c in write.loads
         ]
-        result = await self._write_escalation(
+        result = await self._eval_durable(
+            self._write_escalation,
             keys=[
                 k.escalation_seq(esc.id),
                 k.escalation(esc.id),

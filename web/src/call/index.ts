@@ -43,6 +43,7 @@
 import { io, type Socket } from "socket.io-client";
 import { honourDraining } from "../shared/draining";
 
+import { isUnavailable, reconnectWhenUnavailable, RETRY_MS } from "../shared/socket";
 import { AgentTools } from "./agent-tools";
 import { shownLang, translator, type Translate } from "./i18n";
 import { listDevices, openLocalMedia } from "./media";
@@ -191,6 +192,7 @@ class Call implements CallController {
     });
     honourDraining(this.socket);
     this.socket.on("connect", () => void this.join());
+    reconnectWhenUnavailable(this.socket);
     this.socket.on("disconnect", (reason) => {
       this.joined = false;
       if (this.ended) return;
@@ -274,6 +276,7 @@ class Call implements CallController {
     if (!ack.ok) {
       this.view.notice(this.t("call.error.join", { message: ack.error?.message ?? "" }));
       if (ack.error?.code === "conflict" || ack.error?.code === "forbidden") this.finish("ended", false);
+      if (isUnavailable(ack)) setTimeout(() => { if (this.socket.connected && !this.joined) void this.join(); }, RETRY_MS);
       return;
     }
     this.joined = true;

@@ -2,6 +2,7 @@
 // every reconnect rejoins with the last seq it has, so nothing is missed or doubled.
 import { io, type Socket } from "socket.io-client";
 import { honourDraining } from "../shared/draining";
+import { isUnavailable, reconnectWhenUnavailable, RETRY_MS } from "../shared/socket";
 
 export interface Attachment { name: string; content_type: string; data_url: string; size: number }
 export interface ChatMessage {
@@ -34,7 +35,11 @@ export class ChatClient {
     this.socket = io(`${baseUrl}/chat`, { transports: ["websocket"], auth: { token } });
     honourDraining(this.socket);
     this.socket.on("connect", () => void this.join());
-    this.socket.on("disconnect", () => this.on.connection("reconnecting"));
+    reconnectWhenUnavailable(this.socket);
+    this.socket.on("disconnect", () => {
+      this.joined = false;
+      this.on.connection("reconnecting");
+    });
     this.socket.on("message", (m: ChatMessage) => this.accept(m));
     this.socket.on("typing", (t: { conversation_id: string; from: { id: string; name: string; kind: string }; typing: boolean }) => {
       if (t.conversation_id === this.conversationId) this.on.typing(t.from, t.typing);
@@ -49,6 +54,10 @@ export class ChatClient {
       conversation_id: this.conversationId,
       after_seq: this.lastSeq,
     });
+    if (isUnavailable(ack)) {
+      setTimeout(() => { if (this.socket.connected && !this.joined) void this.join(); }, RETRY_MS);
+      return;
+    }
     if (!ack.ok) throw new Error(ack.error?.message ?? "join failed");
     this.joined = true;
     this.selfId = (ack.self as { id: string }).id;

@@ -3,6 +3,7 @@
 import { io, type Socket } from "socket.io-client";
 import { honourDraining } from "../shared/draining";
 import { h } from "../shared/dom";
+import { reconnectWhenUnavailable } from "../shared/socket";
 import { ApiError, ConsoleApi, type AgentInfo, type Escalation } from "./api";
 import { readContext } from "./context";
 import { FocusMode } from "./focus";
@@ -210,6 +211,7 @@ class ConsoleApp {
     const socket = io("/agent", { transports: ["websocket"], auth: { token: api.token } });
     this.socket = socket;
     honourDraining(socket);
+    reconnectWhenUnavailable(socket);
     socket.on("connect", () => this.setLive(true));
     socket.on("disconnect", () => this.setLive(false));
     socket.on("connect_error", (err: Error & { data?: { code?: string } }) => {

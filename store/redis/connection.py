@@ -1,0 +1,164 @@
+"""The one place a Redis client is made: the store, the Socket.IO manager, the co-browse
+bus and the rate limits all get theirs here, so they reach the same server (one URL, or
+the master a set of Sentinels names) with the same bounds.
+
+Bounds: connecting and every reply wait at most ``timeout_s``; so does waiting for a
+free pooled connection. A failed command is retried once at once on a fresh connection
+(a pooled connection to a Redis that restarted is dead; the retry asks the Sentinels
+again, so it reaches a newly promoted master), then the error goes up: the HTTP layer
+answers 503 with ``Retry-After`` (``store/outage.py``). Nothing waits on Redis without
+a bound, and every wait suspends only its own task, never the event loop.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from server.config import Config
+
+MAX_CONNECTIONS = 64
+
+# Dead TCP peers (a host gone without closing its sockets) are found by keepalive within
+# about 5 + 2 * 3 s, which bounds how long a pub/sub reader may wait on a dead link.
+_KEEPALIVE: dict[int, int] = {}
+for _name, _value in (("TCP_KEEPIDLE", 5), ("TCP_KEEPINTVL", 2), ("TCP_KEEPCNT", 3)):
+    if hasattr(socket, _name):
+        _KEEPALIVE[getattr(socket, _name)] = _value
+
+
+@dataclass(frozen=True)
+class RedisTarget:
+    """Where Redis is. With ``sentinels`` the host and port of ``url`` are ignored: the
+    Sentinels name the master of ``sentinel_master``; the URL still gives the database,
+    user and password of the data nodes."""
+
+    url: str = "redis://127.0.0.1:6379/0"
+    sentinels: tuple[tuple[str, int], ...] = ()
+    sentinel_master: str = ""
+    sentinel_password: str = ""  # of the Sentinels themselves (their requirepass)
+    timeout_s: float = 2.0
+    # The store's escalation writes wait (WAIT, in the same round trip) until this many
+    # replicas have them, for at most wait_timeout_ms; 0: no waiting (docs/architecture.md).
+    wait_replicas: int = 0
+    wait_timeout_ms: int = 200
+
+    @classmethod
+    def from_config(cls, config: Config) -> RedisTarget:
+        return cls(
+            url=config.redis_url,
+            sentinels=parse_sentinels(config.redis_sentinels),
+            sentinel_master=config.redis_sentinel_master,
+            sentinel_password=config.redis_sentinel_password,
+            timeout_s=config.redis_timeout_s,
+            wait_replicas=config.redis_wait_replicas,
+            wait_timeout_ms=config.redis_wait_timeout_ms,
+        )
+
+    @property
+    def uses_sentinel(self) -> bool:
+        return bool(self.sentinels)
+
+    def describe(self) -> str:
+        """For logs: never the password."""
+        if self.uses_sentinel:
+            hosts = ",".join(f"{h}:{p}" for h, p in self.sentinels)
+            return f"sentinel master {self.sentinel_master!r} via {hosts}"
+        parsed = urlparse(self.url)
+        return f"{parsed.hostname}:{parsed.port or 6379}"
+
+
+def parse_sentinels(entries: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """``("host:port", ...)`` as pairs; a missing port is Sentinel's 26379."""
+    pairs: list[tuple[str, int]] = []
+    for entry in entries:
+        host, sep, port = entry.strip().rpartition(":")
+        if not sep:
+            host, port = port, "26379"
+        if not host or not port.isdigit():
+            raise ValueError(f"COVIEW_REDIS_SENTINELS: {entry!r} is not host:port")
+        pairs.append((host.strip("[]"), int(port)))
+    return tuple(pairs)
+
+
+class BlockingSentinelPool(SentinelConnectionPool, aioredis.BlockingConnectionPool):
+    """Sentinel's master discovery with the blocking pool's wait for a free connection
+    (the plain pool fails with "Too many connections" under a burst)."""
+
+
+def _url_options(url: str) -> dict[str, Any]:
+    parsed = urlparse(url)
+    options: dict[str, Any] = {}
+    path = parsed.path.strip("/")
+    if path.isdigit():
+        options["db"] = int(path)
+    if parsed.username:
+        options["username"] = unquote(parsed.username)
+    if parsed.password:
+        options["password"] = unquote(parsed.password)
+    return options
+
+
+def _bounds(target: RedisTarget) -> dict[str, Any]:
+    return {
+        # Pub/sub readers poll with an explicit, shorter timeout, which returns nothing
+        # instead of raising, so this bound holds for every connection.
+        "socket_timeout": target.timeout_s,
+        "socket_connect_timeout": target.timeout_s,
+        "socket_keepalive": True,
+        "socket_keepalive_options": _KEEPALIVE,
+        # Once, at once, and only for a broken connection: a timed-out command may have
+        # run, and running a write twice is worse than a 503.
+        "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+    }
+
+
+def connection_pool(
+    target: RedisTarget,
+    *,
+    decode_responses: bool,
+    max_connections: int = MAX_CONNECTIONS,
+) -> aioredis.ConnectionPool:
+    """A bounded pool that waits (at most ``timeout_s``) for a free connection."""
+    options = {**_bounds(target), "decode_responses": decode_responses}
+    if not target.uses_sentinel:
+        return aioredis.BlockingConnectionPool.from_url(
+            target.url, max_connections=max_connections, timeout=target.timeout_s, **options
+        )
+    sentinel_options: dict[str, Any] = {
+        "socket_timeout": target.timeout_s,
+        "socket_connect_timeout": target.timeout_s,
+    }
+    if target.sentinel_password:
+        sentinel_options["password"] = target.sentinel_password
+    manager = Sentinel(target.sentinels, sentinel_kwargs=sentinel_options)
+    pool: aioredis.ConnectionPool = BlockingSentinelPool(  # type: ignore[no-untyped-call]
+        target.sentinel_master,
+        manager,
+        max_connections=max_connections,
+        timeout=target.timeout_s,
+        **_url_options(target.url),
+        **options,
+    )
+    return pool
+
+
+def redis_client(target: RedisTarget, *, decode_responses: bool) -> aioredis.Redis:
+    """A client on its own pool (closed with it: ``close_client``)."""
+    return aioredis.Redis.from_pool(connection_pool(target, decode_responses=decode_responses))
+
+
+async def close_client(client: aioredis.Redis) -> None:
+    """Closes the client, its pool and, with Sentinel, the clients of the Sentinels."""
+    pool = client.connection_pool
+    await client.aclose()
+    if isinstance(pool, BlockingSentinelPool):
+        await pool.sentinel_manager.aclose()
