@@ -38,6 +38,8 @@ FAST_ENV: dict[str, str] = {
     "COVIEW_WEBHOOK_BACKOFF_S": "0.5",
     "COVIEW_WEBHOOK_TIMEOUT_S": "2",
     "COVIEW_LOG_LEVEL": "WARNING",
+    # the tests' webhook and bot receivers listen on loopback (see tests/harness.py)
+    "COVIEW_OUTBOUND_ALLOW": "127.0.0.1/32,::1/128",
 }
 
 
