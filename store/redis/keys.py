@@ -178,6 +178,10 @@ class RedisKeys:
         return f"{self.prefix}callbacks:{tenant_id}:{status}"
 
     @property
+    def invalidation_channel(self) -> str:
+        return f"{self.prefix}invalidate"
+
+    @property
     def socketio_channel(self) -> str:
         return f"{self.prefix}socketio"
 
