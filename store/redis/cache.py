@@ -6,8 +6,10 @@ every write announces itself on one channel (``invalidate``): a node that writes
 its own copy at once, the others when the message arrives (bounded by pub/sub delivery,
 a millisecond on a healthy link). Copies are used only while this node is subscribed:
 when the subscription drops, every copy is dropped and reads go to Redis until it is
-back (a message missed meanwhile cannot leave a stale copy behind). A read that raced
-with an invalidation is not kept (``generation``).
+back (a message missed meanwhile cannot leave a stale copy behind). A link that breaks
+without closing is found by a ping when the channel is quiet: a copy can miss a change
+for at most ``SILENT_S`` then. A read that raced with an invalidation is not kept
+(``generation``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ V = TypeVar("V")
 
 CACHE_SIZE = 20_000
 RESUBSCRIBE_S = 0.5  # wait before subscribing again after the link broke
-IDLE_READ_S = 0.5  # a read that waits longer returns empty, and the loop reads again
+# A quiet channel is pinged every IDLE_READ_S; one silent for SILENT_S (a link that broke
+# without closing) counts as lost. That bounds how long a copy can miss a change.
+IDLE_READ_S = 0.5
+SILENT_S = 1.5
 
 
 class LocalCache(Generic[V]):
@@ -150,9 +155,17 @@ class Invalidations:
                     await on_live()
                     self.live = True
                     ready.set()
+                    heard = time.monotonic()
                     while True:
                         message = await pubsub.get_message(timeout=IDLE_READ_S)
-                        if message is not None and message["type"] == "message":
+                        now = time.monotonic()
+                        if message is None:  # quiet: is the link still there?
+                            if now - heard > SILENT_S:
+                                raise ConnectionError(f"no answer for {SILENT_S} s")
+                            await pubsub.ping()
+                            continue
+                        heard = now
+                        if message["type"] == "message":
                             kind, ident, extra = str(message["data"]).split("\n", 2)
                             self.apply(kind, ident, extra)
             except asyncio.CancelledError:
