@@ -144,7 +144,11 @@ class SimAgent:
             token = (await r.json())["access_token"]
         self.headers = {"Authorization": f"Bearer {token}"}
         await self.sio.connect(
-            self.url, namespaces=["/agent"], transports=["websocket"], auth={"token": token}
+            self.url,
+            namespaces=["/agent"],
+            transports=["websocket"],
+            auth={"token": token},
+            wait_timeout=30,  # 200 logging in at once on a busy box
         )
         async with self.http.put(
             self.url + "/api/agents/me/presence", json={"status": "available"}, headers=self.headers
