@@ -550,10 +550,12 @@ async def main(args: argparse.Namespace) -> None:
     for store in args.stores.split(","):
         if store != "redis":
             results.append(await run_store(store, None, args))
+            print(table(results[-1:]), flush=True)  # as it comes: a long run may be cut
             continue
         for count in map(int, args.nodes.split(",")):
             with redis_server() as (url, pid):
                 results.append(await run_store(store, RedisProbe(url, pid), args, count))
+            print(table(results[-1:]), flush=True)
     print(table(results))
     summary = ratios(results)
     for name, ratio in summary.items():
