@@ -207,6 +207,8 @@ async def _agent_worker(url: str, emails: list[str], hold_s: float, conn: Connec
                 tally.offered.clear()
                 tally.completed = tally.errors = 0
                 conn.send(process_cpu_s())
+            elif command == "progress":
+                conn.send(tally.completed + tally.errors)
             elif command == "collect":
                 conn.send((dict(tally.offered), tally.completed, tally.errors, process_cpu_s()))
         await asyncio.gather(*(a.stop() for a in agents))
@@ -249,6 +251,10 @@ class AgentProcesses:
 
     async def reset(self) -> float:
         return float(sum(await self._ask("reset")))
+
+    async def progress(self) -> int:
+        """Escalations the agents have finished with (completed or failed)."""
+        return int(sum(await self._ask("progress")))
 
     async def collect(self, tally: Tally) -> float:
         cpu = 0.0
@@ -438,6 +444,13 @@ async def phase(
         server_cpu = sum(cpu_seconds(n.pid) for n in nodes) - before.server_cpu
         creators_cpu = process_cpu_s() - creators_cpu0
         await asyncio.sleep(1.0)  # let the last offers arrive
+        # and the agents finish the escalations created, so that what is counted per
+        # escalation is whole lifecycles (bounded: an overloaded run stops waiting)
+        drain_until = time.perf_counter() + args.drain
+        while time.perf_counter() < drain_until:
+            if await agents.progress() >= len(tally.started):
+                break
+            await asyncio.sleep(0.2)  # other processes: nothing here to await
     agents_cpu = await agents.collect(tally) - agents_cpu0
     after = await usage(nodes, redis)
     lat = tally.latencies_ms()
@@ -455,7 +468,7 @@ async def phase(
         "server_cpu": round(server_cpu / elapsed, 2),
         "creators_cpu": round(creators_cpu / elapsed, 2),
         "agents_cpu": round(agents_cpu / (elapsed + 1.0), 2),
-        # per completed escalation, over the window and the second after it
+        # per completed escalation, over the window and until the agents are done
         **per_escalation(before, after, tally.completed),
     }
 
@@ -581,6 +594,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=200.0, help="paced creates/s")
     parser.add_argument("--seconds", type=float, default=8.0, help="per phase")
     parser.add_argument("--hold", type=float, default=0.5, help="s an agent holds a session")
+    parser.add_argument(
+        "--drain", type=float, default=20.0, help="s to wait for the last lifecycles to end"
+    )
     parser.add_argument("--agent-procs", type=int, default=2, help="load-generator processes")
     parser.add_argument("--agents-nice", type=int, default=10, help="their niceness (0: none)")
     return parser.parse_args()
