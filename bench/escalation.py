@@ -398,12 +398,20 @@ def by_name(counts: Counter[str]) -> Counter[str]:
     return named
 
 
+SETUP_COMMANDS = ("HELLO", "CLIENT", "SCRIPT")
+
+
 def per_escalation(before: Usage, after: Usage, completed: int) -> dict[str, Any]:
     if not completed:
         return {}
     sent, total = after.node_commands - before.node_commands, after.redis_commands
     total = total - before.redis_commands
+    # a connection's set-up (a pool still growing) is counted apart from the work
+    setup = sum(sent.pop(k, 0) for k in list(sent) if k.startswith(SETUP_COMMANDS))
+    for name in [k for k in total if k.startswith(("hello", "client", "script"))]:
+        del total[name]
     return {
+        "connection_setup_cmds_per_esc": round(setup / completed, 2),
         "server_cpu_ms_per_esc": round(
             (after.server_cpu - before.server_cpu) * 1000 / completed, 2
         ),
