@@ -33,6 +33,7 @@ RESUBSCRIBE_S = 0.5  # wait before subscribing again after the link broke
 # without closing) counts as lost. That bounds how long a copy can miss a change.
 IDLE_READ_S = 0.5
 SILENT_S = 1.5
+STOP_S = 2.0  # at most this long to stop the listener
 
 
 class LocalCache(Generic[V]):
@@ -132,11 +133,15 @@ class Invalidations:
     async def stop(self) -> None:
         task, self._task = self._task, None
         # redis-py can swallow a cancel that lands while it subscribes: cancel again
-        # until the task has ended (the next cancel wakes its next read).
-        while task is not None and not task.done():
+        # until the task has ended (the next cancel wakes its next read), for a bounded
+        # time: closing the store must not hang on a connection's teardown.
+        deadline = time.monotonic() + STOP_S
+        while task is not None and not task.done() and time.monotonic() < deadline:
             task.cancel()
             await asyncio.wait([task], timeout=0.05)
-        if task is not None and not task.cancelled() and task.exception() is not None:
+        if task is not None and not task.done():
+            log.warning("invalidation listener did not stop within %s s", STOP_S)
+        elif task is not None and not task.cancelled() and task.exception() is not None:
             log.warning("invalidation listener failed", exc_info=task.exception())
         self._reset()
 
