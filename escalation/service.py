@@ -63,7 +63,7 @@ ROUTER = "system:router"
 TIMER = "system:deadline"
 _MUTATE_ATTEMPTS = 8
 PULL_WINDOW = 20  # how far down the queue an agent with room looks for one it can take
-WRITTEN_KEPT = 10_000  # records this node wrote last, kept for their next change here
+WRITTEN_KEPT = 4096  # records this node wrote last, kept for their next change here
 
 
 @dataclass
@@ -168,7 +168,11 @@ class EscalationService:
         return path
 
     def _remember(self, esc: Escalation) -> None:
-        """The record as this node just wrote it, for the next ``mutate`` of it here."""
+        """The record as this node just wrote it, for the next ``mutate`` of it here
+        (an ended one is rarely changed again: not kept)."""
+        if esc.state in TERMINAL:
+            self._written.pop(esc.id, None)
+            return
         self._written[esc.id] = esc
         self._written.move_to_end(esc.id)
         if len(self._written) > WRITTEN_KEPT:
