@@ -54,16 +54,19 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def coview_process(port: int, env: dict[str, str]) -> AsyncIterator[tuple[str, int]]:
+async def coview_process(
+    port: int, env: dict[str, str], module: str = "server.cli"
+) -> AsyncIterator[tuple[str, int]]:
     """``coview serve`` in its own process, as deployed, with ``COVIEW_*`` settings in
-    ``env``; yields its URL and pid once /readyz answers. ``BENCH_PROFILE=path`` runs it
-    under cProfile into ``path.<store>``."""
+    ``env``; yields its URL and pid once /readyz answers. ``module`` is the entry point
+    (a bench wrapper of ``server.cli``). ``BENCH_PROFILE=path`` runs it under cProfile
+    into ``path.<store>.<port>``."""
     env = {**os.environ, "COVIEW_PORT": str(port), "COVIEW_LOG_LEVEL": "WARNING", **env}
     profile = os.environ.get("BENCH_PROFILE")
     store = env.get("COVIEW_STORE", "sqlite")
-    wrap = ["-m", "cProfile", "-o", f"{profile}.{store}"] if profile else []
+    wrap = ["-m", "cProfile", "-o", f"{profile}.{store}.{port}"] if profile else []
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, *wrap, "-m", "server.cli", "serve", env=env, stdout=subprocess.DEVNULL
+        sys.executable, *wrap, "-m", module, "serve", env=env, stdout=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     try:

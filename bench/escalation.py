@@ -9,10 +9,17 @@ clients of a deployed server run elsewhere). 50 concurrent
 clients create escalations with the integration API key: first paced at a target rate
 (latency from the POST until the ``offer`` arrives at an agent's console: both stamps
 are CLOCK_MONOTONIC, comparable across processes), then as fast as they can (sustained
-creates/s). Reports the CPU share of the server and of the load generators per phase.
-Prints a table and writes JSON to ``bench/results/``.
+creates/s). Reports the CPU share of the server and of the load generators per phase,
+the server's CPU per completed escalation and, on Redis, the Redis commands per
+completed escalation: all of them (``INFO commandstats``, which also counts the
+commands a Lua script runs inside Redis) and those the nodes sent (counted in the node,
+``bench/redis_count.py``: what costs a node encoding, a round trip and a reply), with
+the Redis/SQLite CPU ratio of the run. ``--nodes 1,2`` runs Redis with one and then two
+``coview serve`` processes on the same Redis, the agents and the creating clients split
+between them (summed CPU of the nodes). Prints a table and writes JSON to
+``bench/results/``.
 
-    python -m bench.escalation [--stores sqlite,redis] [--seconds 8] [--rate 200]
+    python -m bench.escalation [--stores sqlite,redis] [--nodes 1,2] [--seconds 8]
 """
 
 from __future__ import annotations
@@ -25,17 +32,20 @@ import multiprocessing
 import os
 import resource
 import secrets
+import signal
 import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import redis.asyncio as aioredis
 import socketio
 
 from bench.common import coview_process, cpu_seconds, free_port
@@ -51,7 +61,7 @@ SECRET = "bench-secret-" + "x" * 40
 
 
 @contextlib.contextmanager
-def redis_server() -> Iterator[str]:
+def redis_server() -> Iterator[tuple[str, int]]:
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="coview-bench-redis-")
     proc = subprocess.Popen(
@@ -63,7 +73,7 @@ def redis_server() -> Iterator[str]:
     )
     try:
         time.sleep(0.3)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -134,7 +144,11 @@ class SimAgent:
             token = (await r.json())["access_token"]
         self.headers = {"Authorization": f"Bearer {token}"}
         await self.sio.connect(
-            self.url, namespaces=["/agent"], transports=["websocket"], auth={"token": token}
+            self.url,
+            namespaces=["/agent"],
+            transports=["websocket"],
+            auth={"token": token},
+            wait_timeout=30,  # 200 logging in at once on a busy box
         )
         async with self.http.put(
             self.url + "/api/agents/me/presence", json={"status": "available"}, headers=self.headers
@@ -193,6 +207,8 @@ async def _agent_worker(url: str, emails: list[str], hold_s: float, conn: Connec
                 tally.offered.clear()
                 tally.completed = tally.errors = 0
                 conn.send(process_cpu_s())
+            elif command == "progress":
+                conn.send(tally.completed + tally.errors)
             elif command == "collect":
                 conn.send((dict(tally.offered), tally.completed, tally.errors, process_cpu_s()))
         await asyncio.gather(*(a.stop() for a in agents))
@@ -207,15 +223,15 @@ def agent_worker(
 
 
 class AgentProcesses:
-    """The simulated agents, split over ``count`` processes."""
+    """The simulated agents, split over processes."""
 
-    def __init__(
-        self, url: str, emails: list[str], hold_s: float, count: int, niceness: int
-    ) -> None:
+    def __init__(self, urls: list[str], emails: list[str], hold_s: float, niceness: int) -> None:
+        """One process per entry of ``urls``, talking to that node."""
         ctx = multiprocessing.get_context("spawn")
         self.conns: list[Connection] = []
         self.procs = []
-        for i in range(count):
+        count = len(urls)
+        for i, url in enumerate(urls):
             ours, theirs = ctx.Pipe()
             proc = ctx.Process(
                 target=agent_worker, args=(url, emails[i::count], hold_s, niceness, theirs)
@@ -235,6 +251,10 @@ class AgentProcesses:
 
     async def reset(self) -> float:
         return float(sum(await self._ask("reset")))
+
+    async def progress(self) -> int:
+        """Escalations the agents have finished with (completed or failed)."""
+        return int(sum(await self._ask("progress")))
 
     async def collect(self, tally: Tally) -> float:
         cpu = 0.0
@@ -305,28 +325,142 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+@dataclass
+class Node:
+    """One ``coview serve`` process under test."""
+
+    url: str
+    pid: int
+    counts_path: Path | None = None  # where it writes its Redis command counts
+
+    async def redis_commands(self) -> Counter[str]:
+        """The commands this node has sent to Redis so far, by name."""
+        if self.counts_path is None:
+            return Counter()
+        self.counts_path.unlink(missing_ok=True)
+        os.kill(self.pid, signal.SIGUSR1)
+        for _ in range(500):  # the node writes it from its signal handler
+            if self.counts_path.exists():
+                return Counter(json.loads(self.counts_path.read_text()))
+            await asyncio.sleep(0.01)
+        raise RuntimeError(f"node {self.pid} wrote no Redis command counts")
+
+
+@dataclass
+class RedisProbe:
+    """What Redis itself counts: every command (also those scripts run) and its CPU."""
+
+    url: str
+    pid: int
+
+    async def commands(self) -> Counter[str]:
+        client = aioredis.from_url(self.url)
+        try:
+            stats = await client.info("commandstats")
+        finally:
+            await client.aclose()
+        return Counter(
+            {
+                name.removeprefix("cmdstat_"): int(v["calls"])
+                for name, v in stats.items()
+                if not name.startswith(("cmdstat_info", "cmdstat_config"))
+            }
+        )
+
+
+@dataclass
+class Usage:
+    """Counters read before and after a phase."""
+
+    server_cpu: float
+    redis_cpu: float = 0.0
+    redis_commands: Counter[str] = field(default_factory=Counter)
+    node_commands: Counter[str] = field(default_factory=Counter)
+
+
+async def usage(nodes: list[Node], redis: RedisProbe | None) -> Usage:
+    node_commands: Counter[str] = Counter()
+    for node in nodes:
+        node_commands += await node.redis_commands()
+    return Usage(
+        server_cpu=sum(cpu_seconds(n.pid) for n in nodes),
+        redis_cpu=cpu_seconds(redis.pid) if redis else 0.0,
+        redis_commands=await redis.commands() if redis else Counter(),
+        node_commands=node_commands,
+    )
+
+
+def by_name(counts: Counter[str]) -> Counter[str]:
+    """Counts of ``NAME key-kind`` summed by name."""
+    named: Counter[str] = Counter()
+    for kind, n in counts.items():
+        named[kind.split(" ")[0] if not kind.startswith("SCRIPT") else kind] += n
+    return named
+
+
+SETUP_COMMANDS = ("HELLO", "CLIENT", "SCRIPT")
+
+
+def per_escalation(before: Usage, after: Usage, completed: int) -> dict[str, Any]:
+    if not completed:
+        return {}
+    sent, total = after.node_commands - before.node_commands, after.redis_commands
+    total = total - before.redis_commands
+    # a connection's set-up (a pool still growing) is counted apart from the work
+    setup = sum(sent.pop(k, 0) for k in list(sent) if k.startswith(SETUP_COMMANDS))
+    for name in [k for k in total if k.startswith(("hello", "client", "script"))]:
+        del total[name]
+    return {
+        "connection_setup_cmds_per_esc": round(setup / completed, 2),
+        "server_cpu_ms_per_esc": round(
+            (after.server_cpu - before.server_cpu) * 1000 / completed, 2
+        ),
+        "redis_cpu_ms_per_esc": round((after.redis_cpu - before.redis_cpu) * 1000 / completed, 3),
+        "redis_cmds_per_esc": round(sum(total.values()) / completed, 1),
+        "sent_cmds_per_esc": round(sum(sent.values()) / completed, 1),
+        "sent_by_command": {k: round(v / completed, 2) for k, v in by_name(sent).most_common()},
+        "sent_by_key": {k: round(v / completed, 2) for k, v in sent.most_common()},
+        "redis_by_command": {k: round(v / completed, 2) for k, v in total.most_common()},
+    }
+
+
 async def phase(
-    url: str, agents: AgentProcesses, server_pid: int, args: argparse.Namespace, rate: float | None
+    nodes: list[Node],
+    agents: AgentProcesses,
+    redis: RedisProbe | None,
+    args: argparse.Namespace,
+    rate: float | None,
 ) -> dict[str, Any]:
     tally = Tally()
     clients, seconds = args.clients, args.seconds
     interval = clients / rate if rate else 0.0
     agents_cpu0 = await agents.reset()
-    server_cpu0, creators_cpu0 = cpu_seconds(server_pid), process_cpu_s()
+    before = await usage(nodes, redis)
+    creators_cpu0 = process_cpu_s()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as http:
         t0 = time.perf_counter()
         until = t0 + seconds
         await asyncio.gather(
             *(
-                creator(url, http, tally, until, interval, i * interval / clients)
+                creator(
+                    nodes[i % len(nodes)].url, http, tally, until, interval, i * interval / clients
+                )
                 for i in range(clients)
             )
         )
         elapsed = time.perf_counter() - t0
-        server_cpu = cpu_seconds(server_pid) - server_cpu0
+        server_cpu = sum(cpu_seconds(n.pid) for n in nodes) - before.server_cpu
         creators_cpu = process_cpu_s() - creators_cpu0
         await asyncio.sleep(1.0)  # let the last offers arrive
+        # and the agents finish the escalations created, so that what is counted per
+        # escalation is whole lifecycles (bounded: an overloaded run stops waiting)
+        drain_until = time.perf_counter() + args.drain
+        while time.perf_counter() < drain_until:
+            if await agents.progress() >= len(tally.started):
+                break
+            await asyncio.sleep(0.2)  # other processes: nothing here to await
     agents_cpu = await agents.collect(tally) - agents_cpu0
+    after = await usage(nodes, redis)
     lat = tally.latencies_ms()
     return {
         "target_rate": rate,
@@ -342,76 +476,135 @@ async def phase(
         "server_cpu": round(server_cpu / elapsed, 2),
         "creators_cpu": round(creators_cpu / elapsed, 2),
         "agents_cpu": round(agents_cpu / (elapsed + 1.0), 2),
+        # per completed escalation, over the window and until the agents are done
+        **per_escalation(before, after, tally.completed),
     }
 
 
-async def run_store(store: str, redis_url: str | None, args: argparse.Namespace) -> dict[str, Any]:
+@contextlib.asynccontextmanager
+async def coview_nodes(config: Config, count: int, counted: bool) -> AsyncIterator[list[Node]]:
+    """``count`` ``coview serve`` processes on one store; ``counted``: each counts the
+    commands it sends to Redis (``bench/redis_count.py``)."""
+    async with contextlib.AsyncExitStack() as stack:
+        nodes: list[Node] = []
+        for _ in range(count):
+            env = server_env(config)
+            counts_path = None
+            if counted:
+                counts_path = config.data_dir / f"redis-commands-{len(nodes)}.json"
+                env["BENCH_REDIS_COUNTS"] = str(counts_path)
+            module = "bench.redis_count" if counted else "server.cli"
+            url, pid = await stack.enter_async_context(
+                coview_process(free_port(), env, module=module)
+            )
+            nodes.append(Node(url, pid, counts_path))
+        yield nodes
+
+
+async def run_store(
+    store: str, redis: RedisProbe | None, args: argparse.Namespace, node_count: int = 1
+) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix=f"coview-bench-{store}-"))
     config = Config(
         port=free_port(),
         store=store,  # type: ignore[arg-type]
-        redis_url=redis_url or "redis://127.0.0.1:6379/0",
+        redis_url=redis.url if redis else "redis://127.0.0.1:6379/0",
         redis_prefix=f"coview-bench-{secrets.token_hex(3)}:",
         data_dir=data_dir,
         secret=SECRET,
     )
-    async with coview_process(config.port, server_env(config)) as (url, server_pid):
+    async with coview_nodes(config, node_count, counted=redis is not None) as nodes:
         emails = await add_agents(config, args.agents)
-        agents = AgentProcesses(url, emails, args.hold, args.agent_procs, args.agents_nice)
+        urls = [nodes[i % len(nodes)].url for i in range(args.agent_procs)]
+        agents = AgentProcesses(urls, emails, args.hold, args.agents_nice)
         try:
             await agents.ready()
-            paced = await phase(url, agents, server_pid, args, args.rate)
+            paced = await phase(nodes, agents, redis, args, args.rate)
             await asyncio.sleep(args.hold + 1)
-            flat_out = await phase(url, agents, server_pid, args, None)
+            flat_out = await phase(nodes, agents, redis, args, None)
         finally:
             agents.stop()
-    return {"store": store, "agents": args.agents, "paced": paced, "max": flat_out}
+    label = store if node_count == 1 else f"{store}x{node_count}"
+    return {
+        "store": label,
+        "nodes": node_count,
+        "agents": args.agents,
+        "paced": paced,
+        "max": flat_out,
+    }
 
 
 def table(results: list[dict[str, Any]]) -> str:
     head = (
-        f"{'store':7} {'phase':6} {'target/s':>8} {'creates/s':>9} {'offered':>8} "
+        f"{'store':8} {'phase':6} {'target/s':>8} {'creates/s':>9} {'offered':>8} "
         f"{'p50 ms':>7} {'p99 ms':>7} {'done':>6} {'errors':>6} "
-        f"{'server':>6} {'agents':>6} {'clients':>7}"
+        f"{'server':>6} {'agents':>6} {'clients':>7} "
+        f"{'cpu ms/esc':>10} {'redis cmds/esc':>14} {'sent/esc':>8}"
     )
     lines = [head, "-" * len(head)]
     for result in results:
         for name in ("paced", "max"):
             p = result[name]
             lines.append(
-                f"{result['store']:7} {name:6} {p['target_rate'] or '-':>8} "
+                f"{result['store']:8} {name:6} {p['target_rate'] or '-':>8} "
                 f"{p['creates_per_s']:>9} {p['offered']:>8} {p['offer_p50_ms']:>7} "
                 f"{p['offer_p99_ms']:>7} {p['completed']:>6} {p['errors']:>6} "
-                f"{p['server_cpu']:>6} {p['agents_cpu']:>6} {p['creators_cpu']:>7}"
+                f"{p['server_cpu']:>6} {p['agents_cpu']:>6} {p['creators_cpu']:>7} "
+                f"{p.get('server_cpu_ms_per_esc', '-'):>10} "
+                f"{p.get('redis_cmds_per_esc', '-') if result['store'] != 'sqlite' else '-':>14} "
+                f"{p.get('sent_cmds_per_esc', '-') if result['store'] != 'sqlite' else '-':>8}"
             )
     return "\n".join(lines)
 
 
+def ratios(results: list[dict[str, Any]]) -> dict[str, float]:
+    """Server CPU per escalation (paced) of each Redis run over SQLite's in this run."""
+    cpu = {r["store"]: r["paced"].get("server_cpu_ms_per_esc") for r in results}
+    base = cpu.get("sqlite")
+    if not base:
+        return {}
+    return {f"{s}/sqlite": round(v / base, 2) for s, v in cpu.items() if s != "sqlite" and v}
+
+
 async def main(args: argparse.Namespace) -> None:
     results = []
-    stores = args.stores.split(",")
-    for store in stores:
-        if store == "redis":
-            with redis_server() as url:
-                results.append(await run_store(store, url, args))
-        else:
+    for store in args.stores.split(","):
+        if store != "redis":
             results.append(await run_store(store, None, args))
+            print(table(results[-1:]), flush=True)  # as it comes: a long run may be cut
+            continue
+        for count in map(int, args.nodes.split(",")):
+            with redis_server() as (url, pid):
+                results.append(await run_store(store, RedisProbe(url, pid), args, count))
+            print(table(results[-1:]), flush=True)
     print(table(results))
+    summary = ratios(results)
+    for name, ratio in summary.items():
+        print(f"server CPU per escalation, paced, {name}: {ratio}")
+    for result in results:
+        sent = result["paced"].get("sent_by_command")
+        if sent and result["store"] != "sqlite":
+            top = ", ".join(f"{k} {v}" for k, v in list(sent.items())[:12])
+            print(f"{result['store']} commands sent per escalation (paced): {top}")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"escalation-{utcnow():%Y%m%dT%H%M%S}.json"
     meta = {"args": vars(args), "cpus": os.cpu_count(), "load": os.getloadavg()}
-    out.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    out.write_text(json.dumps({"meta": meta, "results": results, "ratios": summary}, indent=2))
     print(f"wrote {out}")
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--stores", default="sqlite,redis")
+    parser.add_argument("--nodes", default="1", help="Redis runs with these node counts: 1,2")
     parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rate", type=float, default=200.0, help="paced creates/s")
     parser.add_argument("--seconds", type=float, default=8.0, help="per phase")
     parser.add_argument("--hold", type=float, default=0.5, help="s an agent holds a session")
+    parser.add_argument(
+        "--drain", type=float, default=20.0, help="s to wait for the last lifecycles to end"
+    )
     parser.add_argument("--agent-procs", type=int, default=2, help="load-generator processes")
     parser.add_argument("--agents-nice", type=int, default=10, help="their niceness (0: none)")
     return parser.parse_args()

@@ -13,7 +13,7 @@ import contextlib
 import itertools
 import logging
 import secrets
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -64,6 +64,7 @@ ROUTER = "system:router"
 TIMER = "system:deadline"
 _MUTATE_ATTEMPTS = 8
 PULL_WINDOW = 20  # how far down the queue an agent with room looks for one it can take
+WRITTEN_KEPT = 4096  # records this node wrote last, kept for their next change here
 
 
 @dataclass
@@ -126,6 +127,7 @@ class EscalationService:
         # how often a pull stood aside for them (see ``pull``).
         self._routing: Counter[str] = Counter()
         self._pull_skips = 0
+        self._written: OrderedDict[str, Escalation] = OrderedDict()  # see ``mutate``
 
     @property
     def store(self) -> Store:
@@ -157,13 +159,30 @@ class EscalationService:
         return esc
 
     # the one way to change an escalation ---------------------------------------------
-    async def _write(
-        self, esc: Escalation, change: Change, actor: str
-    ) -> tuple[WriteResult, Escalation, list[EscalationEvent]]:
+    @staticmethod
+    def _check_path(esc: Escalation, change: Change) -> tuple[State, ...]:
+        """The states ``change`` takes ``esc`` through; Conflict if one step is illegal."""
         path = (esc.state, *change.via, change.state) if change.state is not None else ()
         for current, target in itertools.pairwise(path):
             if not can_transition(current, target):
                 raise Conflict(f"an escalation that is {current} cannot become {target}")
+        return path
+
+    def _remember(self, esc: Escalation) -> None:
+        """The record as this node just wrote it, for the next ``mutate`` of it here
+        (an ended one is rarely changed again: not kept)."""
+        if esc.state in TERMINAL:
+            self._written.pop(esc.id, None)
+            return
+        self._written[esc.id] = esc
+        self._written.move_to_end(esc.id)
+        if len(self._written) > WRITTEN_KEPT:
+            self._written.popitem(last=False)
+
+    async def _write(
+        self, esc: Escalation, change: Change, actor: str
+    ) -> tuple[WriteResult, Escalation, list[EscalationEvent]]:
+        path = self._check_path(esc, change)
         now = utcnow()
         timestamps = dict(esc.timestamps)
         for state in path[1:]:
@@ -209,6 +228,7 @@ class EscalationService:
             )
         )
         if result == "ok":
+            self._remember(updated)
             self.loads.applied(change.loads, now)
             await self._published(updated, events, change)
         elif result == "full":
@@ -228,17 +248,37 @@ class EscalationService:
 
     async def mutate(self, escalation_id: str, actor: str, decide: Decide) -> Escalation | None:
         """Decide on the current record and write it; None when ``decide`` had nothing
-        to do. Lost races are retried on the fresh record."""
+        to do. Lost races are retried on the fresh record.
+
+        The first try decides on the record this node last wrote, when it has it,
+        without reading it: the write's compare-and-set on seq proves it current (every
+        write moves seq on). A refusal or a no-op decided on it is decided again on the
+        stored record before it counts."""
+        esc = self._written.pop(escalation_id, None)
+        remembered = esc is not None
         for _ in range(_MUTATE_ATTEMPTS):
-            esc = await self.get(escalation_id)
-            change = decide(esc)
+            if esc is None:
+                esc = await self.get(escalation_id)
+            try:
+                change = decide(esc)
+                if change is not None:
+                    self._check_path(esc, change)
+            except Exception:
+                if not remembered:
+                    raise
+                esc, remembered = None, False
+                continue
             if change is None:
-                return None
+                if not remembered:
+                    return None
+                esc, remembered = None, False
+                continue
             result, updated, _ = await self._write(esc, change, actor)
             if result == "ok":
                 return updated
             if result == "full":
                 raise Conflict("the agent has no free capacity for these modalities")
+            esc, remembered = None, False
         raise Conflict("the escalation kept changing; try again")
 
     # creating -----------------------------------------------------------------------

@@ -171,6 +171,22 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
         super().set_server(server)
         self.json = _Codec  # set_server installs the packet class's JSON module
 
+    @property
+    def _own_prefix(self) -> bytes:
+        """How this node's own fast-path messages begin (``host_id`` is encoded first)."""
+        return b'{"host_id":' + orjson.dumps(self.host_id)
+
+    async def _listen(self) -> AsyncIterator[Any]:
+        """Redis sends a node its own publishes too; the library decodes each whole
+        before it sees the ``host_id`` and drops it. This node's own emits are dropped
+        by their first bytes instead (the others, and any library-encoded message,
+        go on as before)."""
+        own = self._own_prefix
+        async for message in super()._listen():
+            if isinstance(message, bytes) and message.startswith(own):
+                continue
+            yield message
+
     async def emit(
         self,
         event: str,
@@ -188,6 +204,7 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
             await super().emit(event, data, namespace, room, skip_sid, callback, **kwargs)
             return
         message = {
+            "host_id": self.host_id,  # first: see ``_listen``
             "method": "emit",
             "event": event,
             "data": list(data) if isinstance(data, tuple) else [data],
@@ -196,7 +213,6 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
             "room": room,
             "skip_sid": skip_sid,
             "callback": None,
-            "host_id": self.host_id,
         }
         try:
             encoded = orjson.dumps(message)

@@ -7,7 +7,7 @@ span keys run as Lua scripts, atomic across nodes. Key layout: ``store/redis/key
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
@@ -15,10 +15,12 @@ from pydantic import BaseModel
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
+from store.redis.cache import Invalidations, LocalCache
 from store.redis.connection import RedisTarget, close_client, redis_client
 from store.redis.keys import RedisKeys
 
 M = TypeVar("M", bound=BaseModel)
+V = TypeVar("V")
 
 log = logging.getLogger("coview.store")
 
@@ -35,6 +37,7 @@ class RedisBase:
         self.keys = RedisKeys(prefix)
         self._redis: aioredis.Redis | None = None
         self._replicas_short = False  # the last WAIT timed out short of wait_replicas
+        self.invalidations = Invalidations(self.keys.invalidation_channel)
 
     async def open(self) -> None:
         # Bounded: a pool that waits (at most the target's timeout) for a free
@@ -44,8 +47,10 @@ class RedisBase:
             register = vars(part).get("_register_scripts")
             if register is not None:
                 register(self)
+        self.invalidations.start(self._redis, self._load_local_copies)
 
     async def close(self) -> None:
+        await self.invalidations.stop()
         if self._redis is not None:
             await close_client(self._redis)
             self._redis = None
@@ -60,7 +65,52 @@ class RedisBase:
         return self._redis
 
     def _register_scripts(self) -> None:
-        """Parts override this to register their Lua scripts."""
+        """Parts override this to register their Lua scripts (and their local copies'
+        invalidation handlers)."""
+
+    async def _load_local_copies(self) -> None:
+        """Each time the invalidation channel is subscribed: parts' loaders (a method
+        of this name on a part) fill the copies that must be complete, not just cached."""
+        for part in reversed(type(self).__mro__):
+            load = vars(part).get("_load_local_copy")
+            if load is not None:
+                await load(self)
+
+    async def _through(
+        self, cache: LocalCache[V], ident: str, load: Callable[[], Awaitable[V | None]]
+    ) -> V | None:
+        """``cache``'s copy of ``ident``, or ``load()`` kept there unless an
+        invalidation came in meanwhile (or the channel is down: then never kept)."""
+        if not self.invalidations.live:
+            return await load()
+        known, found = cache.lookup(ident)
+        if known:
+            return found
+        generation = self.invalidations.generation
+        value = await load()
+        if self.invalidations.live and self.invalidations.generation == generation:
+            cache.put(ident, value)
+        return value
+
+    async def _write_and_announce(
+        self,
+        writes: Callable[[aioredis.client.Pipeline], object],
+        kind: str,
+        ident: str,
+        extra: str = "",
+    ) -> None:
+        """``writes`` and the invalidation of ``ident`` in one round trip. This node's
+        copy is dropped once it is done, with nothing awaited in between: a read that
+        raced with the write is not kept either (the generation moved on)."""
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                writes(pipe)
+                pipe.publish(
+                    self.keys.invalidation_channel, self.invalidations.message(kind, ident, extra)
+                )
+                await pipe.execute()
+        finally:
+            self.invalidations.apply(kind, ident, extra)
 
     async def _eval_durable(
         self, script: AsyncScript, keys: Sequence[str], args: Sequence[Any]

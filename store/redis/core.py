@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
+
+from redis.asyncio.client import Pipeline
 
 from store.base import DuplicateError
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant, utcnow
 from store.redis.base import RedisBase, _text
+from store.redis.cache import DenyList, LocalCache
 
 # KEYS[1] invite hash. ARGV[1] used-at timestamp, ARGV[2] invite-code key prefix.
 CONSUME_INVITE = """
@@ -15,6 +19,15 @@ if redis.call('HSETNX', KEYS[1], 'used', ARGV[1]) == 0 then return false end
 local code = redis.call('HGET', KEYS[1], 'code')
 if code then redis.call('DEL', ARGV[2] .. code) end
 return redis.call('HGET', KEYS[1], 'data')
+"""
+
+# KEYS[1] invite-code key, KEYS[2] invite hash. ARGV[1] invite id, ARGV[2] expiry (unix
+# ms), ARGV[3] invite JSON, ARGV[4] short code. The code is taken (NX) or nothing is written.
+CREATE_INVITE = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PXAT', ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[2], 'data', ARGV[3], 'code', ARGV[4])
+redis.call('PEXPIREAT', KEYS[2], ARGV[2])
+return 1
 """
 
 # KEYS[1] peers hash. ARGV[1] peer id, ARGV[2] the sid that must still own it.
@@ -28,9 +41,30 @@ return 1
 
 
 class RedisCore(RedisBase):
+    # Authentication reads these on every request: local copies (``store/redis/cache.py``)
+    _agents: LocalCache[Agent]
+    _api_keys: LocalCache[ApiKey]
+    _revoked: DenyList
+
     def _register_scripts(self) -> None:
         self._consume_invite = self.redis.register_script(CONSUME_INVITE)
         self._remove_peer = self.redis.register_script(REMOVE_PEER)
+        self._create_invite = self.redis.register_script(CREATE_INVITE)
+        self._agents, self._api_keys, self._revoked = LocalCache(), LocalCache(), DenyList()
+        bus = self.invalidations
+        bus.handle("agent", lambda ident, _: self._agents.drop(ident), self._agents.clear)
+        bus.handle("api-key", lambda ident, _: self._api_keys.drop(ident), self._api_keys.clear)
+        bus.handle(
+            "revoked", lambda jti, until: self._revoked.add(jti, float(until)), self._revoked.clear
+        )
+
+    async def _load_local_copy(self) -> None:
+        """The whole deny-list: a token absent from it is taken as not revoked."""
+        async for key in self.redis.scan_iter(match=self.keys.revoked("*"), count=1000):
+            ttl_ms = await self.redis.pttl(key)
+            if ttl_ms > 0:
+                jti = _text(key).removeprefix(self.keys.revoked(""))
+                self._revoked.add(jti, time.time() + ttl_ms / 1000)
 
     # tenants and sites --------------------------------------------------------------
     async def put_tenant(self, tenant: Tenant) -> None:
@@ -64,21 +98,30 @@ class RedisCore(RedisBase):
     async def create_agent(self, agent: Agent) -> None:
         if not await self.redis.set(self.keys.agent_email(agent.email), agent.id, nx=True):
             raise DuplicateError(f"e-mail {agent.email} is taken")
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(self.keys.agent(agent.id), agent.model_dump_json())
-            pipe.sadd(self.keys.tenant_agents(agent.tenant_id), agent.id)
-            await pipe.execute()
+        key, value = self.keys.agent(agent.id), agent.model_dump_json()
+        agents = self.keys.tenant_agents(agent.tenant_id)
+
+        def writes(pipe: Pipeline) -> None:
+            pipe.set(key, value)
+            pipe.sadd(agents, agent.id)
+
+        await self._write_and_announce(writes, "agent", agent.id)  # a copy may say "none"
 
     async def update_agent(self, agent: Agent) -> None:
-        old = await self.get_agent(agent.id)
+        old = await self._get(Agent, self.keys.agent(agent.id))
         if old is not None and old.email.lower() != agent.email.lower():
             if not await self.redis.set(self.keys.agent_email(agent.email), agent.id, nx=True):
                 raise DuplicateError(f"e-mail {agent.email} is taken")
             await self.redis.delete(self.keys.agent_email(old.email))
-        await self.redis.set(self.keys.agent(agent.id), agent.model_dump_json())
+        await self._put_agent(agent)
+
+    async def _put_agent(self, agent: Agent) -> None:
+        key, value = self.keys.agent(agent.id), agent.model_dump_json()
+        await self._write_and_announce(lambda pipe: pipe.set(key, value), "agent", agent.id)
 
     async def get_agent(self, agent_id: str) -> Agent | None:
-        return await self._get(Agent, self.keys.agent(agent_id))
+        key = self.keys.agent(agent_id)
+        return await self._through(self._agents, agent_id, lambda: self._get(Agent, key))
 
     async def get_agent_by_email(self, email: str) -> Agent | None:
         agent_id = await self.redis.get(self.keys.agent_email(email))
@@ -89,25 +132,32 @@ class RedisCore(RedisBase):
         return await self._get_many(Agent, [self.keys.agent(i) for i in ids])
 
     async def set_presence(self, agent_id: str, presence: Presence, at: datetime) -> Agent | None:
-        agent = await self.get_agent(agent_id)
+        agent = await self._get(Agent, self.keys.agent(agent_id))  # not a copy: it is rewritten
         if agent is None:
             return None
         updated = agent.model_copy(update={"presence": presence, "presence_changed_at": at})
-        await self.redis.set(self.keys.agent(agent_id), updated.model_dump_json())
+        await self._put_agent(updated)
         return updated
 
     # API keys and revoked tokens ----------------------------------------------------
     async def put_api_key(self, key: ApiKey) -> None:
-        await self.redis.set(self.keys.api_key(key.key_hash), key.model_dump_json())
+        name, value = self.keys.api_key(key.key_hash), key.model_dump_json()
+        await self._write_and_announce(lambda pipe: pipe.set(name, value), "api-key", key.key_hash)
 
     async def get_api_key(self, key_hash: str) -> ApiKey | None:
-        return await self._get(ApiKey, self.keys.api_key(key_hash))
+        key = self.keys.api_key(key_hash)
+        return await self._through(self._api_keys, key_hash, lambda: self._get(ApiKey, key))
 
     async def revoke_token(self, jti: str, expires_at: datetime) -> None:
         ttl_ms = max(1, int((expires_at - utcnow()).total_seconds() * 1000))
-        await self.redis.set(self.keys.revoked(jti), "1", px=ttl_ms)
+        key, until = self.keys.revoked(jti), repr(expires_at.timestamp())
+        await self._write_and_announce(
+            lambda pipe: pipe.set(key, "1", px=ttl_ms), "revoked", jti, until
+        )
 
     async def is_token_revoked(self, jti: str) -> bool:
+        if self.invalidations.live:  # the local deny-list is complete while subscribed
+            return jti in self._revoked
         return bool(await self.redis.exists(self.keys.revoked(jti)))
 
     # sessions, invites, peers -------------------------------------------------------
@@ -124,15 +174,17 @@ class RedisCore(RedisBase):
         await self.redis.set(self.keys.session(session.id), session.model_dump_json(), xx=True)
 
     async def create_invite(self, invite: Invite) -> None:
-        expires_ms = int(invite.expires_at.timestamp() * 1000)
-        code_key = self.keys.invite_code(invite.short_code)
-        if not await self.redis.set(code_key, invite.id, nx=True, pxat=expires_ms):
+        created = await self._create_invite(
+            keys=[self.keys.invite_code(invite.short_code), self.keys.invite(invite.id)],
+            args=[
+                invite.id,
+                int(invite.expires_at.timestamp() * 1000),
+                invite.model_dump_json(),
+                invite.short_code,
+            ],
+        )
+        if not created:
             raise DuplicateError(f"short code {invite.short_code} is live")
-        key = self.keys.invite(invite.id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"data": invite.model_dump_json(), "code": invite.short_code})
-            pipe.pexpireat(key, expires_ms)
-            await pipe.execute()
 
     async def consume_invite(
         self, *, invite_id: str | None = None, short_code: str | None = None, now: datetime

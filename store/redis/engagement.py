@@ -6,17 +6,31 @@ from datetime import datetime
 
 from store.engagement_models import BotConversation, CsatAnswer
 from store.redis.base import RedisBase, _text
+from store.redis.cache import LocalCache
 
 BOT_CONVERSATION_TTL_S = 7 * 86_400  # an idle conversation is forgotten after a week
 
 
 class RedisEngagement(RedisBase):
+    # every create reads its organisation's rules: a local copy (``store/redis/cache.py``)
+    _rules: LocalCache[str]
+
+    def _register_scripts(self) -> None:
+        self._rules = LocalCache()
+        self.invalidations.handle(
+            "rules", lambda tenant_id, _: self._rules.drop(tenant_id), self._rules.clear
+        )
+
     async def get_rules_document(self, tenant_id: str) -> str | None:
+        return await self._through(self._rules, tenant_id, lambda: self._read_rules(tenant_id))
+
+    async def _read_rules(self, tenant_id: str) -> str | None:
         raw = await self.redis.get(self.keys.rules(tenant_id))
         return None if raw is None else _text(raw)
 
     async def put_rules_document(self, tenant_id: str, document: str) -> None:
-        await self.redis.set(self.keys.rules(tenant_id), document)
+        key = self.keys.rules(tenant_id)
+        await self._write_and_announce(lambda pipe: pipe.set(key, document), "rules", tenant_id)
 
     async def get_bot_conversation(self, conversation_id: str) -> BotConversation | None:
         return await self._get(BotConversation, self.keys.bot_conversation(conversation_id))

@@ -34,29 +34,38 @@ from store.redis.base import RedisBase, _text
 #       {agent, delta, units, capacity}, 9 JSON array of [member, due] to set,
 #       10 JSON array of members to clear, 11 now (s), 12 "1" when a customer zset applies,
 #       13 session JSON ('' for none)
+# One script per write: each Redis command it runs costs microseconds inside Redis, each
+# one a node sends costs it a round trip, so the indexes are touched only when they
+# change (the tenant and customer sets at creation, the state sets on a state change)
+# and lists go in one variadic command (events, loads, cleared and set deadlines).
 WRITE_ESCALATION = """
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if current ~= tonumber(ARGV[1]) then return 'conflict' end
+if tonumber(redis.call('GET', KEYS[1]) or '0') ~= tonumber(ARGV[1]) then return 'conflict' end
+local creating = ARGV[1] == '0'
 local loads = cjson.decode(ARGV[8])
+local current = {}  -- agent id -> its load, read once
 for _, c in ipairs(loads) do
-  if c.delta > 0 then
+  if current[c.agent] == nil then
     local raw = redis.call('HGET', KEYS[8], c.agent)
-    local cur = raw and cjson.decode(raw) or {}
+    current[c.agent] = raw and cjson.decode(raw) or {}
+  end
+  if c.delta > 0 then
     for _, u in ipairs(c.units) do
-      if (tonumber(cur[u]) or 0) + c.delta > (tonumber(c.capacity[u]) or 0) then
+      if (tonumber(current[c.agent][u]) or 0) + c.delta > (tonumber(c.capacity[u]) or 0) then
         return 'full'
       end
     end
   end
 end
 for _, c in ipairs(loads) do
-  local raw = redis.call('HGET', KEYS[8], c.agent)
-  local cur = raw and cjson.decode(raw) or {}
+  local cur = current[c.agent]
   for _, u in ipairs(c.units) do
     local v = (tonumber(cur[u]) or 0) + c.delta
     if v < 0 then v = 0 end
     cur[u] = v
   end
+end
+local fields = {}
+for agent, cur in pairs(current) do
   local total = (tonumber(cur['chat']) or 0) + (tonumber(cur['video']) or 0)
     + (tonumber(cur['cobrowse']) or 0)
   if total == 0 then
@@ -64,17 +73,28 @@ for _, c in ipairs(loads) do
   else
     cur['idle_since'] = nil
   end
-  redis.call('HSET', KEYS[8], c.agent, cjson.encode(cur))
+  fields[#fields + 1] = agent
+  fields[#fields + 1] = cjson.encode(cur)
 end
+if #fields > 0 then redis.call('HSET', KEYS[8], unpack(fields)) end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[3])
-for _, e in ipairs(cjson.decode(ARGV[7])) do redis.call('RPUSH', KEYS[3], e) end
-redis.call('ZADD', KEYS[4], ARGV[5], ARGV[4])
+local events = cjson.decode(ARGV[7])
+if #events > 0 then redis.call('RPUSH', KEYS[3], unpack(events)) end
+if creating then
+  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[4])
+  if ARGV[12] == '1' then redis.call('ZADD', KEYS[7], ARGV[5], ARGV[4]) end
+end
 if KEYS[5] ~= KEYS[6] then redis.call('ZREM', KEYS[5], ARGV[4]) end
-redis.call('ZADD', KEYS[6], ARGV[6], ARGV[4])
-if ARGV[12] == '1' then redis.call('ZADD', KEYS[7], ARGV[5], ARGV[4]) end
-for _, m in ipairs(cjson.decode(ARGV[10])) do redis.call('ZREM', KEYS[9], m) end
-for _, d in ipairs(cjson.decode(ARGV[9])) do redis.call('ZADD', KEYS[9], d[2], d[1]) end
+if creating or KEYS[5] ~= KEYS[6] then redis.call('ZADD', KEYS[6], ARGV[6], ARGV[4]) end
+local clear = cjson.decode(ARGV[10])
+if #clear > 0 then redis.call('ZREM', KEYS[9], unpack(clear)) end
+local due = {}
+for _, d in ipairs(cjson.decode(ARGV[9])) do
+  due[#due + 1] = d[2]
+  due[#due + 1] = d[1]
+end
+if #due > 0 then redis.call('ZADD', KEYS[9], unpack(due)) end
 if ARGV[13] ~= '' then redis.call('SET', KEYS[10], ARGV[13]) end
 return 'ok'
 """

@@ -43,6 +43,7 @@ Every key starts with the configured prefix (default ``coview:``).
 | setting:{tenant id}:{name}       | string | a settings document (JSON)                   |
 | callback:{id}                    | string | a callback request (JSON)                    |
 | callbacks:{tenant id}:{status}   | zset   | callback ids by creation time, per status    |
+| invalidate                       | pubsub | changes to locally copied records (cache.py) |
 | socketio                         | pubsub | python-socketio's AsyncRedisManager channel  |
 | cobrowse:{sid}:checkpoint        | list   | full snapshot batch, then batches since      |
 | cobrowse:{sid}:checkpoint-at     | string | unix time of that snapshot                   |
@@ -180,6 +181,10 @@ class RedisKeys:
 
     def callbacks(self, tenant_id: str, status: str) -> str:
         return f"{self.prefix}callbacks:{tenant_id}:{status}"
+
+    @property
+    def invalidation_channel(self) -> str:
+        return f"{self.prefix}invalidate"
 
     @property
     def socketio_channel(self) -> str:
