@@ -88,6 +88,21 @@ class DenyList:
 Handler = Callable[[str, str], None]
 
 
+class _LinkBreaks:
+    """Counts the reconnects of one pub/sub connection (redis-py calls ``seen`` on each;
+    it keeps a weak reference to the method, so the owner keeps this object)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def seen(self, _connection: object) -> None:
+        self.count += 1
+
+    def check(self) -> None:
+        if self.count:
+            raise ConnectionError("the link broke and was reconnected")
+
+
 class Invalidations:
     """The subscription to the invalidation channel and what each kind of message does.
 
@@ -155,14 +170,22 @@ class Invalidations:
             try:
                 async with redis.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
+                    # The client retries a broken connection once, and redis-py then
+                    # resubscribes unseen: what was published in the gap is lost, so a
+                    # reconnect must count as a lost link (copies dropped), not go unseen.
+                    breaks = _LinkBreaks()
+                    assert pubsub.connection is not None
+                    pubsub.connection.register_connect_callback(breaks.seen)
                     while (await pubsub.get_message(timeout=None)) is None:
-                        pass  # until the subscription is confirmed
+                        breaks.check()  # until the subscription is confirmed
+                    breaks.check()
                     await on_live()
                     self.live = True
                     ready.set()
                     heard = time.monotonic()
                     while True:
                         message = await pubsub.get_message(timeout=IDLE_READ_S)
+                        breaks.check()
                         now = time.monotonic()
                         if message is None:  # quiet: is the link still there?
                             if now - heard > SILENT_S:
