@@ -9,8 +9,9 @@ that saw batches, and nothing while the node is idle.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Protocol
+
+from store.outage import cancel_and_wait
 
 
 class AckTarget(Protocol):
@@ -34,9 +35,7 @@ class AckFlusher:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
 
     async def ack(self, target: AckTarget, seq: int, now: bool = False) -> None:
         """Ack ``seq`` (and everything before it) now or with the next flush."""

@@ -17,14 +17,13 @@ reached Redis, for ``/readyz``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import redis.asyncio as aioredis
 
-from store.outage import STORE_OUTAGES, raise_if_cancelled
+from store.outage import STORE_OUTAGES, cancel_and_wait, raise_if_cancelled
 from store.redis.connection import RedisTarget, close_client, redis_client
 from store.redis.keys import RedisKeys
 
@@ -98,9 +97,7 @@ class RedisBus:
 
     async def stop(self) -> None:
         if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+            await cancel_and_wait(self._reader)
         if self._pubsub is not None:
             await self._pubsub.aclose()
         if self._redis is not None:

@@ -16,7 +16,7 @@ from escalation.keys import ESCALATIONS
 from server.keys import CONFIG, DEADLINE_HANDLERS, STORE
 from store.escalation_models import ClaimedDeadline, Deadline
 from store.models import utcnow
-from store.outage import OutageLog
+from store.outage import OutageLog, cancel_and_wait
 
 log = logging.getLogger("coview.escalation.deadlines")
 
@@ -73,6 +73,4 @@ async def _loop(app: web.Application) -> None:
 async def deadline_ctx(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(_loop(app))
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await cancel_and_wait(task)

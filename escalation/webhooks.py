@@ -32,7 +32,7 @@ from store.base import Store
 from store.engagement_models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 from store.escalation_models import Escalation, EscalationEvent
 from store.models import utcnow
-from store.outage import OutageLog
+from store.outage import OutageLog, cancel_and_wait
 
 log = logging.getLogger("coview.webhooks")
 
@@ -241,7 +241,5 @@ async def webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
     app[WEBHOOKS] = dispatcher
     worker = asyncio.create_task(dispatcher.run(), name="webhook-worker")
     yield
-    worker.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await worker
+    await cancel_and_wait(worker)
     await dispatcher.close()

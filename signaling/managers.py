@@ -22,7 +22,7 @@ from engineio import packet as eio_packet
 from socketio import packet
 
 from server.jsonio import dumps_bytes
-from store.outage import STORE_OUTAGES, raise_if_cancelled
+from store.outage import STORE_OUTAGES, cancel_and_wait, raise_if_cancelled
 from store.redis.connection import RedisTarget, close_client, redis_client
 
 log = logging.getLogger("coview.signaling")
@@ -160,9 +160,7 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
         """Stops the listener and closes the Redis client."""
         thread = getattr(self, "thread", None)
         if isinstance(thread, asyncio.Task):
-            thread.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await thread
+            await cancel_and_wait(thread)
         if self._redis is not None:
             await close_client(self._redis)
             self._redis = None

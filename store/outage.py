@@ -39,10 +39,20 @@ def raise_if_cancelled(exc: BaseException) -> None:
         raise asyncio.CancelledError from exc
 
 
-async def cancel_and_wait(task: asyncio.Task[Any]) -> None:
+STOP_BOUND_S = 10.0  # how long a stop waits for a background task before giving up
+
+
+async def cancel_and_wait(task: asyncio.Task[Any], bound_s: float = STOP_BOUND_S) -> None:
     """Cancels a background task and waits for its end, cancelling again should a cancel
-    get lost on the way (see ``raise_if_cancelled``) instead of waiting for ever."""
+    get lost on the way (see ``raise_if_cancelled``: redis-py can swallow one), for at
+    most ``bound_s``: a stop never waits for ever on a task that will not end."""
+    deadline = asyncio.get_running_loop().time() + bound_s
     while not task.done():
+        if asyncio.get_running_loop().time() > deadline:
+            logging.getLogger("coview.shutdown").warning(
+                "task %s did not stop within %s s", task.get_name(), bound_s
+            )
+            return
         task.cancel()
         await asyncio.wait({task}, timeout=0.1)
     with contextlib.suppress(asyncio.CancelledError):
