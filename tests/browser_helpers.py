@@ -102,3 +102,13 @@ def add_call_recording(server: Any, session_id: str, started: datetime) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_demo_video(path, seconds=10)
     library.save_recording(info)
+
+
+async def sign_in_available(page: Any, base_url: str, email: str = "ana@demo.coview") -> None:
+    """An agent signs in to the console (English) and sets themselves available."""
+    await page.goto(f"{base_url}/console")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill("coview-demo")
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_label("Status").select_option("available")
+    await page.locator(".pill[data-presence='available']").wait_for(state="attached")

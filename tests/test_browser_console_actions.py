@@ -10,7 +10,7 @@ import pytest
 
 from server.keys import STORE
 from tests.api import bearer
-from tests.browser_helpers import DESKTOP, new_page, shoot
+from tests.browser_helpers import DESKTOP, new_page, shoot, sign_in_available
 from tests.harness import RunningServer
 from tests.identity import demo_user_hash
 
@@ -49,12 +49,7 @@ async def test_workspace_shows_history_and_upgrades_and_transfers(
             assert r.status == 200, await r.text()
 
         async with new_page(browser, viewport=DESKTOP) as agent:
-            await agent.goto(f"{server.url}/console")
-            await agent.get_by_label("Email").fill("ana@demo.coview")
-            await agent.get_by_label("Password").fill("coview-demo")
-            await agent.get_by_role("button", name="Sign in").click()
-            await agent.get_by_label("Status").select_option("available")
-            await agent.locator(".pill[data-presence='available']").wait_for(state="attached")
+            await sign_in_available(agent, server.url)
 
             current = await create(http, server, ["cobrowse"])
             escalation_id = current["escalation"]["id"]
@@ -91,12 +86,7 @@ async def test_several_sessions_in_tabs_up_to_capacity_and_by_keyboard(
     server: RunningServer, browser: Any
 ) -> None:
     async with aiohttp.ClientSession() as http, new_page(browser, viewport=DESKTOP) as agent:
-        await agent.goto(f"{server.url}/console")
-        await agent.get_by_label("Email").fill("ana@demo.coview")
-        await agent.get_by_label("Password").fill("coview-demo")
-        await agent.get_by_role("button", name="Sign in").click()
-        await agent.get_by_label("Status").select_option("available")
-        await agent.locator(".pill[data-presence='available']").wait_for(state="attached")
+        await sign_in_available(agent, server.url)
         for _ in range(2):  # co-browse capacity is 2
             await create(http, server, ["cobrowse"])
             offer = agent.get_by_role("listitem", name="New request from João Pereira")

@@ -22,7 +22,7 @@ from server.keys import PASSWORDS, STORE
 from server.seed import seed_demo
 from store.models import Site
 from tests.api import bearer, login, problem
-from tests.browser_helpers import DESKTOP, new_page, set_presence, shoot
+from tests.browser_helpers import DESKTOP, new_page, set_presence, shoot, sign_in_available
 from tests.harness import RunningServer
 from tests.identity import demo_secret, demo_user_hash, identity_token
 
@@ -307,12 +307,7 @@ async def test_console_marks_verified_and_unverified_customers(
             assert r.status == 201, await r.text()
 
     async with new_page(browser, viewport=DESKTOP) as agent:
-        await agent.goto(f"{server.url}/console")
-        await agent.get_by_label("Email").fill("ana@demo.coview")
-        await agent.get_by_label("Password").fill("coview-demo")
-        await agent.get_by_role("button", name="Sign in").click()
-        await agent.get_by_label("Status").select_option("available")
-        await agent.locator(".pill[data-presence='available']").wait_for(state="attached")
+        await sign_in_available(agent, server.url)
 
         await create({"name": "Eve Impostor", "id": "cus_joao", "tier": "premium"})
         offer = agent.get_by_role("listitem", name="New request from Eve Impostor")
