@@ -19,7 +19,7 @@ SYSTEM_PACKAGES := chromium redis-server coturn
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-test system-deps lint lock-check lock typecheck pytest bench clean
+.PHONY: run test setup setup-test system-deps lint lock-check lock typecheck pytest bench clean openapi
 
 run: setup
 	$(BIN)/coview serve
@@ -50,6 +50,10 @@ $(DEV_STAMP): pyproject.toml uv.lock | $(UV)
 # `make test` before committing the new uv.lock.
 lock: | $(UV)
 	$(UV) lock --upgrade
+
+# The committed API contract (docs/openapi.json), written again after an API change.
+openapi: $(DEV_STAMP)
+	$(BIN)/coview openapi > docs/openapi.json
 
 # Fails when pyproject.toml and uv.lock disagree (a dependency added to one only).
 lock-check: | $(UV)

@@ -1,16 +1,20 @@
 """``coview serve``: run the server; ``coview reencrypt``: move every recording,
-co-browse recording and snapshot to the current key of COVIEW_RECORDING_KEYS."""
+co-browse recording and snapshot to the current key of COVIEW_RECORDING_KEYS;
+``coview openapi``: print the API's OpenAPI document (``docs/openapi.json``)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import tempfile
 from pathlib import Path
 
 from aiohttp import web
 
 from media.crypto import KeyRing
 from media.reencrypt import reencrypt
+from escalation.openapi import build_spec
 from server.app import create_app
 from server.config import Config, config_from_env
 from server.gc_tuning import freeze_startup_heap
@@ -36,7 +40,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "reencrypt", help="seal every file about customers with the current recording key"
     )
     reseal.add_argument("--data-dir", type=Path, help="COVIEW_DATA_DIR (default ./data)")
+    sub.add_parser("openapi", help="print the OpenAPI document of the API")
     return parser.parse_args(argv)
+
+
+def openapi_command() -> int:
+    """The document the server serves at /api/openapi.json, keys sorted (the committed
+    docs/openapi.json is this output; a test keeps the two equal)."""
+    with tempfile.TemporaryDirectory() as scratch:  # the app writes nothing into ./data
+        app = create_app(config_from_env().with_overrides(data_dir=Path(scratch)))
+        print(json.dumps(build_spec(app), indent=2, sort_keys=True, ensure_ascii=False))
+    return 0
 
 
 def reencrypt_command(args: argparse.Namespace) -> int:
@@ -75,6 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.command == "reencrypt":
         raise SystemExit(reencrypt_command(args))
+    if args.command == "openapi":
+        raise SystemExit(openapi_command())
     config = build_config(args)
     configure_logging(config.log_format, config.log_level)
     app = create_app(config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -74,3 +75,20 @@ async def test_docs_page_lists_every_operation(
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "api_docs.png"))
     await page.close()
+
+
+SNAPSHOT = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
+
+
+async def test_served_document_equals_the_committed_docs_openapi_json(
+    server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    """docs/openapi.json is the API's contract as committed: a route, model or field that
+    changes the served document fails here until `make openapi` writes it again (and the
+    change is reviewed in the diff). Compared with keys sorted: ordering is not a change."""
+    async with http.get(f"{server.url}/api/openapi.json") as r:
+        served = await r.json()
+    committed = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    assert json.dumps(served, sort_keys=True) == json.dumps(committed, sort_keys=True), (
+        "the API changed: run `make openapi` and review docs/openapi.json"
+    )
