@@ -86,6 +86,7 @@ system-deps:
 lint: $(DEV_STAMP) lock-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layer contract in pyproject.toml (docs/architecture.md)
 
 typecheck: $(DEV_STAMP) $(NODE_STAMP)
 	$(BIN)/mypy

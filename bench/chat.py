@@ -31,10 +31,11 @@ def serve(port: int, conversations: int, ready: Any) -> None:
     """Child process: the server, with conversations already assigned to agents."""
     from aiohttp import web
 
-    from escalation.conversations import CHAT_SERVICE
+    from escalation.chat.conversations import CHAT_SERVICE
     from server.app import create_app
-    from server.auth.principals import SitePrincipal
-    from server.keys import PASSWORDS, STORE
+    from server.platform.auth.keys import PASSWORDS
+    from server.platform.auth.principals import SitePrincipal
+    from server.platform.keys import STORE
     from store.models import Agent
     from tests.harness import make_config
 

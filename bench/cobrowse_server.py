@@ -16,9 +16,10 @@ from pathlib import Path
 from aiohttp import web
 
 from server.app import create_app
-from server.config import Config
-from server.gc_tuning import freeze_startup_heap
-from server.keys import STORE, TOKENS
+from server.platform.auth.keys import TOKENS
+from server.platform.config import Config
+from server.platform.gc_tuning import freeze_startup_heap
+from server.platform.keys import STORE
 from store.models import Session
 
 SECRET = "bench-secret-" + "x" * 40

@@ -49,8 +49,8 @@ import redis.asyncio as aioredis
 import socketio
 
 from bench.common import coview_process, cpu_seconds, free_port
-from server.auth.passwords import Passwords
-from server.config import Config
+from server.platform.auth.passwords import Passwords
+from server.platform.config import Config
 from store import open_store
 from store.models import Agent, utcnow
 
@@ -93,7 +93,12 @@ def server_env(config: Config) -> dict[str, str]:
 
 async def add_agents(config: Config, count: int) -> list[str]:
     """Bench agents, written straight into the store the server uses."""
-    store = open_store(config)
+    store = open_store(
+        config.store,
+        data_dir=config.data_dir,
+        redis=config.redis_target(),
+        prefix=config.redis_prefix,
+    )
     await store.open()
     password_hash = Passwords(1024).hash(PASSWORD)
     emails = []

@@ -18,9 +18,9 @@ from pathlib import Path
 from aiohttp import web
 
 from server.app import create_app
-from server.auth.invites import issue_invite
-from server.config import Config
-from server.keys import CONFIG, STORE
+from server.platform.auth.invites import issue_invite
+from server.platform.config import Config
+from server.platform.keys import CONFIG, STORE
 from store.models import Session
 
 

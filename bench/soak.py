@@ -33,7 +33,7 @@ import aiohttp
 import socketio
 
 from bench.common import percentile, write_result
-from server.auth.tokens import TokenService
+from server.platform.auth.tokens import TokenService
 from store.models import Session
 from store.redis import RedisStore
 from tests.api import bearer, login

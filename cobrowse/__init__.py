@@ -13,12 +13,11 @@ from cobrowse.frames import encode_frame
 from cobrowse.hub import Hub
 from cobrowse.keys import COBROWSE, MASKER
 from cobrowse.masking import Maskers
-from escalation.keys import ESCALATION_EVENTS
-from escalation.states import TERMINAL
+from escalation.core.keys import ESCALATION_EVENTS
+from escalation.core.states import TERMINAL
 from server.admin.tenant_settings import TENANT_SETTINGS
-from server.keys import CONFIG, READINESS_CHECKS, STORE
+from server.platform.keys import CONFIG, READINESS_CHECKS, STORE
 from store.escalation_models import Escalation, EscalationEvent
-from store.redis.connection import RedisTarget
 
 # When the conversation is over, so is looking at the customer's page. Only wrap_up
 # leads to completed, and it has ended the page already: no second close and drop.
@@ -27,7 +26,7 @@ ENDING_EVENTS = (frozenset(TERMINAL) - {"completed"}) | {"wrap_up", "session_end
 
 async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
-    bus = open_bus(config.store, RedisTarget.from_config(config), config.redis_prefix)
+    bus = open_bus(config.store, config.redis_target(), config.redis_prefix)
     hub = Hub(bus, config.cobrowse_ack_interval_ms / 1000)
     app[COBROWSE] = hub
     await hub.start()

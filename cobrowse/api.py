@@ -6,12 +6,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from cobrowse.recording import list_recordings, read_events
-from server.auth.principals import AgentPrincipal
-from server.auth.request import require_agent
-from server.errors import NotFound
-from server.jsonio import json_response
-from server.keys import CONFIG, SEALER, STORE
-from server.privacy.access_audit import record_access
+from media.keys import SEALER
+from server.platform.access_audit import record_access
+from server.platform.auth.principals import AgentPrincipal
+from server.platform.auth.request import require_agent
+from server.platform.errors import NotFound
+from server.platform.jsonio import json_response
+from server.platform.keys import CONFIG, STORE
 from server.privacy.media_access import access_kind
 
 

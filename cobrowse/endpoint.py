@@ -31,10 +31,13 @@ from cobrowse.frames import (
 from cobrowse.hub import Conn
 from cobrowse.keys import COBROWSE, MASKER
 from cobrowse.recording import Recorder
+from media.keys import SEALER
 from server.admin.tenant_settings import TENANT_SETTINGS
-from server.auth.principals import AgentPrincipal, SessionPrincipal
-from server.config import Config
-from server.errors import (
+from server.platform.access_audit import record_access
+from server.platform.auth.keys import AUTH
+from server.platform.auth.principals import AgentPrincipal, SessionPrincipal
+from server.platform.config import Config
+from server.platform.errors import (
     BadRequest,
     Conflict,
     CoviewError,
@@ -43,9 +46,8 @@ from server.errors import (
     PayloadTooLarge,
     Unauthorized,
 )
-from server.jsonio import loads_limited
-from server.keys import AUTH, CONFIG, SEALER, SESSION_EVENTS, STORE
-from server.privacy.access_audit import record_access
+from server.platform.jsonio import loads_limited
+from server.platform.keys import CONFIG, SESSION_EVENTS, STORE
 from server.privacy.keys import CONSENTS
 from server.privacy.media_access import Viewer
 from store.cobrowse import ControlState

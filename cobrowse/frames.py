@@ -11,9 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from server.errors import BadRequest
-from server.jsonio import loads_limited
-from server.validation import ApiModel, parse_model
+from server.platform.errors import BadRequest
+from server.platform.jsonio import loads_limited
+from server.platform.validation import ApiModel, parse_model
 
 MAX_HEADER_BYTES = 4_096
 

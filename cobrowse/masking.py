@@ -19,7 +19,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
-from server.jsonio import loads_limited
+from server.platform.jsonio import loads_limited
 
 # 13-19 digits, single spaces or dashes allowed between them.
 CARD_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")

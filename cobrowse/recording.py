@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from media.crypto import Sealer
-from server.errors import NotFound
+from server.platform.errors import NotFound
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 

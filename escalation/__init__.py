@@ -1,42 +1,31 @@
-"""Escalations: model, state machine, routing, rules, bot, webhooks and KPIs.
+"""Escalations: a conversation upgraded into a visual session, from request to wrap-up.
 
-``setup(app)`` registers the API, the ``/agent`` feed emitters, the deadline worker and
-the session-event sink. Extension points for the rest of the package:
-``app[ESCALATION_EVENTS].subscribe(observer)`` (webhooks, metrics) and
-``app[ELIGIBILITY]`` (the availability rules).
+``setup(app)`` is the one entry the app factory calls; it wires the subpackages:
+
+- ``core``: the model's states and transitions, the service that applies them, events,
+  deadlines, idempotency and the escalation API;
+- ``routing``: who may take an escalation and in which order agents are asked;
+- ``rules``: display rules and business hours (who sees the button, who may queue);
+- ``chat``: web chat, the rule bot, the external bot and the hand-off to an escalation;
+- ``integrations``: webhooks and callback requests;
+- ``kpis``: contact-centre KPIs and the supervisor's live view.
+
+Extension points: ``app[ESCALATION_EVENTS].subscribe(observer)`` (what happened to an
+escalation), ``app[AGENT_CHANGES].subscribe(observer)`` (whose presence or load changed)
+and ``app[ELIGIBILITY]``. The package knows no transport: signaling subscribes to the
+events to feed consoles.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from escalation.deadlines import deadline_ctx
-from escalation.eligibility import always_eligible
-from escalation.events import EscalationEvents
-from escalation.feed import AgentFeed
-from escalation.keys import AGENT_FEED, ELIGIBILITY, ESCALATION_EVENTS, ESCALATIONS, LIVE
-from escalation.live import LiveWaiters
-from escalation.routes import setup_routes
-from escalation.service import EscalationService
-from escalation.sink import EscalationSessionSink
-from server.keys import AGENT_SNAPSHOT, PRESENCE_OBSERVERS, SESSION_EVENTS
+from escalation import chat, core, integrations, kpis, rules
 
 
 def setup(app: web.Application) -> None:
-    events = EscalationEvents()
-    live = LiveWaiters()
-    feed = AgentFeed(app)
-    service = EscalationService(app)
-    events.subscribe(live.observe)
-    events.subscribe(feed.observe)
-    app[ESCALATION_EVENTS] = events
-    app[LIVE] = live
-    app[AGENT_FEED] = feed
-    app[ESCALATIONS] = service
-    app[ELIGIBILITY] = always_eligible
-    app[SESSION_EVENTS] = EscalationSessionSink(service)
-    app[AGENT_SNAPSHOT] = feed.snapshot
-    app.setdefault(PRESENCE_OBSERVERS, []).append(service.presence_changed)
-    app.cleanup_ctx.append(feed.ctx)
-    app.cleanup_ctx.append(deadline_ctx)
-    setup_routes(app)
+    core.setup(app)
+    rules.setup(app)
+    chat.setup(app)
+    integrations.setup(app)
+    kpis.setup(app)

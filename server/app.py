@@ -11,35 +11,32 @@ import cobrowse
 import escalation
 import signaling
 import web as web_pages
-from escalation import conversations, engagement, supervisor
 from media.crypto import Sealer
-from server import admin, draining, health
-from server.auth import routes as auth_routes
-from server.auth.authenticator import Authenticator
-from server.auth.passwords import Passwords
-from server.auth.tokens import TokenService
-from server.config import Config
-from server.keys import (
-    AUTH,
+from media.keys import SEALER
+from server import admin, api_docs, health
+from server.platform import draining
+from server.platform.auth import routes as auth_routes
+from server.platform.auth.authenticator import Authenticator
+from server.platform.auth.keys import AUTH, PASSWORDS, TOKENS
+from server.platform.auth.passwords import Passwords
+from server.platform.auth.tokens import TokenService
+from server.platform.config import Config
+from server.platform.keys import (
     CONFIG,
     DEADLINE_HANDLERS,
     OUTBOUND,
-    PASSWORDS,
     RATE_LIMITER,
-    SEALER,
     SESSION_EVENTS,
     STORE,
-    TOKENS,
 )
-from server.middleware import cache_middleware, problem_middleware
-from server.outbound import OutboundPolicy
+from server.platform.middleware import cache_middleware, problem_middleware
+from server.platform.outbound import OutboundPolicy
+from server.platform.ratelimit import RateLimiter
+from server.platform.security_headers import PAGE_POLICIES, security_headers_middleware
+from server.platform.session_events import LoggingSink
 from server.privacy import routes as privacy
-from server.ratelimit import RateLimiter
-from server.security_headers import PAGE_POLICIES, security_headers_middleware
-from server.seed import seed_demo
-from server.session_events import LoggingSink
+from server.seed import seed_demo, seed_demo_rules
 from store import open_store
-from store.redis.connection import RedisTarget
 
 log = logging.getLogger("coview")
 
@@ -47,12 +44,18 @@ log = logging.getLogger("coview")
 async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     """Opens the store (and seeds the demo organisation once); closes it last."""
     config = app[CONFIG]
-    store = open_store(config)
+    store = open_store(
+        config.store,
+        data_dir=config.data_dir,
+        redis=config.redis_target(),
+        prefix=config.redis_prefix,
+    )
     await store.open()
     app[STORE] = store
     app[AUTH] = Authenticator(store, app[TOKENS], config.reconnect_window_s)
     if config.seed_demo:
         await seed_demo(store, config, app[PASSWORDS])
+        await seed_demo_rules(store)
     yield
     await store.close()
 
@@ -72,7 +75,7 @@ def create_app(config: Config) -> web.Application:
         config.recording_keys, config.data_dir, enabled=config.encrypt_at_rest
     )
     app[RATE_LIMITER] = RateLimiter(
-        RedisTarget.from_config(config) if config.store == "redis" else None,
+        config.redis_target() if config.store == "redis" else None,
         config.redis_prefix,
     )
     app[OUTBOUND] = OutboundPolicy.from_entries(config.outbound_allow)
@@ -83,12 +86,10 @@ def create_app(config: Config) -> web.Application:
     health.setup(app)
     auth_routes.setup(app)
     admin.setup(app)
-    signaling.setup(app)
     escalation.setup(app)
-    conversations.setup(app)
-    supervisor.setup(app)
+    signaling.setup(app)  # after escalation: it subscribes the /agent feed to its events
     cobrowse.setup(app)
     web_pages.setup(app)
-    engagement.setup(app)
     privacy.setup(app)
+    api_docs.setup(app)  # last: the document describes every route registered before
     return app

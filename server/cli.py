@@ -14,13 +14,12 @@ from aiohttp import web
 
 from media.crypto import KeyRing
 from media.reencrypt import reencrypt
-from escalation.openapi import build_spec
 from server.app import create_app
-from server.config import Config, config_from_env
-from server.gc_tuning import freeze_startup_heap
-from server.logsetup import AccessLogger, configure_logging
+from server.platform.config import Config, config_from_env
+from server.platform.gc_tuning import freeze_startup_heap
+from server.platform.logsetup import AccessLogger, configure_logging
+from server.platform.openapi import build_spec
 from server.seed import credentials_banner
-from store.redis.connection import RedisTarget
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -106,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
         config.host,
         config.port,
         config.store,
-        f", Redis {RedisTarget.from_config(config).describe()}" if config.store == "redis" else "",
+        f", Redis {config.redis_target().describe()}" if config.store == "redis" else "",
     )
     web.run_app(
         app,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.errors import StoreUnavailable
-from server.jsonio import json_response
-from server.keys import READINESS_CHECKS, STORE
+from server.platform.errors import StoreUnavailable
+from server.platform.jsonio import json_response
+from server.platform.keys import READINESS_CHECKS, STORE
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from server.auth.authenticator import hash_api_key
-from server.auth.identity import new_identity_secret
-from server.auth.passwords import Passwords
-from server.config import Config
+from escalation.rules.models import demo_rules
+from escalation.rules.service import save_rules
+from server.platform.auth.authenticator import hash_api_key
+from server.platform.auth.identity import new_identity_secret
+from server.platform.auth.passwords import Passwords
+from server.platform.config import Config
 from store.base import Store
 from store.models import Agent, ApiKey, Role, Site, Tenant
 
@@ -55,6 +57,12 @@ def demo_origins(config: Config) -> list[str]:
         f"http://localhost:{config.port}",
     }
     return sorted(origins)
+
+
+async def seed_demo_rules(store: Store) -> None:
+    """Give the demo organisation its display rules once (kept if an admin changed them)."""
+    if await store.get_rules_document(DEMO_TENANT) is None:
+        await save_rules(store, DEMO_TENANT, demo_rules())
 
 
 async def seed_demo(store: Store, config: Config, passwords: Passwords) -> bool:

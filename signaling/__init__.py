@@ -1,21 +1,23 @@
-"""Socket.IO signaling: the ``/session`` call rooms and the ``/agent`` console feed."""
+"""Socket.IO signaling: the ``/session`` call rooms, the ``/chat`` channel and the
+``/agent`` console feed (fed by the escalation core's events)."""
 
 from __future__ import annotations
 
 import socketio
 from aiohttp import web
 
-from server.config import Config
-from server.keys import CONFIG, READINESS_CHECKS, SIO
+from escalation.core.keys import AGENT_CHANGES, ESCALATION_EVENTS
+from server.platform.config import Config
+from server.platform.keys import AGENT_SNAPSHOT, CONFIG, READINESS_CHECKS, SIO
 from signaling import media_routes
+from signaling.agent_feed import AgentFeed
 from signaling.agent_ns import AgentNamespace
 from signaling.chat_ns import ChatNamespace
 from signaling.drain import drain
-from signaling.keys import SESSION_NS
+from signaling.keys import AGENT_FEED, SESSION_NS
 from signaling.managers import DirectManager, DirectRedisManager
 from signaling.packet import Packet
 from signaling.session_ns import SessionNamespace
-from store.redis.connection import RedisTarget
 from store.redis.keys import RedisKeys
 
 MAX_SOCKET_MESSAGE_BYTES = 512 * 1024  # a chat image (256 KB) as base64 fits
@@ -25,7 +27,7 @@ def make_server(config: Config) -> socketio.AsyncServer:
     manager: DirectManager = DirectManager()
     if config.store == "redis":
         manager = DirectRedisManager(
-            RedisTarget.from_config(config),
+            config.redis_target(),
             channel=RedisKeys(config.redis_prefix).socketio_channel,
         )
     # Websocket only, so a load balancer needs no sticky sessions. Clients authenticate
@@ -59,6 +61,12 @@ def setup(app: web.Application) -> None:
     sio.attach(app)
     media_routes.setup(app)
     app[SIO] = sio
+    feed = AgentFeed(app)
+    app[AGENT_FEED] = feed
+    app[ESCALATION_EVENTS].subscribe(feed.observe)
+    app[AGENT_CHANGES].subscribe(feed.presence)
+    app[AGENT_SNAPSHOT] = feed.snapshot
+    app.cleanup_ctx.append(feed.ctx)
     app.on_shutdown.append(_shutdown)
     manager = sio.manager
     if isinstance(manager, DirectRedisManager):

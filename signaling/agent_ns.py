@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.auth.principals import AgentPrincipal
-from server.errors import Unauthorized
-from server.keys import AGENT_SNAPSHOT, STORE
+from server.platform.auth.principals import AgentPrincipal
+from server.platform.errors import Unauthorized
+from server.platform.keys import AGENT_SNAPSHOT, STORE
 from signaling.namespace import ProtocolNamespace, refuse
 from signaling.rooms import agent_room, tenant_agents_room, tenant_supervisors_room
 

@@ -7,20 +7,20 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from escalation.chat_bridge import ChatBridge
-from escalation.chat_service import (
+from escalation.chat.bridge import ChatBridge
+from escalation.chat.conversations import CHAT_BRIDGE, CHAT_SERVICE
+from escalation.chat.service import (
     ChatService,
     Participant,
     conversation_room,
     conversation_view,
     message_view,
 )
-from escalation.conversations import CHAT_BRIDGE, CHAT_SERVICE
-from server.auth.principals import AgentPrincipal, SessionPrincipal
-from server.errors import Conflict, Forbidden, Unauthorized
-from server.untrusted import HeaderSafe
-from server.validation import ApiModel, parse_model
+from server.platform.auth.principals import AgentPrincipal, SessionPrincipal
+from server.platform.errors import Conflict, Forbidden, Unauthorized
+from server.platform.validation import ApiModel, parse_model
 from signaling.namespace import ProtocolNamespace, refuse
+from store.values import HeaderSafe
 
 
 class JoinConversation(ApiModel):

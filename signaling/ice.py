@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from server.admin.tenant_settings import TurnSettings
-from server.config import Config
+from server.platform.config import Config
 
 
 def turn_credentials(

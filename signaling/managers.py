@@ -21,7 +21,7 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet
 
-from server.jsonio import dumps_bytes
+from server.platform.jsonio import dumps_bytes
 from store.outage import STORE_OUTAGES, cancel_and_wait, raise_if_cancelled
 from store.redis.connection import RedisTarget, close_client, redis_client
 

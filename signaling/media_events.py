@@ -34,12 +34,12 @@ from typing import Any
 from pydantic import Field
 
 from media.manager import MediaManager
-from server.auth.principals import AgentPrincipal
-from server.errors import Conflict, Forbidden, NotFound
-from server.keys import SESSION_EVENTS, STORE
+from server.platform.auth.principals import AgentPrincipal
+from server.platform.errors import Conflict, Forbidden, NotFound
+from server.platform.keys import SESSION_EVENTS, STORE
+from server.platform.validation import ApiModel, parse_model
 from server.privacy.keys import CONSENTS
 from server.privacy.media_access import snapshot_url
-from server.validation import ApiModel, parse_model
 from signaling.namespace import ProtocolNamespace
 from signaling.rooms import session_room
 from store.models import Peer

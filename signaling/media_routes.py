@@ -22,12 +22,12 @@ from typing import Any
 from aiohttp import web
 
 from media.library import SAFE_ID, MediaLibrary, RecordingInfo
-from server.auth.principals import AgentPrincipal
-from server.auth.request import require_agent
-from server.errors import Forbidden, NotFound
-from server.jsonio import json_response
-from server.keys import STORE
-from server.privacy.access_audit import record_access
+from server.platform.access_audit import record_access
+from server.platform.auth.principals import AgentPrincipal
+from server.platform.auth.request import require_agent
+from server.platform.errors import Forbidden, NotFound
+from server.platform.jsonio import json_response
+from server.platform.keys import STORE
 from server.privacy.media_access import access_kind, send_file, signed_url, viewer_of
 from signaling.keys import SESSION_NS
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from server.validation import ApiModel
+from server.platform.validation import ApiModel
 
 MAX_SDP_CHARS = 100_000
 

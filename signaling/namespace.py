@@ -16,8 +16,9 @@ import socketio
 from aiohttp import web
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from server.auth.principals import AgentPrincipal, Principal
-from server.errors import (
+from server.platform.auth.keys import AUTH
+from server.platform.auth.principals import AgentPrincipal, Principal
+from server.platform.errors import (
     BadRequest,
     CoviewError,
     InternalError,
@@ -25,7 +26,6 @@ from server.errors import (
     StoreUnavailable,
     Unauthorized,
 )
-from server.keys import AUTH
 from signaling.packet import REFUSED_EVENT, RefusedPayload
 from store.outage import STORE_OUTAGES
 

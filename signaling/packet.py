@@ -3,7 +3,7 @@
 python-socketio decides whether an event carries binary attachments by walking the
 whole payload in Python, then encodes it to JSON with the stdlib. Escalation payloads
 are nested dicts of a few hundred values, and the walk and the encoding were most of an
-emit's cost. This packet encodes first, with orjson (``server.jsonio``): a payload that
+emit's cost. This packet encodes first, with orjson (``server.platform.jsonio``): a payload that
 encodes has no bytes in it, and the text is kept for ``encode``; only one that does not
 encode (bytes, or something else the base class must reject) takes the walk.
 """
@@ -16,8 +16,8 @@ from typing import Any
 
 from socketio import packet
 
-from server.errors import CoviewError
-from server.jsonio import dumps, loads_limited
+from server.platform.errors import CoviewError
+from server.platform.jsonio import dumps, loads_limited
 
 # The event a refused payload is delivered as: the namespace acks its error
 # (signaling/namespace.py) so the client's callback learns why.

@@ -10,15 +10,16 @@ from typing import Any
 
 from aiohttp import web
 
+from media.keys import SEALER
 from media.library import MediaLibrary
 from media.manager import MediaManager
 from server.admin.tenant_settings import TENANT_SETTINGS
-from server.auth.principals import AgentPrincipal, Principal, SessionPrincipal
-from server.errors import Conflict, Forbidden, NotFound, Unauthorized
-from server.keys import CONFIG, DEADLINE_HANDLERS, SEALER, SESSION_EVENTS, STORE
-from server.privacy.access_audit import record_access
+from server.platform.access_audit import record_access
+from server.platform.auth.principals import AgentPrincipal, Principal, SessionPrincipal
+from server.platform.errors import Conflict, Forbidden, NotFound, Unauthorized
+from server.platform.keys import CONFIG, DEADLINE_HANDLERS, SESSION_EVENTS, STORE
+from server.platform.validation import parse_model
 from server.privacy.media_access import Viewer
-from server.validation import parse_model
 from signaling.ice import ice_servers
 from signaling.media_events import MEDIA_PEER, MEDIA_ROLES, MediaEvents
 from signaling.messages import (

@@ -9,8 +9,8 @@ from typing import Literal, Protocol
 
 from pydantic import Field
 
-from server.untrusted import WebUrl
 from store.models import Record, utcnow
+from store.values import WebUrl
 
 CallbackStatus = Literal["open", "done"]
 

@@ -10,9 +10,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from server.untrusted import WebUrl
-from server.validation import ApiModel
 from store.models import Modality, Record, Session, utcnow
+from store.values import StrictModel, WebUrl
 
 State = Literal[
     "requested",
@@ -32,7 +31,7 @@ State = Literal[
 Channel = Literal["chat", "voice", "web"]
 Trigger = Literal["bot", "customer", "agent"]
 # offer, relax and queue belong to an escalation; bot_reply to a conversation waiting
-# for the tenant's own bot (escalation/external_bot.py).
+# for the tenant's own bot (escalation/chat/external_bot.py).
 DeadlineKind = Literal["offer", "relax", "queue", "bot_reply", "reconnect"]
 WriteResult = Literal["ok", "conflict", "full"]
 
@@ -48,25 +47,25 @@ def load_units(modalities: Iterable[str]) -> tuple[str, ...]:
 
 
 # --- context: what the customer already said and did --------------------------------
-class TranscriptEntry(ApiModel):
+class TranscriptEntry(StrictModel):
     role: Literal["customer", "bot", "agent", "system"]
     text: str = Field(max_length=8_000)
     at: str | None = Field(default=None, max_length=40)
 
 
-class PageInfo(ApiModel):
+class PageInfo(StrictModel):
     url: WebUrl = Field(default="", max_length=4_096)
     title: str = Field(default="", max_length=1_000)
 
 
-class CartItem(ApiModel):
+class CartItem(StrictModel):
     name: str = Field(max_length=500)
     sku: str | None = Field(default=None, max_length=200)
     quantity: int = Field(default=1, ge=0, le=1_000_000)
     price: float | None = None
 
 
-class Cart(ApiModel):
+class Cart(StrictModel):
     items: list[CartItem] = Field(default_factory=list, max_length=500)
     total: float | None = None
     currency: str | None = Field(default=None, max_length=8)
@@ -75,13 +74,13 @@ class Cart(ApiModel):
 VerifiedBy = Literal["hmac", "jwt", "api_key", "agent"]
 
 
-class CustomerInfo(ApiModel):
+class CustomerInfo(StrictModel):
     id: str | None = Field(default=None, max_length=200)
     name: str | None = Field(default=None, max_length=200)
     tier: str | None = Field(default=None, max_length=50)
     language: str | None = Field(default=None, max_length=16)
     email: str | None = Field(default=None, max_length=254)
-    # Proof from the site's backend (server/auth/identity.py): read on the way in, never
+    # Proof from the site's backend (server/platform/auth/identity.py): read on the way in, never
     # written out (not stored, not in any answer or webhook).
     user_hash: str | None = Field(default=None, max_length=128, exclude=True)
     identity_token: str | None = Field(default=None, max_length=4_096, exclude=True)
@@ -90,13 +89,13 @@ class CustomerInfo(ApiModel):
     verified_by: VerifiedBy | None = None
 
 
-class BotInfo(ApiModel):
+class BotInfo(StrictModel):
     intent: str | None = Field(default=None, max_length=200)
     confidence: float | None = Field(default=None, ge=0, le=1)
     name: str | None = Field(default=None, max_length=200)
 
 
-class Context(ApiModel):
+class Context(StrictModel):
     transcript: list[TranscriptEntry] = Field(default_factory=list)
     page: PageInfo | None = None
     cart: Cart | None = None

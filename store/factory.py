@@ -1,17 +1,28 @@
-"""Chooses the Store implementation once, from configuration."""
+"""Chooses the Store implementation once, from plain settings (the server maps its
+configuration onto them: ``server/app.py``)."""
 
 from __future__ import annotations
 
-from server.config import Config
+from pathlib import Path
+from typing import Literal
+
 from store.base import Store
+from store.redis.connection import RedisTarget
 
 
-def open_store(config: Config) -> Store:
-    if config.store == "redis":
+def open_store(
+    kind: Literal["sqlite", "redis"],
+    *,
+    data_dir: Path,
+    redis: RedisTarget | None = None,
+    prefix: str = "coview:",
+) -> Store:
+    """The SQLite store keeps ``coview.sqlite3`` in ``data_dir``; the Redis store needs
+    ``redis`` and namespaces every key with ``prefix``."""
+    if kind == "redis":
         from store.redis import RedisStore
-        from store.redis.connection import RedisTarget
 
-        return RedisStore(RedisTarget.from_config(config), prefix=config.redis_prefix)
+        return RedisStore(redis or RedisTarget(), prefix=prefix)
     from store.sqlite import SqliteStore
 
-    return SqliteStore(config.data_dir / "coview.sqlite3")
+    return SqliteStore(data_dir / "coview.sqlite3")

@@ -7,8 +7,8 @@ from typing import Any
 
 import aiohttp
 
-from server.auth.invites import issue_invite
-from server.keys import CONFIG, STORE
+from server.platform.auth.invites import issue_invite
+from server.platform.keys import CONFIG, STORE
 from store.models import Invite, ParticipantRole, Session
 from tests.harness import RunningServer, Served
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import aiohttp
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from tests.harness import RunningServer
 
 

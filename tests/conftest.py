@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from server.config import Config
+from server.platform.config import Config
 from store.base import Store
 from store.redis import RedisStore
 from store.sqlite import SqliteStore

@@ -26,7 +26,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from server.keys import OPENAPI_SPEC
+from server.platform.keys import OPENAPI_SPEC
 from tests.api import bearer, customer_token, login, open_session
 from tests.harness import RunningServer
 

@@ -18,7 +18,7 @@ import redis
 from aiohttp import web
 
 from server.app import create_app
-from server.config import Config
+from server.platform.config import Config
 
 TEST_SECRET = "test-secret-" + "x" * 40
 

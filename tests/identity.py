@@ -7,8 +7,8 @@ from typing import Any
 
 import jwt
 
-from server.auth.identity import user_hash
-from server.keys import STORE
+from server.platform.auth.identity import user_hash
+from server.platform.keys import STORE
 from server.seed import DEMO_SITE
 from tests.harness import RunningServer
 

@@ -14,7 +14,8 @@ import av
 import pytest
 
 from media.library import RecordingInfo
-from server.keys import PASSWORDS, STORE
+from server.platform.auth.keys import PASSWORDS
+from server.platform.keys import STORE
 from signaling.keys import SESSION_NS
 from store.models import Agent, Role, Session
 from tests.api import bearer, login, open_session

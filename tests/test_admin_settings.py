@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from tests.api import bearer, customer_token, login, open_session, problem
 from tests.cobrowse_peer import CobrowsePeer
 from tests.harness import RunningServer

@@ -9,9 +9,10 @@ import aiohttp
 import jwt
 import pytest
 
-from server.auth.tokens import AUDIENCE, TokenService
-from server.errors import Forbidden, Unauthorized
-from server.keys import AUTH, STORE, TOKENS
+from server.platform.auth.keys import AUTH, TOKENS
+from server.platform.auth.tokens import AUDIENCE, TokenService
+from server.platform.errors import Forbidden, Unauthorized
+from server.platform.keys import STORE
 from tests.api import bearer, customer_token, invite_for, login, open_session, problem
 from tests.harness import TEST_SECRET, RunningServer, make_config, running_server
 

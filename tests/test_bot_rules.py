@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from escalation.bot import detect_language, respond, understand
+from escalation.chat.bot import detect_language, respond, understand
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from tests.api import bearer, login
 from tests.harness import RunningServer
 

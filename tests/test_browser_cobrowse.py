@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from store.models import Session, utcnow
 from tests.api import customer_token, login, open_session
 from tests.browser_helpers import add_call_recording

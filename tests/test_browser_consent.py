@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from signaling.keys import SESSION_NS
 from tests.browser_helpers import DESKTOP, PHONE, new_page, shoot, widget
 from tests.harness import RunningServer, make_config, running_server

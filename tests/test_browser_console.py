@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from server.keys import SIO, STORE
+from server.platform.keys import SIO, STORE
 from signaling.rooms import agent_room
 from tests.browser_helpers import DESKTOP, PHONE, new_page, shoot
 from tests.harness import RunningServer

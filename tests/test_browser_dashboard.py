@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from cobrowse.recording import Recorder
-from server.keys import SEALER
+from media.keys import SEALER
 from store.models import utcnow
 from tests.api import open_session
 from tests.browser_helpers import add_call_recording

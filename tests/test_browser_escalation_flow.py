@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from store.models import utcnow
 from tests.browser_helpers import DESKTOP, PHONE, new_page, shoot, widget
 from tests.harness import RunningServer, make_config, running_server

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from tests.api import bearer, login
 from tests.browser_helpers import DESKTOP, new_page, set_presence, shoot, widget
 from tests.harness import RunningServer

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from tests.browser_helpers import DESKTOP, new_page, shoot, widget
 from tests.harness import RunningServer
 from tests.test_browser_escalation_flow import agent_console

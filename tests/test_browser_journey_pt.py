@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from store.escalation_models import Escalation
 from tests.browser_helpers import DESKTOP, PHONE, new_page, shoot, widget
 from tests.harness import RunningServer

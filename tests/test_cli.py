@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
-from server.gc_tuning import freeze_startup_heap
+from server.platform.gc_tuning import freeze_startup_heap
 from tests.harness import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

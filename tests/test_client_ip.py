@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
-from server.keys import CONFIG
-from server.logsetup import AccessLogger
+from server.platform.keys import CONFIG
+from server.platform.logsetup import AccessLogger
 from tests.harness import make_config, running_server
 
 

@@ -9,7 +9,7 @@ import aiohttp
 
 from cobrowse.frames import parse_frame
 from cobrowse.hub import SESSION_ENDED
-from server.keys import STORE
+from server.platform.keys import STORE
 from tests.api import customer_token, login, open_session
 from tests.cobrowse_peer import CobrowsePeer
 from tests.escalations import act, body, console, create

@@ -6,7 +6,8 @@ import json
 
 import aiohttp
 
-from server.keys import PASSWORDS, STORE
+from server.platform.auth.keys import PASSWORDS
+from server.platform.keys import STORE
 from store.audit_models import AuditFilter
 from store.models import Agent, Tenant
 from tests.api import bearer, login, problem

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from server.keys import SESSION_EVENTS, STORE
+from server.platform.keys import SESSION_EVENTS, STORE
 from store.models import Session
 from tests.api import customer_token, invite_for, login
 from tests.api import open_session as open_store_session

@@ -12,7 +12,7 @@ import aiohttp
 import av
 import pytest
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from signaling.keys import SESSION_NS
 from store.models import Session
 from tests.api import bearer, customer_token, invite_for, login, open_session, problem

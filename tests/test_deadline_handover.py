@@ -7,8 +7,8 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from escalation.deadlines import process_due
-from server.keys import DEADLINE_HANDLERS, STORE
+from escalation.core.deadlines import process_due
+from server.platform.keys import DEADLINE_HANDLERS, STORE
 from store.escalation_models import ClaimedDeadline, Deadline
 from store.models import utcnow
 from tests.escalations import escalation_server

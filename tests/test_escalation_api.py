@@ -11,10 +11,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from escalation.eligibility import Eligibility
-from escalation.keys import ELIGIBILITY
-from escalation.schemas import CreateEscalation
-from server.keys import STORE
+from escalation.core.eligibility import Eligibility
+from escalation.core.keys import ELIGIBILITY
+from escalation.core.schemas import CreateEscalation
+from server.platform.keys import STORE
 from store.base import Store
 from store.sqlite import SqliteStore
 from tests.api import bearer, problem
@@ -212,7 +212,7 @@ async def test_same_idempotency_key_with_another_body_is_422(
 async def test_idempotency_key_still_in_flight_is_409(
     server: RunningServer, http: aiohttp.ClientSession
 ) -> None:
-    from escalation.idempotency import body_hash
+    from escalation.core.idempotency import body_hash
 
     payload = body()
     scoped = "demo:api_key:key_demo:escalations:order-1003"
@@ -506,7 +506,7 @@ async def test_media_connected_moves_to_in_session_and_records_time_to_media(
 async def test_session_facts_reported_by_other_packages_become_escalation_events(
     server: RunningServer, http: aiohttp.ClientSession
 ) -> None:
-    from server.keys import SESSION_EVENTS
+    from server.platform.keys import SESSION_EVENTS
 
     created, ana = await accepted(http, server)
     esc = created["escalation"]

@@ -13,8 +13,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from escalation.keys import ESCALATIONS
-from server.keys import STORE
+from escalation.core.service import ESCALATIONS
+from server.platform.keys import STORE
 from store.models import Agent, utcnow
 from tests.escalations import FAST, api_key, body, console, create
 from tests.harness import RunningServer, make_config, running_server

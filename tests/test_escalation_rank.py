@@ -6,8 +6,8 @@ import random
 from collections.abc import Sequence
 from datetime import timedelta
 
-from escalation.ranking import Ranking, TenantRanking
-from escalation.routing import AgentDirectory, LoadView, can_take, rank_candidates
+from escalation.routing.policy import AgentDirectory, LoadView, can_take, rank_candidates
+from escalation.routing.ranking import Ranking, TenantRanking
 from store.escalation_models import AgentLoad, Escalation, LoadChange
 from store.models import Agent, utcnow
 

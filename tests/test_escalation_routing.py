@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from tests.api import bearer
 from tests.escalations import (
     act,

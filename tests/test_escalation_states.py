@@ -7,7 +7,7 @@ from typing import get_args
 
 import pytest
 
-from escalation.states import HELD, TERMINAL, TRANSITIONS, can_transition, is_terminal
+from escalation.core.states import HELD, TERMINAL, TRANSITIONS, can_transition, is_terminal
 from store.escalation_models import State, load_units
 
 ALL_STATES: tuple[State, ...] = get_args(State)

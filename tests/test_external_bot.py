@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from escalation import webhook_signing
-from server.keys import STORE
+from server.platform import signing as webhook_signing
+from server.platform.keys import STORE
 from store.models import utcnow
 from tests.api import bearer, login, problem
 from tests.chat_helpers import start_conversation

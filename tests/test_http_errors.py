@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from tests.api import bearer, login, problem
 from tests.harness import RunningServer
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from web.i18n import LANGUAGES, TRANSLATIONS_DIR, catalog, parse_accept_language
+from server.platform.i18n import LANGUAGES, TRANSLATIONS_DIR, catalog, parse_accept_language
 
 
 def test_every_key_is_translated_in_every_language() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from store.escalation_models import Escalation, EscalationEvent, EscalationWrite, State
 from store.models import utcnow
 from tests.api import bearer, customer_token, login, open_session, problem

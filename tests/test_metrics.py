@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from escalation.metrics import Stream, compute, select
+from escalation.kpis.metrics import Stream, compute, select
 from store.engagement_models import CsatAnswer
 from store.escalation_models import EscalationEvent
 

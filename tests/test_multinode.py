@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from server.keys import SIO, STORE
+from server.platform.keys import SIO, STORE
 from tests.api import customer_token, login, open_session
 from tests.harness import RunningServer
 from tests.sio import SioPeer

@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from escalation.openapi import api_routes, operation_of
+from server.platform.openapi import api_routes, operation_of
 from tests.harness import RunningServer
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -50,6 +50,9 @@ async def test_spec_references_resolve_and_errors_are_problem_json(
         "$ref": "#/components/schemas/LoginRequest"
     }
     assert "application/problem+json" in login["responses"]["422"]["content"]
+    # pydantic names clashing models after their module path: the layout would leak
+    # into the API and a module move would rename them
+    assert [name for name in schemas if "__" in name] == []
     availability = spec["paths"]["/api/availability"]["get"]
     assert {p["name"] for p in availability["parameters"]} == {"page", "tier", "lang", "modality"}
     assert availability["security"] == [{"siteKey": []}, {"bearer": []}]

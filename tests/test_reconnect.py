@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from signaling.keys import SESSION_NS
 from tests.api import customer_token, login, open_session
 from tests.harness import RunningServer, make_config, running_server

@@ -13,9 +13,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from server.config import config_from_env
-from server.errors import RateLimited
-from server.ratelimit import RateLimiter
+from server.platform.config import config_from_env
+from server.platform.errors import RateLimited
+from server.platform.ratelimit import RateLimiter
 from store.redis.connection import RedisTarget, parse_sentinels
 from tests.api import login, problem
 from tests.escalations import api_key, body
@@ -36,7 +36,7 @@ def test_sentinel_settings_come_from_the_environment() -> None:
             "COVIEW_REDIS_WAIT_REPLICAS": "1",
         }
     )
-    target = RedisTarget.from_config(config)
+    target = config.redis_target()
     assert target.sentinels == (("10.0.0.1", 26379), ("::1", 26380), ("sentinel3", 26379))
     assert target.sentinel_master == "coview" and target.wait_replicas == 1
     assert "pw" not in target.describe()

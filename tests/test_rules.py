@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
-from escalation.rules import (
+from escalation.rules.engine import (
     CLOSED,
     HOLIDAY,
     LANGUAGE_NOT_SUPPORTED,
@@ -21,7 +21,7 @@ from escalation.rules import (
     next_opening,
     opening_state,
 )
-from escalation.rules_models import (
+from escalation.rules.models import (
     Calendar,
     DisplayRule,
     Holiday,

@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from escalation.rules_models import WEEKDAYS
-from server.keys import STORE
+from escalation.rules.models import WEEKDAYS
+from server.platform.keys import STORE
 from store.escalation_models import Escalation, EscalationEvent, EscalationWrite, State
 from store.models import utcnow
 from tests.api import bearer, login, problem

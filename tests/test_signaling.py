@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 import socketio
 
-from server.keys import SESSION_EVENTS
+from server.platform.keys import SESSION_EVENTS
 from tests.api import customer_token, login, open_session
 from tests.harness import RunningServer
 from tests.sio import SioPeer

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from escalation.webhook_signing import new_secret, sign, verify
-from escalation.webhooks import backoff_s, subscribed
+from escalation.integrations.webhooks import backoff_s, subscribed
+from server.platform.signing import new_secret, sign, verify
 from store.engagement_models import WebhookEndpoint
 from tests.harness import make_config
 

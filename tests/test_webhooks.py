@@ -16,9 +16,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from escalation.webhook_signing import verify
-from escalation.webhooks import WEBHOOKS
-from server.keys import STORE
+from escalation.integrations.webhooks import WEBHOOKS
+from server.platform.keys import STORE
+from server.platform.signing import verify
 from store.engagement_models import WebhookDelivery
 from store.models import utcnow
 from tests.api import bearer, login, problem

@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from store.engagement_models import WebhookDelivery, WebhookEndpoint
 from store.models import utcnow
 from tests.api import bearer, login

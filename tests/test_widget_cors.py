@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from server.keys import STORE
+from server.platform.keys import STORE
 from tests.browser_helpers import new_page, set_presence, widget
 from tests.harness import RunningServer, free_port
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server import security_headers
-from server.keys import TEMPLATES
-from server.security_headers import PagePolicy
+from server.platform import security_headers
+from server.platform.keys import TEMPLATES
+from server.platform.security_headers import PagePolicy
 from web import call_pages, cobrowse_pages, console, cors, demo, widget_assets
 from web.pages import admin_page, chat_page, dashboard_page, join_page, landing
 from web.render import STATIC_DIR, make_environment
 
-# What each page needs beyond the strictest Content-Security-Policy (server/security_headers.py).
+# What each page needs beyond the strictest Content-Security-Policy
+# (server/platform/security_headers.py).
 CALL = PagePolicy(media=True, inline_styles=True)  # the call UI injects its CSS
 PAGE_POLICIES = {
     "chat": CALL,  # a chat may turn into a call

@@ -9,7 +9,7 @@ import re
 
 from aiohttp import web
 
-from server.errors import NotFound
+from server.platform.errors import NotFound
 from web.render import render
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")

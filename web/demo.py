@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import jwt
 from aiohttp import web
 
-from server.errors import NotFound
-from server.keys import CONFIG, STORE
-from web.i18n import negotiate_language
+from server.platform.errors import NotFound
+from server.platform.i18n import negotiate_language
+from server.platform.keys import CONFIG, STORE
 from web.render import render
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from server.keys import TEMPLATES
-from web.i18n import LANG_COOKIE, LANGUAGES, negotiate_language, translate
+from server.platform.i18n import LANG_COOKIE, LANGUAGES, negotiate_language, translate
+from server.platform.keys import TEMPLATES
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.errors import Unavailable
+from server.platform.errors import Unavailable
 from web.render import STATIC_DIR
 
 DIST_DIR = STATIC_DIR / "dist"

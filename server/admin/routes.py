@@ -9,14 +9,15 @@ from typing import Any
 from aiohttp import web
 
 from server.admin.schemas import AgentIn, AgentUpdate, SiteIn, SiteUpdate
-from server.audit import record_audit
-from server.auth.identity import new_identity_secret
-from server.auth.request import require_agent
-from server.errors import Conflict, NotFound
-from server.jsonio import json_response
-from server.keys import PASSWORDS, STORE
-from server.privacy.access_audit import AuditQuery
-from server.validation import parse_model, read_json
+from server.platform.access_audit import AuditQuery
+from server.platform.audit import record_audit
+from server.platform.auth.identity import new_identity_secret
+from server.platform.auth.keys import PASSWORDS
+from server.platform.auth.request import require_agent
+from server.platform.errors import Conflict, NotFound
+from server.platform.jsonio import json_response
+from server.platform.keys import STORE
+from server.platform.validation import parse_model, read_json
 from store.base import DuplicateError
 from store.models import DEFAULT_CAPACITY, Agent, Site
 

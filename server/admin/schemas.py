@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, field_validator
 
-from server.validation import ApiModel
+from server.platform.validation import ApiModel
 from store.models import Role
 
 Skill = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]

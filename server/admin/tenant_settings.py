@@ -21,11 +21,11 @@ import cssselect
 from aiohttp import web
 from pydantic import AfterValidator, Field
 
-from server.audit import record_audit
-from server.auth.request import require_agent
-from server.jsonio import json_response
-from server.keys import STORE
-from server.validation import ApiModel, read_json
+from server.platform.audit import record_audit
+from server.platform.auth.request import require_agent
+from server.platform.jsonio import json_response
+from server.platform.keys import STORE
+from server.platform.validation import ApiModel, read_json
 
 MASKING, TURN = "masking", "turn"
 CACHE_S = 5.0  # how long another node may use an organisation's old settings

@@ -7,11 +7,11 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import Field
 
-from escalation.openapi import api
-from server.auth.request import require_agent
-from server.keys import STORE
-from server.privacy.access_audit import AuditQuery, audit_csv, record_access
-from server.validation import parse_model
+from server.platform.access_audit import AuditQuery, audit_csv, record_access
+from server.platform.auth.request import require_agent
+from server.platform.keys import STORE
+from server.platform.openapi import api
+from server.platform.validation import parse_model
 
 
 class AuditExportQuery(AuditQuery):

@@ -17,14 +17,14 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from escalation.openapi import api
-from server.auth.principals import AgentPrincipal, SessionPrincipal
-from server.auth.request import require
-from server.errors import Forbidden, NotFound
-from server.jsonio import json_response
-from server.keys import STORE
+from server.platform.auth.principals import AgentPrincipal, SessionPrincipal
+from server.platform.auth.request import require
+from server.platform.errors import Forbidden, NotFound
+from server.platform.jsonio import json_response
+from server.platform.keys import STORE
+from server.platform.openapi import api
+from server.platform.validation import ApiModel, read_json
 from server.privacy.keys import CONSENTS
-from server.validation import ApiModel, read_json
 from store.privacy_models import MAX_CONSENT_TEXT, ConsentDecision, ConsentRecord
 
 

@@ -12,7 +12,7 @@ import secrets
 
 from aiohttp import web
 
-from server.keys import SESSION_EVENTS, STORE
+from server.platform.keys import SESSION_EVENTS, STORE
 from store.privacy_models import ConsentDecision, ConsentKind, ConsentRecord
 
 

@@ -22,11 +22,12 @@ import jwt
 from aiohttp import web
 
 from media.crypto import DecryptError
-from server.auth.principals import AgentPrincipal
-from server.auth.request import require_agent
-from server.errors import Forbidden, InternalError, NotFound, Unauthorized
-from server.keys import CONFIG, SEALER
-from server.untrusted import content_disposition
+from media.keys import SEALER
+from server.platform.auth.principals import AgentPrincipal
+from server.platform.auth.request import require_agent
+from server.platform.errors import Forbidden, InternalError, NotFound, Unauthorized
+from server.platform.keys import CONFIG
+from server.platform.untrusted import content_disposition
 from store.models import Role
 
 AUDIENCE = "coview-media"

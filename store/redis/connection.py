@@ -23,8 +23,6 @@ from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from server.config import Config
-
 MAX_CONNECTIONS = 64
 
 # Dead TCP peers (a host gone without closing its sockets) are found by keepalive within
@@ -50,18 +48,6 @@ class RedisTarget:
     # replicas have them, for at most wait_timeout_ms; 0: no waiting (docs/architecture.md).
     wait_replicas: int = 0
     wait_timeout_ms: int = 200
-
-    @classmethod
-    def from_config(cls, config: Config) -> RedisTarget:
-        return cls(
-            url=config.redis_url,
-            sentinels=parse_sentinels(config.redis_sentinels),
-            sentinel_master=config.redis_sentinel_master,
-            sentinel_password=config.redis_sentinel_password,
-            timeout_s=config.redis_timeout_s,
-            wait_replicas=config.redis_wait_replicas,
-            wait_timeout_ms=config.redis_wait_timeout_ms,
-        )
 
     @property
     def uses_sentinel(self) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, get_args
 
 import aiohttp
 
-from escalation.states import HELD
+from escalation.core.states import HELD
 from store.escalation_models import State
 from store.redis import RedisStore
 from tests.api import PROBLEM_JSON, bearer

@@ -105,7 +105,7 @@ async def test_markup_in_customer_text_never_runs_in_the_console(
 
 
 async def server_escalation_id(server: RunningServer, conversation_id: str) -> str:
-    from server.keys import STORE
+    from server.platform.keys import STORE
 
     conversation = await server.app[STORE].get_conversation(conversation_id)
     assert conversation is not None and conversation.escalation_id

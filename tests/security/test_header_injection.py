@@ -10,7 +10,7 @@ import base64
 import aiohttp
 import pytest
 
-from server.untrusted import content_disposition
+from server.platform.untrusted import content_disposition
 from tests.api import bearer, login, problem
 from tests.chat_helpers import start_conversation
 from tests.harness import RunningServer

@@ -18,7 +18,8 @@ import aiohttp
 import jwt
 import pytest
 
-from server.keys import PASSWORDS, STORE
+from server.platform.auth.keys import PASSWORDS
+from server.platform.keys import STORE
 from server.seed import seed_demo
 from store.models import Site
 from tests.api import bearer, login, problem

@@ -11,8 +11,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from server.errors import BadRequest
-from server.jsonio import MAX_DEPTH, loads_limited, nested_deeper_than
+from server.platform.errors import BadRequest
+from server.platform.jsonio import MAX_DEPTH, loads_limited, nested_deeper_than
 from tests.api import bearer, customer_token, open_session, problem
 from tests.cobrowse_peer import CobrowsePeer
 from tests.harness import RunningServer

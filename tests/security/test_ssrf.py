@@ -21,8 +21,8 @@ import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from server.keys import STORE
-from server.outbound import OutboundPolicy, forbidden_kind, parse_address
+from server.platform.keys import STORE
+from server.platform.outbound import OutboundPolicy, forbidden_kind, parse_address
 from store.engagement_models import WebhookEndpoint
 from tests.api import bearer, login, problem
 from tests.browser_helpers import new_page, shoot
@@ -179,7 +179,7 @@ async def test_a_name_resolving_into_a_forbidden_range_is_refused_at_delivery(
     caplog: pytest.LogCaptureFixture,
     name: str,
 ) -> None:
-    monkeypatch.setattr("server.outbound.DefaultResolver", FakeDns)
+    monkeypatch.setattr("server.platform.outbound.DefaultResolver", FakeDns)
     async with guarded_server(tmp_path) as server, receiving() as receiver:
         port = receiver.url.split(":")[2].split("/")[0]
         with caplog.at_level(logging.WARNING, logger="coview.webhooks"):
@@ -213,7 +213,7 @@ async def test_a_forbidden_address_saved_before_the_check_is_refused_at_delivery
 async def test_the_allow_list_is_the_only_exception(
     tmp_path: Path, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("server.outbound.DefaultResolver", FakeDns)
+    monkeypatch.setattr("server.platform.outbound.DefaultResolver", FakeDns)
     async with (
         guarded_server(tmp_path, "loopback.example.test") as server,
         receiving() as receiver,
@@ -275,7 +275,7 @@ async def test_redirects_are_never_followed(tmp_path: Path, http: aiohttp.Client
 async def test_the_admin_sees_why_a_url_or_a_delivery_was_refused(
     tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("server.outbound.DefaultResolver", FakeDns)
+    monkeypatch.setattr("server.platform.outbound.DefaultResolver", FakeDns)
     async with guarded_server(tmp_path) as server, new_page(browser) as page:
         await sign_in_as_admin(page, server)
         await page.get_by_role("tab", name="Webhooks").click()

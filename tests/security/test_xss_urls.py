@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from server.keys import SIO
+from server.platform.keys import SIO
 from signaling.rooms import agent_room
 from store.callbacks import CallbackRequest
 from store.escalation_models import PageInfo

@@ -3,7 +3,7 @@
 // snapshot of the customer's picture. Each is one Socket.IO request (docs/protocol.md,
 // "/session: the server peer"); this panel only drives them and shows their state.
 import type { Translate } from "./i18n";
-import type { Ack } from "./index";
+import type { Ack } from "./ack";
 import { el } from "./view";
 
 export interface AgentToolsOptions {

@@ -44,6 +44,7 @@ import { io, type Socket } from "socket.io-client";
 import { honourDraining } from "../shared/draining";
 
 import { isUnavailable, reconnectWhenUnavailable, RETRY_MS } from "../shared/socket";
+import type { Ack } from "./ack";
 import { AgentTools } from "./agent-tools";
 import { shownLang, translator, type Translate } from "./i18n";
 import { listDevices, openLocalMedia } from "./media";
@@ -78,11 +79,7 @@ export type AgentRequest =
   | "demo-stop"
   | "snapshot";
 
-export interface Ack {
-  ok: boolean;
-  error?: { code: string; message: string };
-  [field: string]: unknown;
-}
+export type { Ack } from "./ack";
 
 export interface CallController {
   /** Whether the server is recording this call; whether a demo clip is playing. */
