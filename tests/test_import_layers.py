@@ -55,7 +55,7 @@ def find_cycle(graph: dict[Path, set[Path]]) -> list[Path] | None:
                 on_path.discard(node)
                 done.add(node)
             elif child in on_path:
-                return path[path.index(child) :] + [child]
+                return [*path[path.index(child) :], child]
             elif child not in done:
                 stack.append((child, iter(sorted(graph.get(child, ())))))
                 path.append(child)

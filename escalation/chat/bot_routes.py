@@ -11,9 +11,10 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from escalation.chat import bot
+from escalation.core.creation import Created
 from escalation.core.idempotency import idempotent
 from escalation.core.schemas import LANGUAGE_PATTERN, CreateEscalation
-from escalation.core.service import ESCALATIONS, Created
+from escalation.core.service import ESCALATIONS
 from escalation.core.states import is_terminal
 from escalation.rules.engine import HelpRequest, decide
 from escalation.rules.service import load_rules

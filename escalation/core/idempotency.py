@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from escalation.core.service import actor_of
+from escalation.core.change import actor_of
 from server.platform.auth.principals import Principal
 from server.platform.errors import BadRequest, Conflict, CoviewError, Unprocessable
 from server.platform.jsonio import dumps, json_response, loads_limited

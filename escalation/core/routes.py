@@ -8,6 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
+from escalation.core.actions import require_holder
+from escalation.core.change import actor_of
+from escalation.core.creation import Created
 from escalation.core.idempotency import KEYED_IN_FLIGHT_TTL_S, idempotent, key_id
 from escalation.core.keys import LIVE
 from escalation.core.schemas import (
@@ -21,7 +24,7 @@ from escalation.core.schemas import (
     UpgradeBody,
     WrapUpBody,
 )
-from escalation.core.service import ESCALATIONS, Created, EscalationService, actor_of
+from escalation.core.service import ESCALATIONS, EscalationService
 from escalation.core.states import is_terminal
 from escalation.routing.policy import can_take
 from escalation.routing.presence import queue_summary
@@ -360,7 +363,7 @@ async def create_invite(request: web.Request) -> web.Response:
     body = await read_json(request, InviteBody)
     service = _service(request)
     esc = await service.visible(principal, _id(request))
-    service.require_holder(esc, principal)
+    require_holder(esc, principal)
     session = await request.app[STORE].get_session(esc.session_id)
     if session is None or session.ended_at is not None or is_terminal(esc.state):
         raise Unprocessable("the escalation's session has ended")

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from escalation.core.service import ESCALATIONS, actor_of
+from escalation.core.change import actor_of
+from escalation.core.service import ESCALATIONS
 from escalation.kpis.metrics import Stream, compute, select
 from server.platform.auth.join_codes import code_failure_metrics
 from server.platform.auth.principals import SessionPrincipal

@@ -1,0 +1,191 @@
+"""Routing decisions applied: a new escalation offered in its creating write, a queued
+one offered to the longest-idle agent who can take it, an agent with room pulling the
+first queued escalation they can take, and offers withdrawn from an agent who left.
+Which agents qualify and in which order is ``escalation.routing``'s; this module acts on
+it through the writer."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import Iterator
+from typing import Literal
+
+from escalation.core import change as decisions
+from escalation.core.change import ROUTER, Change
+from escalation.core.keys import AGENT_CHANGES
+from escalation.core.writer import MUTATE_ATTEMPTS, EscalationWriter
+from escalation.routing.policy import AgentDirectory, can_take
+from escalation.routing.ranking import Ranking
+from server.platform.config import Config
+from server.platform.errors import Conflict
+from store.escalation_models import AgentLoad, Escalation, WriteResult
+from store.models import Agent, utcnow
+
+PULL_WINDOW = 20  # how far down the queue an agent with room looks for one it can take
+
+
+class Router:
+    def __init__(self, writer: EscalationWriter, config: Config) -> None:
+        self.writer = writer
+        self.config = config
+        self.directory = AgentDirectory(self._list_agents, config.agent_cache_s)
+        self.ranking = Ranking(self.directory, writer.loads)
+        # Agents this node is offering something to right now: concurrent routes here
+        # pick the next agent instead of all racing for the same longest-idle one.
+        self._offering: set[str] = set()
+        # Escalations this node has queued and is about to route, per organisation, and
+        # how often a pull stood aside for them (see ``pull``).
+        self._routing: Counter[str] = Counter()
+        self._pull_skips = 0
+
+    async def _list_agents(self, tenant_id: str) -> list[Agent]:
+        return await self.writer.store.list_agents(tenant_id)
+
+    @contextlib.contextmanager
+    def routing_new(self, tenant_id: str) -> Iterator[None]:
+        """An escalation of ``tenant_id`` is being created and routed by this node."""
+        self._routing[tenant_id] += 1
+        try:
+            yield
+        finally:
+            self._routing[tenant_id] -= 1
+
+    def _offer_change(self, esc: Escalation, agent: Agent) -> Change:
+        return decisions.offer(esc, agent, self.config.offer_timeout_s)
+
+    async def enqueue(self, esc: Escalation, queued: Change, actor: str) -> Escalation:
+        """A new escalation entering the queue: offered in that same write to the agent
+        routing would pick, when one can take it (one write, one publish, instead of
+        queue then route); otherwise queued and routed as usual."""
+        ranking = await self.ranking.of(esc.tenant_id)
+        for agent in ranking.candidates(esc, self._offering):
+            offer = self._offer_change(esc, agent)
+            change = Change(
+                events=[*queued.events, *offer.events],
+                state="offered",
+                via=("queued",),
+                router_events=len(offer.events),
+                fields={**queued.fields, **offer.fields},
+                loads=offer.loads,
+                set_deadlines=(*queued.set_deadlines, *offer.set_deadlines),
+                new_session=queued.new_session,
+            )
+            with self._offering_to(agent.id):
+                result, created, _ = await self.writer.write(esc, change, actor)
+            if result == "ok":
+                return created
+            if result == "conflict":
+                raise Conflict("could not create the escalation")
+            # full: another node filled this agent; ask the next one
+        created = await self.create(esc, queued, actor)
+        return await self.route(created.id) or created
+
+    async def create(self, esc: Escalation, change: Change, actor: str) -> Escalation:
+        """Write a new escalation as decided, offered to no one."""
+        result, created, _ = await self.writer.write(esc, change, actor)
+        if result != "ok":
+            raise Conflict("could not create the escalation")
+        return created
+
+    async def _offer(self, esc: Escalation, agent: Agent) -> tuple[WriteResult, Escalation]:
+        if esc.state != "queued":  # a stale read: someone else moved it on
+            return "conflict", esc
+        with self._offering_to(agent.id):
+            result, updated, _ = await self.writer.write(
+                esc, self._offer_change(esc, agent), ROUTER
+            )
+            return result, updated
+
+    @contextlib.contextmanager
+    def _offering_to(self, agent_id: str) -> Iterator[None]:
+        """Mark ``agent_id`` as being offered something by this node meanwhile."""
+        self._offering.add(agent_id)
+        try:
+            yield
+        finally:
+            self._offering.discard(agent_id)
+
+    async def route(self, escalation_id: str) -> Escalation | None:
+        """Offer a queued escalation to the longest-idle agent who can take it."""
+        skips = self._pull_skips
+        for _ in range(MUTATE_ATTEMPTS):
+            esc = await self.writer.store.get_escalation(escalation_id)
+            if esc is None or esc.state != "queued":
+                return None
+            ranking = await self.ranking.of(esc.tenant_id)
+            raced = False
+            for agent in ranking.candidates(esc, self._offering):
+                result, updated = await self._offer(esc, agent)
+                if result == "ok":
+                    return updated
+                if result == "conflict":
+                    raced = True
+                    break
+            if not raced and self._pull_skips == skips:
+                return None
+            skips = self._pull_skips  # an agent freed up meanwhile and left it to us
+        return None
+
+    async def pull(self, agent_id: str) -> None:
+        """An agent has room: offer them the first queued escalation they can take."""
+        store = self.writer.store
+        for _ in range(MUTATE_ATTEMPTS):
+            agent = await store.get_agent(agent_id)
+            if agent is None or agent.presence != "available":
+                return
+            # Every queued escalation is one this node is routing right now: those routes
+            # will see this agent (and look again if they found no one), so skip
+            # reading the queue, which costs a parse per escalation.
+            queued = await store.count_by_state(agent.tenant_id, ["queued"])
+            if queued["queued"] <= self._routing[agent.tenant_id]:
+                self._pull_skips += 1
+                return
+            load = (await store.get_agent_loads([agent_id]))[agent_id]
+            # The head of the queue first: it usually fits, and reading the whole window
+            # costs a parse per escalation when the queue is long (a node behind on its
+            # queue, where every freed agent pulls, is where that cost hurts most).
+            result = await self._offer_first(agent, load, limit=1)
+            if result is None:
+                result = await self._offer_first(agent, load, limit=PULL_WINDOW)
+            if result != "ok":
+                return
+
+    async def _offer_first(
+        self, agent: Agent, load: AgentLoad, limit: int
+    ) -> Literal["ok", "full"] | None:
+        """Offer ``agent`` the first of the first ``limit`` queued escalations they can
+        take: ``ok``, ``full`` (they have no room after all), or None (none offered)."""
+        for esc in await self.writer.store.queued_escalations(agent.tenant_id, limit=limit):
+            if not can_take(agent, esc, load):
+                continue
+            result, _ = await self._offer(esc, agent)
+            if result != "conflict":
+                return result
+        return None
+
+    async def presence_changed(self, agent: Agent) -> None:
+        self.directory.invalidate(agent.tenant_id)
+        self.writer.loads.forget([agent.id])
+        if agent.presence == "available":
+            await self.writer.store.mark_agent_idle(agent.id, utcnow())
+        await self.writer.app[AGENT_CHANGES].publish({agent.id})
+        if agent.presence == "available":
+            await self.pull(agent.id)
+        else:
+            await self._withdraw_offers(agent)
+
+    async def _withdraw_offers(self, agent: Agent) -> None:
+        """An agent who went away or offline cannot answer their open offers: give
+        them to the next agent now rather than after the offer times out."""
+        offered = await self.writer.store.list_escalations(
+            agent.tenant_id, states=["offered"], limit=500
+        )
+        for esc in offered:
+            if esc.offered_to != agent.id:
+                continue
+            withdrawn = await self.writer.mutate(
+                esc.id, ROUTER, lambda e: decisions.withdraw_offer(e, agent.id)
+            )
+            if withdrawn:
+                await self.route(esc.id)
