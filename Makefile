@@ -18,6 +18,10 @@ WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/build.mjs web/packa
 SYSTEM_PACKAGES := chromium redis-server coturn
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
+# One tier of tests/ (unit, api, store, multinode, browser, security, faults, redis_ha);
+# empty: all of them. `make test TIER=browser`.
+TIER ?=
+PYTEST_PATHS := $(if $(TIER),tests/$(TIER),tests)
 
 .PHONY: run test setup setup-test system-deps lint lock-check lock typecheck pytest bench clean openapi
 
@@ -93,7 +97,8 @@ typecheck: $(DEV_STAMP) $(NODE_STAMP)
 	cd web && npm run --silent typecheck
 
 pytest: setup-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@[ -z "$(TIER)" ] || [ -d tests/$(TIER) ] || { echo "no tier tests/$(TIER)"; exit 2; }
+	$(BIN)/python -m pytest $(PYTEST_PATHS) $(PYTEST_ARGS)
 
 bench: setup-test
 	$(BIN)/python -m bench.escalation

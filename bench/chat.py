@@ -37,7 +37,7 @@ def serve(port: int, conversations: int, ready: Any) -> None:
     from server.platform.auth.principals import SitePrincipal
     from server.platform.keys import STORE
     from store.models import Agent
-    from tests.harness import make_config
+    from tests.support.harness import make_config
 
     async def main() -> None:
         config = make_config(Path(tempfile.mkdtemp()), port=port, log_level="WARNING")

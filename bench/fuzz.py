@@ -13,8 +13,8 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from tests.fuzzing import fuzz
-from tests.harness import make_config, running_server
+from tests.support.fuzzing import fuzz
+from tests.support.harness import make_config, running_server
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -36,13 +36,13 @@ from bench.common import percentile, write_result
 from server.platform.auth.tokens import TokenService
 from store.models import Session
 from store.redis import RedisStore
-from tests.api import bearer, login
-from tests.escalations import API_KEY, body
 from tests.faults.clients import CallClient, CobrowseClient, FeedClient
 from tests.faults.cluster import nodes, pair_env
 from tests.faults.ledger import check_log
 from tests.faults.proxy import TcpProxy
-from tests.harness import TEST_SECRET, redis_server
+from tests.support.api import bearer, login
+from tests.support.escalations import API_KEY, body
+from tests.support.harness import TEST_SECRET, redis_server
 
 MEMORY_BOUND_MIB = 150  # growth of a node's RSS from start to end that fails the run
 PHASES = ("before", "during", "after")

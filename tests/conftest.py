@@ -15,8 +15,8 @@ from server.platform.config import Config
 from store.base import Store
 from store.redis import RedisStore
 from store.sqlite import SqliteStore
-from tests.csp_watch import CspWatch, WatchedBrowser
-from tests.harness import RunningServer, make_config, redis_server, running_server
+from tests.support.csp_watch import CspWatch, WatchedBrowser
+from tests.support.harness import RunningServer, make_config, redis_server, running_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -88,7 +88,7 @@ async def two_nodes(
 @pytest.fixture
 async def browser(chromium: Any) -> AsyncIterator[Any]:
     """The shared Chromium; the test fails if a page it opened broke the
-    Content-Security-Policy (tests/csp_watch.py)."""
+    Content-Security-Policy (tests/support/csp_watch.py)."""
     watch = CspWatch()
     yield WatchedBrowser(chromium, watch)
     assert not watch.violations, f"Content-Security-Policy violations: {watch.violations}"

@@ -162,7 +162,7 @@ def build_spec(
     paths: dict[str, dict[str, Any]] = {}
     for route, op in ops:
         if op is None:
-            continue  # undocumented: tests/test_openapi.py names it
+            continue  # undocumented: tests/api/test_openapi.py names it
         params: list[dict[str, Any]] = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"\{(\w+)\}", route.path)

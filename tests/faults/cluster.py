@@ -17,7 +17,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.harness import TEST_SECRET, free_port
+from tests.support.harness import TEST_SECRET, free_port
 
 # Every timeout shrunk so a fault plays out in seconds; tests override what they measure.
 FAST_ENV: dict[str, str] = {
@@ -38,7 +38,7 @@ FAST_ENV: dict[str, str] = {
     "COVIEW_WEBHOOK_BACKOFF_S": "0.5",
     "COVIEW_WEBHOOK_TIMEOUT_S": "2",
     "COVIEW_LOG_LEVEL": "WARNING",
-    # the tests' webhook and bot receivers listen on loopback (see tests/harness.py)
+    # the tests' webhook and bot receivers listen on loopback (see tests/support/harness.py)
     "COVIEW_OUTBOUND_ALLOW": "127.0.0.1/32,::1/128",
 }
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import aiohttp
 
-from tests.api import bearer
-from tests.escalations import API_KEY
+from tests.support.api import bearer
+from tests.support.escalations import API_KEY
 
 # Events that close an open offer (the escalation goes back to the queue or on).
 OFFER_CLOSED = {

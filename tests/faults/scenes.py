@@ -7,10 +7,10 @@ from typing import Any
 
 import aiohttp
 
-from tests.api import bearer, login
-from tests.escalations import API_KEY, EMAILS, act, body, set_presence
 from tests.faults.clients import CallClient
 from tests.faults.cluster import Node
+from tests.support.api import bearer, login
+from tests.support.escalations import API_KEY, EMAILS, act, body, set_presence
 
 
 async def create(http: aiohttp.ClientSession, url: str, **fields: Any) -> dict[str, Any]:

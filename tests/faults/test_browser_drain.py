@@ -11,12 +11,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.api import login
-from tests.browser_helpers import new_page, shoot
-from tests.escalations import EMAILS, set_presence
 from tests.faults.cluster import Node
 from tests.faults.proxy import TcpProxy
 from tests.faults.scenes import create
+from tests.support.api import login
+from tests.support.browser_helpers import new_page, shoot
+from tests.support.escalations import EMAILS, set_presence
 
 pytestmark = pytest.mark.browser
 LIVE_AGAIN_WITHIN_S = 5.0

@@ -12,14 +12,14 @@ import time
 import aiohttp
 import pytest
 
-from tests.api import bearer, login
-from tests.escalations import API_KEY, EMAILS, set_presence
 from tests.faults.clients import CobrowseClient, EventStream
 from tests.faults.cluster import Node
 from tests.faults.ledger import audit, check_prefix
 from tests.faults.proxy import TcpProxy
 from tests.faults.scenes import call_in_progress
 from tests.faults.test_inflight_escalations import create_until_done
+from tests.support.api import bearer, login
+from tests.support.escalations import API_KEY, EMAILS, set_presence
 
 EXIT_WITHIN_S = 8.0  # drain grace 1 s + aiohttp's shutdown + the store's close
 BACK_WITHIN_S = 3.0

@@ -10,11 +10,11 @@ import time
 import aiohttp
 
 from store.redis import RedisStore
-from tests.api import bearer, login
-from tests.escalations import API_KEY, EMAILS, body, set_presence
 from tests.faults.cluster import Node
 from tests.faults.ledger import audit
 from tests.faults.proxy import TcpProxy
+from tests.support.api import bearer, login
+from tests.support.escalations import API_KEY, EMAILS, body, set_presence
 
 COUNT = 50
 RATE_PER_S = 20

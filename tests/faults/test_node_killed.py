@@ -11,15 +11,15 @@ import time
 import aiohttp
 import pytest
 
-from tests.api import bearer, login
-from tests.escalations import API_KEY, EMAILS, act, set_presence
 from tests.faults.clients import CallClient, CobrowseClient, EventStream, FeedClient
 from tests.faults.cluster import Node
 from tests.faults.ledger import audit, check_seen
 from tests.faults.proxy import TcpProxy
 from tests.faults.scenes import create
-from tests.receivers import receiving
-from tests.sio import SioPeer
+from tests.support.api import bearer, login
+from tests.support.escalations import API_KEY, EMAILS, act, set_presence
+from tests.support.receivers import receiving
+from tests.support.sio import SioPeer
 
 BACK_WITHIN_S = 5.0  # the bound the issue sets for clients to be on the other node
 SNAPSHOT = [

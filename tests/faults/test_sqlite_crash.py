@@ -10,9 +10,9 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.api import bearer
-from tests.escalations import API_KEY, body
 from tests.faults.cluster import Node
+from tests.support.api import bearer
+from tests.support.escalations import API_KEY, body
 
 BURST = 200
 CONCURRENCY = 20

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.cobrowse_peer import CobrowsePeer
+from tests.multinode.test_cobrowse_multinode import SNAPSHOT, closed_with
 from tests.redis_ha.topology import CoviewNode
 from tests.redis_ha.traffic import (
     Ledger,
@@ -24,8 +24,8 @@ from tests.redis_ha.traffic import (
     outage_probe,
     set_presence,
 )
-from tests.sio import SioPeer
-from tests.test_cobrowse_multinode import SNAPSHOT, closed_with
+from tests.support.cobrowse_peer import CobrowsePeer
+from tests.support.sio import SioPeer
 
 # While Redis is unreachable a request that needs it gets its 503 within this (nodes
 # run with COVIEW_REDIS_TIMEOUT_S=1; a refused connection fails at once).

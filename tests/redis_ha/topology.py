@@ -21,7 +21,7 @@ import aiohttp
 import redis
 import redis.asyncio as aioredis
 
-from tests.harness import TEST_SECRET, free_port
+from tests.support.harness import TEST_SECRET, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 MASTER_NAME = "coview"

@@ -18,10 +18,10 @@ import aiohttp
 from escalation.core.states import HELD
 from store.escalation_models import State
 from store.redis import RedisStore
-from tests.api import PROBLEM_JSON, bearer
-from tests.escalations import API_KEY, EMAILS, body
 from tests.redis_ha.topology import CoviewNode
-from tests.sio import SioPeer
+from tests.support.api import PROBLEM_JSON, bearer
+from tests.support.escalations import API_KEY, EMAILS, body
+from tests.support.sio import SioPeer
 
 TENANT = "demo"
 STATES: tuple[State, ...] = get_args(State)  # every state, from the model itself

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.harness import RunningServer
+from tests.support.harness import RunningServer
 
 
 def site_headers(server: RunningServer) -> dict[str, str]:

@@ -12,12 +12,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.browser_helpers import DESKTOP, new_page, shoot
-from tests.chat_helpers import start_conversation
-from tests.harness import RunningServer
+from tests.browser.test_browser_escalation_flow import agent_console
 from tests.security.common import record_dialogs
-from tests.sio import SioPeer
-from tests.test_browser_escalation_flow import agent_console
+from tests.support.browser_helpers import DESKTOP, new_page, shoot
+from tests.support.chat_helpers import start_conversation
+from tests.support.harness import RunningServer
+from tests.support.sio import SioPeer
 
 pytestmark = pytest.mark.browser
 

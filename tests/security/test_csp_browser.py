@@ -15,10 +15,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from tests.api import customer_token, open_session
-from tests.browser_helpers import new_page, set_presence
-from tests.csp_watch import CspWatch, WatchedBrowser
-from tests.harness import RunningServer, free_port, make_config, running_server
+from tests.support.api import customer_token, open_session
+from tests.support.browser_helpers import new_page, set_presence
+from tests.support.csp_watch import CspWatch, WatchedBrowser
+from tests.support.harness import RunningServer, free_port, make_config, running_server
 
 # (path, holds a call: camera/microphone/screen allowed)
 PAGES = [

@@ -11,10 +11,10 @@ import aiohttp
 import pytest
 
 from server.platform.untrusted import content_disposition
-from tests.api import bearer, login, problem
-from tests.chat_helpers import start_conversation
-from tests.harness import RunningServer
-from tests.sio import SioPeer
+from tests.support.api import bearer, login, problem
+from tests.support.chat_helpers import start_conversation
+from tests.support.harness import RunningServer
+from tests.support.sio import SioPeer
 
 INJECTED = ["\r\nX-Injected: 1", "\nX-Injected: 1", "\rX-Injected: 1", "\x00", "\t"]
 PNG = (

@@ -22,10 +22,10 @@ from server.platform.auth.keys import PASSWORDS
 from server.platform.keys import STORE
 from server.seed import seed_demo
 from store.models import Site
-from tests.api import bearer, login, problem
-from tests.browser_helpers import DESKTOP, new_page, set_presence, shoot, sign_in_available
-from tests.harness import RunningServer
-from tests.identity import demo_secret, demo_user_hash, identity_token
+from tests.support.api import bearer, login, problem
+from tests.support.browser_helpers import DESKTOP, new_page, set_presence, shoot, sign_in_available
+from tests.support.harness import RunningServer
+from tests.support.identity import demo_secret, demo_user_hash, identity_token
 
 SITE = {"X-Coview-Site-Key": "demo-site-key"}
 API_KEY = {"Authorization": "Bearer cvk_demo_integration_key_change_me"}

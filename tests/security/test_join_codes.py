@@ -17,9 +17,9 @@ import aiohttp
 import pytest
 
 from store.models import Invite
-from tests.api import bearer, invite_for, login, open_session, problem
-from tests.browser_helpers import new_page, shoot
-from tests.harness import RunningServer, make_config, running_server
+from tests.support.api import bearer, invite_for, login, open_session, problem
+from tests.support.browser_helpers import new_page, shoot
+from tests.support.harness import RunningServer, make_config, running_server
 
 
 @contextlib.asynccontextmanager

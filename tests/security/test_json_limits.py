@@ -13,11 +13,11 @@ import pytest
 
 from server.platform.errors import BadRequest
 from server.platform.jsonio import MAX_DEPTH, loads_limited, nested_deeper_than
-from tests.api import bearer, customer_token, open_session, problem
-from tests.cobrowse_peer import CobrowsePeer
-from tests.harness import RunningServer
 from tests.security.common import site_headers
-from tests.sio import SioPeer
+from tests.support.api import bearer, customer_token, open_session, problem
+from tests.support.cobrowse_peer import CobrowsePeer
+from tests.support.harness import RunningServer
+from tests.support.sio import SioPeer
 
 
 def nested(levels: int) -> Any:

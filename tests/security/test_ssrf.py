@@ -24,14 +24,14 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from server.platform.keys import STORE
 from server.platform.outbound import OutboundPolicy, forbidden_kind, parse_address
 from store.engagement_models import WebhookEndpoint
-from tests.api import bearer, login, problem
-from tests.browser_helpers import new_page, shoot
-from tests.chat_helpers import start_conversation
-from tests.harness import RunningServer, free_port, make_config, running_server
-from tests.receivers import Receiver, receiving
-from tests.sio import SioPeer
-from tests.test_browser_admin import sign_in_as_admin
-from tests.test_chat_handoff import next_system
+from tests.browser.test_browser_admin import sign_in_as_admin
+from tests.support.api import bearer, login, problem
+from tests.api.test_chat_handoff import next_system
+from tests.support.browser_helpers import new_page, shoot
+from tests.support.chat_helpers import start_conversation
+from tests.support.harness import RunningServer, free_port, make_config, running_server
+from tests.support.receivers import Receiver, receiving
+from tests.support.sio import SioPeer
 
 FORBIDDEN_URLS = [
     "http://127.0.0.1:6379/",

@@ -18,11 +18,11 @@ from server.platform.keys import SIO
 from signaling.rooms import agent_room
 from store.callbacks import CallbackRequest
 from store.escalation_models import PageInfo
-from tests.api import bearer, problem
-from tests.browser_helpers import DESKTOP, new_page, shoot
-from tests.harness import RunningServer
+from tests.browser.test_browser_escalation_flow import agent_console
 from tests.security.common import record_dialogs, site_headers
-from tests.test_browser_escalation_flow import agent_console
+from tests.support.api import bearer, problem
+from tests.support.browser_helpers import DESKTOP, new_page, shoot
+from tests.support.harness import RunningServer
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE_URLS = [
