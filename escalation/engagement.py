@@ -16,6 +16,7 @@ from escalation import (
 from escalation.keys import ELIGIBILITY, ESCALATION_EVENTS
 from escalation.openapi_catalog import (
     describe_admin,
+    describe_data_requests,
     describe_escalations,
     describe_foundation,
     describe_media,
@@ -37,4 +38,5 @@ def setup(app: web.Application) -> None:
     describe_escalations()
     describe_admin()
     describe_media()
+    describe_data_requests()
     docs_routes.setup(app)  # last: its spec is built from every route registered before
