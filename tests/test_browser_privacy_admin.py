@@ -83,7 +83,7 @@ async def test_admin_finds_exports_and_erases_a_customers_data(
 
         async with page.expect_download() as download:
             await page.get_by_role("button", name="Export (zip)").click()
-        zipped = Path(await (await download.value).path())  # noqa: ASYNC240
+        zipped = Path(await (await download.value).path())
         names = zipfile.ZipFile(zipped).namelist()
         assert f"recordings/{data.session_id}/{data.recording.id}.webm" in names
         assert len([n for n in names if not n.endswith(".json") or "/" in n]) >= rows
