@@ -9,28 +9,19 @@ import io
 import json
 import zipfile
 import zlib
-from typing import Any
+from typing import Any, get_args
 
 import aiohttp
 
 from server.keys import CONFIG, STORE
+from server.privacy.subjects import ItemKind
 from tests.api import bearer, login, problem
 from tests.dsr_helpers import COBROWSE_BATCH, LUCIA, PNG, admin_post, customer_data
 from tests.harness import RunningServer
 from tests.privacy_helpers import WEBM, http, listed_url, node
 
 __all__ = ["http", "node"]
-EVERY_KIND = {
-    "escalation",
-    "conversation",
-    "consents",
-    "callback",
-    "csat",
-    "webhook_delivery",
-    "recording",
-    "cobrowse_recording",
-    "snapshot",
-}
+EVERY_KIND = set(get_args(ItemKind))
 LUCIA_ALL = {"customer_id": LUCIA["id"], "email": "lucia@example.com", "name": LUCIA["name"]}
 
 
