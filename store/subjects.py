@@ -14,6 +14,7 @@ or e-mail (escalations still are by verified customer id, through their own inde
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,47 @@ def normalised(kind: SubjectKind, value: str) -> str:
     if kind == "customer_id":
         return text
     return " ".join(text.casefold().split())
+
+
+# What an anonymised escalation event keeps: ids, numbers and codes the KPIs read
+# (who accepted, waits, handle times, upgrade triggers...), never free text (transfer
+# and wrap-up notes, CSAT comments, cancel reasons, bot intents).
+KEPT_EVENT_KEYS = frozenset(
+    {
+        "agent_id",
+        "wait_s",
+        "waited_s",
+        "handle_s",
+        "expires_at",
+        "withdrawn_from",
+        "trigger",
+        "modality",
+        "modalities",
+        "skills",
+        "from_agent_id",
+        "to",
+        "to_agent_id",
+        "disposition",
+        "score",
+        "kind",
+        "decision",
+        "requested_by",
+        "consent_by",
+        "state",
+    }
+)
+CODE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+
+
+def reason_code(reason: str | None) -> str | None:
+    """A reason kept through anonymisation only if it is a code ("no_agents"), not text."""
+    return reason if reason is not None and CODE.match(reason) else None
+
+
+def anonymised_event_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    kept = {k: v for k, v in data.items() if k in KEPT_EVENT_KEYS}
+    code = reason_code(data.get("reason") if isinstance(data.get("reason"), str) else None)
+    return kept | {"reason": code} if code else kept
 
 
 def subject_key(kind: SubjectKind, value: str) -> str:
@@ -107,8 +149,9 @@ class SubjectStore(Protocol):
 
     async def anonymise_escalation(self, escalation: Escalation) -> bool:
         """Replace the record by ``escalation`` (same id and seq: states and timestamps
-        kept, personal data gone), strip every event's data, and drop it from the
-        customer index; False when the record changed meanwhile (nothing changes)."""
+        kept, personal data gone), keep only ``anonymised_event_data`` of each event,
+        and drop it from the customer index; False when the record changed meanwhile
+        (nothing changes)."""
         ...
 
     async def delete_conversation(self, conversation_id: str) -> int:

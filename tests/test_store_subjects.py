@@ -9,7 +9,13 @@ from store.base import Store
 from store.callbacks import CallbackRequest
 from store.chat_models import ChatMessage, Conversation
 from store.engagement_models import BotConversation, CsatAnswer, WebhookDelivery
-from store.escalation_models import Context, CustomerInfo, Escalation
+from store.escalation_models import (
+    Context,
+    CustomerInfo,
+    Escalation,
+    EscalationEvent,
+    EscalationWrite,
+)
 from store.models import utcnow
 from store.subjects import Ref, subject_key
 from tests.test_store_escalations import create, make_escalation
@@ -72,14 +78,44 @@ async def test_forgetting_refs_removes_only_that_record(store: Store) -> None:
 
 
 async def test_anonymising_keeps_state_and_times_and_drops_the_rest(store: Store) -> None:
-    esc = await create(store, ana_escalation("esc1", customer_id="cust-42"), state="completed")
+    esc = await create(store, ana_escalation("esc1", customer_id="cust-42"), state="in_session")
+    noted = EscalationEvent(
+        id="esc1-3",
+        escalation_id="esc1",
+        seq=3,
+        type="transferred",
+        actor="a1",
+        data={"from_agent_id": "a1", "to": "agent", "note": "Ana lives at Calle Mayor 1"},
+    )
+    done = EscalationEvent(
+        id="esc1-4",
+        escalation_id="esc1",
+        seq=4,
+        type="completed",
+        actor="a1",
+        data={"handle_s": 12.5, "reason": "Ana was rude", "comment": "x"},
+    )
+    esc = esc.model_copy(update={"state": "completed", "seq": 4})
+    assert (
+        await store.write_escalation(
+            EscalationWrite(
+                escalation=esc, expected_seq=2, events=(noted, done), previous_state="in_session"
+            )
+        )
+        == "ok"
+    )
     blank = esc.model_copy(update={"context": Context(), "customer_id": None})
     assert await store.anonymise_escalation(blank)
     got = await store.get_escalation("esc1")
     assert got is not None and got.context == Context() and got.state == "completed"
     assert got.created_at == esc.created_at and got.seq == esc.seq
-    assert [e.type for e in await store.list_events("esc1")] == ["requested", "completed"]
-    assert all(e.data == {} for e in await store.list_events("esc1"))
+    events = await store.list_events("esc1")
+    assert [e.type for e in events] == ["requested", "in_session", "transferred", "completed"]
+    assert [e.data for e in events[2:]] == [
+        {"from_agent_id": "a1", "to": "agent"},
+        {"handle_s": 12.5},
+    ]
+    assert [e.at for e in events[2:]] == [noted.at, done.at]
     assert await store.list_escalations("t1", customer_id="cust-42") == []
     assert await store.count_by_state("t1", ["completed"]) == {"completed": 1}
     stale = blank.model_copy(update={"seq": esc.seq - 1})
@@ -152,3 +188,13 @@ async def test_webhook_deliveries_are_found_and_deleted_per_escalation(store: St
     claimed = await store.claim_due_deliveries(utcnow(), utcnow(), 10)
     assert sorted(d.id for d in claimed) == ["d3", "d4"]  # d1, d2 are no longer due either
     assert await store.delete_deliveries([]) == 0
+
+
+async def test_pruned_deliveries_leave_the_escalation_index(store: Store) -> None:
+    old = delivery("d1", "esc1").model_copy(
+        update={"status": "delivered", "created_at": utcnow() - timedelta(days=30)}
+    )
+    await store.save_delivery(old)
+    await store.save_delivery(delivery("d2", "esc1"))
+    assert await store.prune_deliveries(utcnow() - timedelta(days=1)) == 1
+    assert [d.id for d in await store.deliveries_for_escalation("esc1")] == ["d2"]

@@ -3,9 +3,10 @@
 What goes and what stays (docs/privacy.md, "How to answer a request"):
 
 - escalations are **anonymised**, not deleted: the context (customer, page, cart,
-  transcript, bot), agent notes, wrap-up notes and every event's data are emptied;
-  id, tenant, channel, modalities, state, timestamps, agent and seq stay, so queue and
-  handling KPIs (counts by state, waits, handle times) keep their numbers;
+  transcript, bot), agent notes, wrap-up notes, a free-text reason and the free text
+  in events (notes, comments, reasons) are emptied; id, tenant, channel, modalities,
+  state, timestamps, agent, seq and the events' ids, numbers and codes stay
+  (``store.subjects.KEPT_EVENT_KEYS``), so the KPIs keep their numbers;
 - CSAT answers keep their score (the satisfaction KPI) and lose their comment;
 - conversations (messages, attachments, the bot's memory), callbacks, consent
   records, webhook deliveries about the escalations, co-browse checkpoints and every
@@ -33,7 +34,7 @@ from server.errors import Conflict
 from server.keys import CONFIG, STORE
 from server.privacy.subjects import Finding, library
 from store.escalation_models import Context, Escalation
-from store.subjects import Ref, callback_keys, conversation_keys, escalation_keys
+from store.subjects import Ref, callback_keys, conversation_keys, escalation_keys, reason_code
 
 
 def anonymised(esc: Escalation) -> Escalation:
@@ -43,6 +44,7 @@ def anonymised(esc: Escalation) -> Escalation:
             "customer_id": None,
             "conversation_id": None,
             "notes": [],
+            "reason": reason_code(esc.reason),
             "wrap_up": esc.wrap_up.model_copy(update={"notes": ""}) if esc.wrap_up else None,
         }
     )
@@ -67,15 +69,18 @@ async def erase(app: web.Application, finding: Finding) -> dict[str, Any]:
         raise Conflict(f"end these escalations before erasing: {', '.join(live)}")
     store = app[STORE]
     report = Report()
-    for esc in finding.escalations:
-        if not await store.anonymise_escalation(anonymised(esc)):
-            raise Conflict(f"escalation {esc.id} changed meanwhile; search and erase again")
-        await store.forget_subject_refs(
-            esc.tenant_id, escalation_keys(esc), Ref("escalation", esc.id)
-        )
-        report.add("escalations_anonymised", esc.id)
-        if await store.scrub_csat(esc.id):
-            report.add("csat_comments", esc.id)
+    # What hangs off a session or an escalation goes first and the records that lead
+    # to it last: a node dying mid-way leaves them findable, and erasing again
+    # finishes the job (every step is idempotent).
+    for session_id in finding.session_ids:
+        consents = await store.list_consents(session_id)
+        await store.delete_consents(session_id)
+        report.add("consents", *(c.id for c in consents))
+        if await store.cobrowse_checkpoint(session_id) is not None:
+            report.add("cobrowse_checkpoints", session_id)
+        await store.cobrowse_drop(session_id)
+        for kind, removed in (await asyncio.to_thread(_remove_files, app, session_id)).items():
+            report.add(kind, *removed)
     report.add("webhook_deliveries", *(d.id for d in finding.deliveries))
     await store.delete_deliveries(finding.deliveries)
     for conv in finding.conversations:
@@ -91,15 +96,15 @@ async def erase(app: web.Application, finding: Finding) -> dict[str, Any]:
             callback.tenant_id, callback_keys(callback), Ref("callback", callback.id)
         )
         report.add("callbacks", callback.id)
-    for session_id in finding.session_ids:
-        consents = await store.list_consents(session_id)
-        await store.delete_consents(session_id)
-        report.add("consents", *(c.id for c in consents))
-        if await store.cobrowse_checkpoint(session_id) is not None:
-            report.add("cobrowse_checkpoints", session_id)
-        await store.cobrowse_drop(session_id)
-        for kind, removed in (await asyncio.to_thread(_remove_files, app, session_id)).items():
-            report.add(kind, *removed)
+    for esc in finding.escalations:
+        if await store.scrub_csat(esc.id):
+            report.add("csat_comments", esc.id)
+        if not await store.anonymise_escalation(anonymised(esc)):
+            raise Conflict(f"escalation {esc.id} changed meanwhile; erase again to finish")
+        await store.forget_subject_refs(
+            esc.tenant_id, escalation_keys(esc), Ref("escalation", esc.id)
+        )
+        report.add("escalations_anonymised", esc.id)
     return report.view()
 
 

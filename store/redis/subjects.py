@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from store.engagement_models import CsatAnswer, WebhookDelivery
 from store.escalation_models import Escalation, EscalationEvent
 from store.redis.base import RedisBase, _text
-from store.subjects import Ref
+from store.subjects import Ref, anonymised_event_data
 
 # KEYS: 1 seq, 2 record, 3 events list, 4 customer zset.
 # ARGV: 1 expected seq, 2 record JSON, 3 id, 4 JSON array of the events' new JSON.
@@ -56,10 +56,7 @@ class RedisSubjects(RedisBase):
         if stored is None or stored.seq != escalation.seq:
             return False
         raws = await self.redis.lrange(k.escalation_events(escalation.id), 0, -1)
-        events = [
-            EscalationEvent.model_validate_json(r).model_copy(update={"data": {}}).model_dump_json()
-            for r in raws
-        ]
+        events = [_stripped(EscalationEvent.model_validate_json(r)) for r in raws]
         done = await self._eval_durable(
             self._anonymise,
             keys=[
@@ -135,3 +132,7 @@ def _deleted(results: list[object], deliveries: Sequence[WebhookDelivery]) -> in
         count += int(results[at])  # type: ignore[call-overload]
         at += 5 if d.escalation_id else 4
     return count
+
+
+def _stripped(event: EscalationEvent) -> str:
+    return event.model_copy(update={"data": anonymised_event_data(event.data)}).model_dump_json()

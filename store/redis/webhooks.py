@@ -104,6 +104,9 @@ class RedisWebhooks(RedisBase):
                         pipe.delete(self.keys.webhook_delivery(delivery.id))
                         pipe.zrem(index, delivery.id)
                         pipe.zrem(self.keys.endpoint_deliveries(delivery.endpoint_id), delivery.id)
+                        if delivery.escalation_id:
+                            about = self.keys.escalation_deliveries(delivery.escalation_id)
+                            pipe.srem(about, delivery.id)
                         await pipe.execute()
                     pruned += 1
             if cursor == 0:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from store.engagement_models import CsatAnswer, WebhookDelivery
 from store.escalation_models import Escalation, EscalationEvent
 from store.sqlite.base import SqliteBase
-from store.subjects import Ref
+from store.subjects import Ref, anonymised_event_data
 
 
 def index_subject(db: sqlite3.Connection, tenant_id: str, keys: Sequence[str], ref: str) -> None:
@@ -112,6 +112,6 @@ class SqliteSubjects(SqliteBase):
 
 
 def _stripped(raw: str) -> str:
-    """An event without its data (notes, context changes...): type, time, actor stay."""
+    """The event with only the data the KPIs read: type, time, actor stay."""
     event = EscalationEvent.model_validate_json(raw)
-    return event.model_copy(update={"data": {}}).model_dump_json()
+    return event.model_copy(update={"data": anonymised_event_data(event.data)}).model_dump_json()
