@@ -110,71 +110,59 @@ class Finding:
         return sorted({s for s in ids if SAFE_ID.match(s)})
 
     def items(self) -> list[Item]:
+        # (kind, id, session, when, label, path in the zip) of each record found
+        rows: list[tuple[ItemKind, str, str | None, datetime | None, str, str]] = [
+            *(
+                (
+                    "escalation",
+                    e.id,
+                    e.session_id,
+                    e.created_at,
+                    f"{e.channel} · {e.state}",
+                    f"escalations/{e.id}.json",
+                )
+                for e in self.escalations
+            ),
+            *(
+                (
+                    "conversation",
+                    c.id,
+                    c.session_id,
+                    c.created_at,
+                    c.state,
+                    f"conversations/{c.id}.json",
+                )
+                for c in self.conversations
+            ),
+            *(
+                ("consents", sid, sid, found[0].at, str(len(found)), f"consents/{sid}.json")
+                for sid, found in self.consents.items()
+            ),
+            *(
+                ("callback", c.id, None, c.created_at, c.status, f"callbacks/{c.id}.json")
+                for c in self.callbacks
+            ),
+            *(
+                ("csat", a.escalation_id, None, a.at, str(a.score), f"csat/{a.escalation_id}.json")
+                for a in self.csat
+            ),
+            *(
+                (
+                    "webhook_delivery",
+                    d.id,
+                    None,
+                    d.created_at,
+                    d.event_type,
+                    f"webhook-deliveries/{d.id}.json",
+                )
+                for d in self.deliveries
+            ),
+        ]
         found = [
-            Item(
-                kind="escalation",
-                id=e.id,
-                session_id=e.session_id,
-                at=e.created_at,
-                label=f"{e.channel} · {e.state}",
-                file=f"escalations/{e.id}.json",
-            )
-            for e in self.escalations
+            Item(kind=kind, id=ident, session_id=sid, at=at, label=label, file=file)
+            for kind, ident, sid, at, label, file in rows
         ]
-        found += [
-            Item(
-                kind="conversation",
-                id=c.id,
-                session_id=c.session_id,
-                at=c.created_at,
-                label=c.state,
-                file=f"conversations/{c.id}.json",
-            )
-            for c in self.conversations
-        ]
-        found += [
-            Item(
-                kind="consents",
-                id=session_id,
-                session_id=session_id,
-                at=records[0].at,
-                label=str(len(records)),
-                file=f"consents/{session_id}.json",
-            )
-            for session_id, records in self.consents.items()
-        ]
-        found += [
-            Item(
-                kind="callback",
-                id=c.id,
-                at=c.created_at,
-                label=c.status,
-                file=f"callbacks/{c.id}.json",
-            )
-            for c in self.callbacks
-        ]
-        found += [
-            Item(
-                kind="csat",
-                id=a.escalation_id,
-                at=a.at,
-                label=str(a.score),
-                file=f"csat/{a.escalation_id}.json",
-            )
-            for a in self.csat
-        ]
-        found += [
-            Item(
-                kind="webhook_delivery",
-                id=d.id,
-                at=d.created_at,
-                label=d.event_type,
-                file=f"webhook-deliveries/{d.id}.json",
-            )
-            for d in self.deliveries
-        ]
-        found += [media_item(f) for f in self.files]
-        return found
+        return found + [media_item(f) for f in self.files]
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
