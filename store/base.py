@@ -20,6 +20,7 @@ from store.escalation_base import EscalationStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
 from store.privacy import PrivacyStore
 from store.settings import SettingsStore
+from store.subjects import SubjectStore
 from store.webhooks import WebhookStore
 
 
@@ -97,6 +98,7 @@ class Store(
     WebhookStore,
     CobrowseStore,
     PrivacyStore,
+    SubjectStore,
     Protocol,
 ):
     """Everything the application keeps; add a domain's protocol to the bases."""

@@ -68,6 +68,7 @@ class WebhookDelivery(Record):
     endpoint_id: str
     event_type: str
     body: str  # the exact JSON that is signed and sent
+    escalation_id: str | None = None  # whom it is about: found and erased with the customer
     status: DeliveryStatus = "pending"
     next_attempt_at: datetime | None = None  # when pending: due time (or lease end)
     attempts: list[DeliveryAttempt] = Field(default_factory=list)

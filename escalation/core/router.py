@@ -1,7 +1,7 @@
 """Routing decisions applied: a new escalation offered in its creating write, a queued
 one offered to the longest-idle agent who can take it, an agent with room pulling the
 first queued escalation they can take, and offers withdrawn from an agent who left.
-Which agents qualify and in which order is ``escalation.routing``'s; this module acts on
+Which agents qualify and in which order is ``escalation.routing.policy``'s; this module acts on
 it through the writer."""
 
 from __future__ import annotations

@@ -88,7 +88,12 @@ class WebhookDispatcher:
         self._endpoints.pop(tenant_id, None)
 
     async def publish(
-        self, tenant_id: str, event_type: str, data: dict[str, Any], at: datetime | None = None
+        self,
+        tenant_id: str,
+        event_type: str,
+        data: dict[str, Any],
+        at: datetime | None = None,
+        escalation_id: str | None = None,
     ) -> list[WebhookDelivery]:
         """A delivery for every endpoint of the tenant subscribed to ``event_type``."""
         targets = [e for e in await self.endpoints(tenant_id) if subscribed(e, event_type)]
@@ -104,6 +109,7 @@ class WebhookDispatcher:
                 endpoint_id=endpoint.id,
                 event_type=event_type,
                 body=body,
+                escalation_id=escalation_id,
                 next_attempt_at=now,
                 created_at=now,
             )
@@ -231,6 +237,7 @@ def escalation_observer(app: web.Application) -> EscalationObserver:
                 EVENT_PREFIX + event.type,
                 {"escalation": view, "event": event.public()},
                 event.at,
+                escalation_id=escalation.id,
             )
 
     return observe

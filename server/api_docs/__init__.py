@@ -8,6 +8,7 @@ from aiohttp import web
 from server.api_docs import routes
 from server.api_docs.catalog import (
     describe_admin,
+    describe_data_requests,
     describe_escalations,
     describe_foundation,
     describe_media,
@@ -19,4 +20,5 @@ def setup(app: web.Application) -> None:
     describe_escalations()
     describe_admin()
     describe_media()
+    describe_data_requests()
     routes.setup(app)

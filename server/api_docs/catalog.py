@@ -24,6 +24,8 @@ from escalation.core.schemas import (
 from server.admin import routes as admin
 from server.admin import tenant_settings
 from server.admin.schemas import AgentIn, AgentUpdate, SiteIn, SiteUpdate
+from server.data_requests import routes as subject_routes
+from server.data_requests.subjects import EraseBody, Item, SubjectQuery
 from server.platform.access_audit import AuditQuery
 from server.platform.auth import routes as auth
 from server.platform.openapi import describe
@@ -489,4 +491,56 @@ def describe_media() -> None:
         auth=("supervisor",),
         response=CobrowseEvents,
         errors=(404,),
+    )
+
+
+class DataSearch(BaseModel):
+    subject: dict[str, str]
+    counts: dict[str, int] = Field(description="items found per kind")
+    truncated: bool = Field(description="the subject index had more records than read")
+    items: list[Item] = Field(description="``file``: the item's path in the export zip")
+
+
+class ErasedKind(BaseModel):
+    count: int
+    ids: list[str]
+
+
+class DataErasure(BaseModel):
+    subject: dict[str, str]
+    erased: dict[str, ErasedKind] = Field(
+        description="escalations_anonymised, csat_comments, conversations, messages, "
+        "callbacks, consents, webhook_deliveries, cobrowse_checkpoints, recordings, "
+        "cobrowse_recordings, snapshots"
+    )
+
+
+def describe_data_requests() -> None:
+    """Data subject requests (server/data_requests/routes.py): find, export, erase."""
+    describe(
+        subject_routes.search,
+        summary="Everything kept about a customer (by customer id, e-mail and/or name)",
+        tag="privacy",
+        auth=("admin",),
+        body=SubjectQuery,
+        response=DataSearch,
+        errors=(422,),
+    )
+    describe(
+        subject_routes.export,
+        summary="A customer's data as a zip (JSON and decrypted media), streamed",
+        tag="privacy",
+        auth=("admin",),
+        body=SubjectQuery,
+        content_type="application/zip",
+        errors=(422,),
+    )
+    describe(
+        subject_routes.erase_subject,
+        summary="Erase a customer's data everywhere; escalations are anonymised for KPIs",
+        tag="privacy",
+        auth=("admin",),
+        body=EraseBody,
+        response=DataErasure,
+        errors=(409, 422),
     )

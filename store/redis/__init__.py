@@ -11,6 +11,7 @@ from store.redis.engagement import RedisEngagement
 from store.redis.escalations import RedisEscalations
 from store.redis.privacy import RedisPrivacy
 from store.redis.settings import RedisSettings
+from store.redis.subjects import RedisSubjects
 from store.redis.webhooks import RedisWebhooks
 
 
@@ -25,6 +26,7 @@ class RedisStore(
     RedisWebhooks,
     RedisCobrowse,
     RedisPrivacy,
+    RedisSubjects,
 ):
     """Every part of the store on one Redis; domain parts are added as bases."""
 

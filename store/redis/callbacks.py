@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from store.callbacks import CallbackRequest, CallbackStatus
 from store.redis.base import RedisBase
+from store.subjects import callback_keys
 
 STATUSES: tuple[CallbackStatus, ...] = ("open", "done")
 
@@ -17,6 +18,8 @@ class RedisCallbacks(RedisBase):
                 self.keys.callbacks(callback.tenant_id, callback.status),
                 {callback.id: callback.created_at.timestamp()},
             )
+            for key in callback_keys(callback):
+                pipe.sadd(self.keys.subject(callback.tenant_id, key), f"callback:{callback.id}")
             await pipe.execute()
 
     async def get_callback(self, callback_id: str) -> CallbackRequest | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from store.chat_models import ChatMessage, Conversation
 from store.redis.base import RedisBase
+from store.subjects import conversation_keys
 
 # KEYS[1] messages list, KEYS[2] client-id hash. ARGV[1] client id ("" for none),
 # ARGV[2] message JSON with a "seq" placeholder of 0.
@@ -27,9 +28,14 @@ class RedisChat(RedisBase):
         self._append_message = self.redis.register_script(APPEND_MESSAGE)
 
     async def create_conversation(self, conversation: Conversation) -> None:
-        await self.redis.set(
-            self.keys.conversation(conversation.id), conversation.model_dump_json(), nx=True
-        )
+        ref = f"conversation:{conversation.id}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for key in conversation_keys(conversation):
+                pipe.sadd(self.keys.subject(conversation.tenant_id, key), ref)
+            pipe.set(
+                self.keys.conversation(conversation.id), conversation.model_dump_json(), nx=True
+            )
+            await pipe.execute()
 
     async def get_conversation(self, conversation_id: str) -> Conversation | None:
         return await self._get(Conversation, self.keys.conversation(conversation_id))

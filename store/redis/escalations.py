@@ -26,6 +26,7 @@ from store.escalation_models import (
 )
 from store.models import utcnow
 from store.redis.base import RedisBase, _text
+from store.subjects import escalation_keys
 
 # KEYS: 1 seq, 2 record, 3 events list, 4 tenant zset, 5 old-state zset, 6 new-state zset,
 #       7 customer zset, 8 agent-loads hash, 9 deadlines zset, 10 session record
@@ -33,7 +34,8 @@ from store.redis.base import RedisBase, _text
 #       7 JSON array of event JSON strings, 8 JSON array of load changes
 #       {agent, delta, units, capacity}, 9 JSON array of [member, due] to set,
 #       10 JSON array of members to clear, 11 now (s), 12 "1" when a customer zset applies,
-#       13 session JSON ('' for none)
+#       13 session JSON ('' for none), 14 the subject-index ref ("escalation:<id>")
+# KEYS 11...: the subject-index sets the escalation joins when it is created
 # One script per write: each Redis command it runs costs microseconds inside Redis, each
 # one a node sends costs it a round trip, so the indexes are touched only when they
 # change (the tenant and customer sets at creation, the state sets on a state change)
@@ -96,6 +98,9 @@ for _, d in ipairs(cjson.decode(ARGV[9])) do
 end
 if #due > 0 then redis.call('ZADD', KEYS[9], unpack(due)) end
 if ARGV[13] ~= '' then redis.call('SET', KEYS[10], ARGV[13]) end
+if creating then
+  for i = 11, #KEYS do redis.call('SADD', KEYS[i], ARGV[14]) end
+end
 return 'ok'
 """
 
@@ -163,6 +168,11 @@ class RedisEscalations(RedisBase):
             {"agent": c.agent_id, "delta": c.delta, "units": list(c.units), "capacity": c.capacity}
             for c in write.loads
         ]
+        subjects = (
+            [k.subject(esc.tenant_id, key) for key in escalation_keys(esc)]
+            if write.expected_seq == 0
+            else []
+        )
         result = await self._eval_durable(
             self._write_escalation,
             keys=[
@@ -176,6 +186,7 @@ class RedisEscalations(RedisBase):
                 k.agent_loads,
                 k.escalation_deadlines,
                 k.session(write.session.id if write.session else esc.session_id),
+                *subjects,
             ],
             args=[
                 write.expected_seq,
@@ -197,6 +208,7 @@ class RedisEscalations(RedisBase):
                 utcnow().timestamp(),
                 "1" if esc.customer_id else "0",
                 write.session.model_dump_json() if write.session else "",
+                f"escalation:{esc.id}",
             ],
         )
         text = _text(result)

@@ -50,6 +50,8 @@ Every key starts with the configured prefix (default ``coview:``).
 | cobrowse:{sid}:control           | string | ControlState JSON (requested_by, granted_to) |
 | cobrowse:{sid}                   | pubsub | co-browse frames of a session, all nodes     |
 | consents:{session id}            | list   | ConsentRecord JSON, oldest first             |
+| subject:{tenant}:{hash}          | set    | refs of a customer's records (subjects.py)   |
+| escalation:{id}:webhook-deliveries | set  | ids of the deliveries about an escalation    |
 """
 
 from __future__ import annotations
@@ -169,6 +171,12 @@ class RedisKeys:
 
     def idempotency(self, key: str) -> str:
         return f"{self.prefix}idempotency:{key}"
+
+    def subject(self, tenant_id: str, key: str) -> str:
+        return f"{self.prefix}subject:{tenant_id}:{key}"
+
+    def escalation_deliveries(self, escalation_id: str) -> str:
+        return f"{self.prefix}escalation:{escalation_id}:webhook-deliveries"
 
     def consents(self, session_id: str) -> str:
         return f"{self.prefix}consents:{session_id}"

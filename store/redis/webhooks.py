@@ -49,6 +49,8 @@ class RedisWebhooks(RedisBase):
             pipe.set(self.keys.webhook_delivery(delivery.id), delivery.model_dump_json())
             pipe.zadd(self.keys.tenant_deliveries(delivery.tenant_id), {delivery.id: created})
             pipe.zadd(self.keys.endpoint_deliveries(delivery.endpoint_id), {delivery.id: created})
+            if delivery.escalation_id:
+                pipe.sadd(self.keys.escalation_deliveries(delivery.escalation_id), delivery.id)
             if delivery.status == "pending" and delivery.next_attempt_at is not None:
                 due = delivery.next_attempt_at.timestamp()
                 pipe.zadd(self.keys.deliveries_due, {delivery.id: due})
@@ -102,6 +104,9 @@ class RedisWebhooks(RedisBase):
                         pipe.delete(self.keys.webhook_delivery(delivery.id))
                         pipe.zrem(index, delivery.id)
                         pipe.zrem(self.keys.endpoint_deliveries(delivery.endpoint_id), delivery.id)
+                        if delivery.escalation_id:
+                            about = self.keys.escalation_deliveries(delivery.escalation_id)
+                            pipe.srem(about, delivery.id)
                         await pipe.execute()
                     pruned += 1
             if cursor == 0:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from store.callbacks import CallbackRequest, CallbackStatus
 from store.sqlite.base import SqliteBase
+from store.sqlite.subjects import index_subject
+from store.subjects import callback_keys
 
 
 class SqliteCallbacks(SqliteBase):
@@ -15,16 +17,20 @@ class SqliteCallbacks(SqliteBase):
     """
 
     async def create_callback(self, callback: CallbackRequest) -> None:
-        await self._write(
-            "INSERT INTO callbacks (id, tenant_id, status, created, data) VALUES (?, ?, ?, ?, ?)",
-            (
-                callback.id,
-                callback.tenant_id,
-                callback.status,
-                callback.created_at.timestamp(),
-                callback.model_dump_json(),
-            ),
-        )
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO callbacks (id, tenant_id, status, created, data) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    callback.id,
+                    callback.tenant_id,
+                    callback.status,
+                    callback.created_at.timestamp(),
+                    callback.model_dump_json(),
+                ),
+            )
+            keys = callback_keys(callback)
+            index_subject(db, callback.tenant_id, keys, f"callback:{callback.id}")
 
     async def get_callback(self, callback_id: str) -> CallbackRequest | None:
         return await self._get(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from store.base import DuplicateError
 from store.chat_models import ChatMessage, Conversation
 from store.sqlite.base import SqliteBase
+from store.sqlite.subjects import index_subject
+from store.subjects import conversation_keys
 
 
 class SqliteChat(SqliteBase):
@@ -18,10 +20,13 @@ class SqliteChat(SqliteBase):
     """
 
     async def create_conversation(self, conversation: Conversation) -> None:
-        await self._write(
-            "INSERT INTO conversations (id, data) VALUES (?, ?)",
-            (conversation.id, conversation.model_dump_json()),
-        )
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO conversations (id, data) VALUES (?, ?)",
+                (conversation.id, conversation.model_dump_json()),
+            )
+            keys = conversation_keys(conversation)
+            index_subject(db, conversation.tenant_id, keys, f"conversation:{conversation.id}")
 
     async def get_conversation(self, conversation_id: str) -> Conversation | None:
         return await self._get(

@@ -25,6 +25,8 @@ from store.escalation_models import (
 )
 from store.models import utcnow
 from store.sqlite.base import SqliteBase
+from store.sqlite.subjects import index_subject
+from store.subjects import escalation_keys
 
 _UNIT_COLUMNS = ", ".join(LOAD_UNITS)
 _SQLITE_MAX_PARAMS = 900
@@ -134,6 +136,8 @@ class SqliteEscalations(SqliteBase):
                 "VALUES (?, ?, ?, NULL)",
                 [(d.escalation_id, d.kind, d.due.timestamp()) for d in write.set_deadlines],
             )
+            if write.expected_seq == 0:
+                index_subject(db, esc.tenant_id, escalation_keys(esc), f"escalation:{esc.id}")
             if write.session is not None:
                 db.execute(
                     "INSERT INTO sessions (id, data) VALUES (?, ?) "

@@ -19,6 +19,9 @@ class SqliteWebhooks(SqliteBase):
         WHERE due IS NOT NULL;
     CREATE INDEX IF NOT EXISTS webhook_deliveries_tenant
         ON webhook_deliveries (tenant_id, created);
+    CREATE INDEX IF NOT EXISTS webhook_deliveries_escalation
+        ON webhook_deliveries (json_extract(data, '$.escalation_id'))
+        WHERE json_extract(data, '$.escalation_id') IS NOT NULL;
     """
 
     async def put_webhook(self, endpoint: WebhookEndpoint) -> None:

@@ -10,8 +10,8 @@ from server.platform.auth.keys import PASSWORDS
 from server.platform.keys import STORE
 from store.audit_models import AuditFilter
 from store.models import Agent, Tenant
-from tests.support.api import bearer, login, problem
 from tests.api.test_cobrowse_relay import CARD, SNAPSHOT, Setup, cb, text_event
+from tests.support.api import bearer, login, problem
 
 __all__ = ["cb"]
 

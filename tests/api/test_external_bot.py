@@ -17,8 +17,8 @@ from aiohttp import web
 from server.platform import signing as webhook_signing
 from server.platform.keys import STORE
 from store.models import utcnow
-from tests.support.api import bearer, login, problem
 from tests.api.test_chat_handoff import next_system
+from tests.support.api import bearer, login, problem
 from tests.support.chat_helpers import start_conversation
 from tests.support.harness import RunningServer, free_port, make_config, running_server
 from tests.support.sio import SioPeer

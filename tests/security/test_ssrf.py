@@ -24,9 +24,9 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from server.platform.keys import STORE
 from server.platform.outbound import OutboundPolicy, forbidden_kind, parse_address
 from store.engagement_models import WebhookEndpoint
+from tests.api.test_chat_handoff import next_system
 from tests.browser.test_browser_admin import sign_in_as_admin
 from tests.support.api import bearer, login, problem
-from tests.api.test_chat_handoff import next_system
 from tests.support.browser_helpers import new_page, shoot
 from tests.support.chat_helpers import start_conversation
 from tests.support.harness import RunningServer, free_port, make_config, running_server

@@ -1,9 +1,10 @@
-// /admin: sites, agents and the audit log. Every save shows the server's field errors
+// /admin: sites, agents, settings, the audit log and data requests. Every save shows the server's field errors
 // next to the fields they name.
 import { api, ApiError } from "../shared/api";
 import { currentSession, signIn, signOut, type AgentSession } from "../shared/agent-session";
 import { field, form, h, input, lang, list, t } from "./ui";
 import { auditTab } from "./audit-tab";
+import { dataRequestsTab } from "./data-requests-tab";
 import { botTab, hoursTab, maskingTab, rulesTab, turnTab, webhooksTab } from "./settings-tabs";
 
 interface Site {
@@ -148,6 +149,7 @@ export const TABS: Record<string, (session: AgentSession, panel: HTMLElement) =>
   masking: maskingTab,
   turn: turnTab,
   audit: auditTab,
+  dsr: dataRequestsTab,
 };
 
 function renderApp(root: HTMLElement, session: AgentSession): void {
