@@ -7,6 +7,7 @@ from store.redis.callbacks import RedisCallbacks
 from store.redis.chat import RedisChat
 from store.redis.cobrowse import RedisCobrowse
 from store.redis.core import RedisCore
+from store.redis.conversion import RedisConversion
 from store.redis.engagement import RedisEngagement
 from store.redis.escalations import RedisEscalations
 from store.redis.privacy import RedisPrivacy
@@ -22,6 +23,7 @@ class RedisStore(
     RedisCallbacks,
     RedisEscalations,
     RedisEngagement,
+    RedisConversion,
     RedisWebhooks,
     RedisCobrowse,
     RedisPrivacy,

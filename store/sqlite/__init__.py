@@ -7,6 +7,7 @@ from store.sqlite.callbacks import SqliteCallbacks
 from store.sqlite.chat import SqliteChat
 from store.sqlite.cobrowse import SqliteCobrowse
 from store.sqlite.core import SqliteCore
+from store.sqlite.conversion import SqliteConversion
 from store.sqlite.engagement import SqliteEngagement
 from store.sqlite.escalations import SqliteEscalations
 from store.sqlite.privacy import SqlitePrivacy
@@ -22,6 +23,7 @@ class SqliteStore(
     SqliteCallbacks,
     SqliteEscalations,
     SqliteEngagement,
+    SqliteConversion,
     SqliteWebhooks,
     SqliteCobrowse,
     SqlitePrivacy,
