@@ -8,8 +8,10 @@ from aiohttp import web
 from escalation import (
     bot_routes,
     callbacks,
+    conversion_routes,
     docs_routes,
     kpi_routes,
+    proactive_routes,
     rules_routes,
     webhook_routes,
 )
@@ -29,6 +31,8 @@ def setup(app: web.Application) -> None:
     rules_routes.setup(app)
     webhook_routes.setup(app)
     kpi_routes.setup(app)
+    proactive_routes.setup(app)
+    conversion_routes.setup(app)
     bot_routes.setup(app)
     callbacks.setup(app)
     app.cleanup_ctx.append(webhooks_ctx)

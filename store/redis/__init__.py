@@ -6,8 +6,8 @@ from store.redis.audit import RedisAudit
 from store.redis.callbacks import RedisCallbacks
 from store.redis.chat import RedisChat
 from store.redis.cobrowse import RedisCobrowse
-from store.redis.core import RedisCore
 from store.redis.conversion import RedisConversion
+from store.redis.core import RedisCore
 from store.redis.engagement import RedisEngagement
 from store.redis.escalations import RedisEscalations
 from store.redis.privacy import RedisPrivacy

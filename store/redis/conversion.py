@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from store.conversion_models import LiveVisitor, Purchase, VisitorEvent
-from store.redis.base import RedisBase, _text as _s
+from store.redis.base import RedisBase
+from store.redis.base import _text as _s
 
 RETENTION_S = 400 * 86_400  # figures are asked for a year back at most
 
@@ -28,7 +29,7 @@ class RedisConversion(RedisBase):
         ids = await self.redis.zrangebyscore(
             self._conv("events", tenant_id), since.timestamp(), f"({until.timestamp()}"
         )
-        return await self._get_many(VisitorEvent, [self._conv("event", _s(i)) for i in ids])
+        return await self._get_many(VisitorEvent, [self._conv("event", str(i)) for i in ids])
 
     async def add_purchase(self, purchase: Purchase) -> bool:
         key = self._conv("purchase", purchase.tenant_id, purchase.order_id)
@@ -49,7 +50,7 @@ class RedisConversion(RedisBase):
         ids = await self.redis.zrangebyscore(
             self._conv("purchases", tenant_id), since.timestamp(), f"({until.timestamp()}"
         )
-        keys = [self._conv("purchase", tenant_id, _s(i)) for i in ids]
+        keys = [self._conv("purchase", tenant_id, str(i)) for i in ids]
         return await self._get_many(Purchase, keys)
 
     async def put_live_visitor(self, visitor: LiveVisitor, ttl_s: int) -> None:
@@ -71,6 +72,6 @@ class RedisConversion(RedisBase):
         await self.redis.zremrangebyscore(index, "-inf", now.timestamp())
         ids = await self.redis.zrange(index, 0, -1)
         visitors = await self._get_many(
-            LiveVisitor, [self._conv("visitor", tenant_id, _s(i)) for i in ids]
+            LiveVisitor, [self._conv("visitor", tenant_id, str(i)) for i in ids]
         )
         return sorted(visitors, key=lambda v: v.seen_at, reverse=True)

@@ -6,8 +6,8 @@ from store.sqlite.audit import SqliteAudit
 from store.sqlite.callbacks import SqliteCallbacks
 from store.sqlite.chat import SqliteChat
 from store.sqlite.cobrowse import SqliteCobrowse
-from store.sqlite.core import SqliteCore
 from store.sqlite.conversion import SqliteConversion
+from store.sqlite.core import SqliteCore
 from store.sqlite.engagement import SqliteEngagement
 from store.sqlite.escalations import SqliteEscalations
 from store.sqlite.privacy import SqlitePrivacy
