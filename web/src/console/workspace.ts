@@ -123,6 +123,8 @@ export class Workspace {
     fact(t("console.tier"), ctx.tier ? h("span", { class: `tag tier-${ctx.tier}` }, ctx.tier) : null);
     fact(t("console.language"), ctx.language ? ctx.language.toUpperCase() : null);
     fact(t("console.requested"), e.modalities.map((m) => t(`console.modality.${m}`)).join(", "));
+    const rule = typeof ctx.attributes.proactive_rule === "string" ? ctx.attributes.proactive_rule : null;
+    fact(t("console.trigger"), h("span", { class: "tag", "data-trigger": e.trigger }, t(`console.trigger.${e.trigger}`), rule ? ` · ${t("console.trigger.rule", { rule })}` : ""));
     this.stateEl = h("span", { class: "tag state", "data-state": e.state }, t(`console.state.${e.state}`));
     fact(t("console.state"), this.stateEl);
     if (ctx.pageUrl) {
