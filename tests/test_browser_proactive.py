@@ -5,13 +5,14 @@ pays, and the figures count one assisted purchase; dismissal and the frequency c
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
 from tests.api import bearer, login
-from tests.browser_helpers import DESKTOP, new_page, shoot, sign_in_available, widget
+from tests.browser_helpers import ARTIFACTS, DESKTOP, new_page, shoot, sign_in_available, widget
 from tests.harness import RunningServer
 
 pytestmark = pytest.mark.browser
@@ -55,6 +56,32 @@ async def checked(page: Any, action: Any) -> dict[str, Any]:
     return body
 
 
+async def supervisor_sees_one_assisted_purchase(page: Any, server: RunningServer) -> None:
+    await page.goto(f"{server.url}/console")
+    await page.evaluate("sessionStorage.clear(); localStorage.clear()")  # sign the agent out
+    await page.goto(f"{server.url}/dashboard?lang=en")
+    await page.get_by_label("E-mail").fill("sofia@demo.coview")
+    await page.get_by_label("Password").fill("coview-demo")
+    await page.get_by_role("button", name="Sign in").click()
+    section = page.get_by_role("region", name="Assisted conversion")
+    await section.locator("[data-kpi='assisted_purchases']").get_by_text("1", exact=True).wait_for()
+    await section.locator("[data-kpi='assisted_revenue']").get_by_text("649.00 €").wait_for()
+    row = section.locator(f"tr[data-rule='{RULE}']")
+    assert await row.locator("td").all_inner_texts() == [
+        "Checkout hesitation over 300 €",
+        "1",
+        "1",
+        "0",
+        "100 %",
+    ]
+    async with page.expect_download() as info:
+        await section.get_by_role("button", name="Download conversion figures").click()
+    csv = Path(await (await info.value).path()).read_text()  # noqa: ASYNC240 (a small file)
+    assert "assisted,,purchases,1\n" in csv and "assisted,,revenue,649\n" in csv
+    assert "by_trigger,proactive,revenue,649\n" in csv
+    await page.screenshot(path=str(ARTIFACTS / "dashboard-conversion-desktop.png"), full_page=True)
+
+
 async def test_invited_while_an_agent_is_free_then_accepts_pays_and_counts_as_assisted(
     server: RunningServer, browser: Any
 ) -> None:
@@ -79,9 +106,9 @@ async def test_invited_while_an_agent_is_free_then_accepts_pays_and_counts_as_as
         await shoot(customer, "proactive-invitation-desktop")
 
         await invitation.get_by_role("button", name="Start a video call").click()
-        await widget(customer).get_by_role("alertdialog").get_by_role(
-            "button", name="Allow"
-        ).click()
+        await (
+            widget(customer).get_by_role("alertdialog").get_by_role("button", name="Allow").click()
+        )
         offer = agent.get_by_role("listitem", name="New request from María García")
         await offer.get_by_role("button", name="Accept").click()
         context = agent.get_by_role("tabpanel").get_by_role("complementary")
@@ -92,6 +119,8 @@ async def test_invited_while_an_agent_is_free_then_accepts_pays_and_counts_as_as
 
         await customer.get_by_role("button", name="Pay now").click()
         await customer.locator("form[data-paid]").wait_for(state="attached")
+
+        await supervisor_sees_one_assisted_purchase(agent, server)
 
     figures = await conversion(server)
     assert figures["assisted"]["purchases"] == 1 and figures["assisted"]["revenue"] == 649.0
