@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from server.keys import STORE
 from tests.api import bearer, login
 from tests.browser_helpers import ARTIFACTS, DESKTOP, new_page, shoot, sign_in_available, widget
 from tests.harness import RunningServer
@@ -161,3 +162,35 @@ async def test_dismissed_invitation_is_not_shown_again_and_a_purchase_counts_apa
     assert figures["invited"]["purchases"] == 1 and figures["invited"]["dismissed"] == 1
     rule = next(r for r in figures["invitations"]["by_rule"] if r["rule_id"] == RULE)
     assert (rule["shown"], rule["accepted"], rule["dismissed"]) == (1, 0, 1)
+
+
+async def test_admin_adds_a_rule_with_errors_by_the_field(
+    server: RunningServer, browser: Any
+) -> None:
+    async with new_page(browser) as page:
+        await page.goto(f"{server.url}/admin?lang=en")
+        await page.get_by_label("E-mail").fill(server.config.admin_email)
+        await page.get_by_label("Password").fill(server.config.admin_password)
+        await page.get_by_role("button", name="Sign in").click()
+        await page.get_by_role("tab", name="Proactive invitations").click()
+        seeded = page.get_by_role("region", name="Checkout hesitation over 300 €")
+        assert await seeded.get_by_label("Page pattern").input_value() == "/demo/checkout*"
+        new = page.get_by_role("region", name="New rule")
+        await new.get_by_label("Rule id").fill("Payment Failed")  # not a valid id
+        await new.get_by_label("Name").fill("Payment failed")
+        await new.get_by_label("Integrator signal (coview.signal)").fill("payment_failed")
+        await new.get_by_label("Invitation text (es)").fill("¿Problemas con el pago?")
+        await new.get_by_role("button", name="Save").click()
+        await new.locator('[data-error-for="id"]').filter(has_text="pattern").wait_for()
+        await new.get_by_label("Rule id").fill("payment-failed")
+        await new.get_by_role("button", name="Save").click()
+        added = page.get_by_role("region", name="Payment failed")
+        assert await added.get_by_label("Integrator signal (coview.signal)").input_value() == (
+            "payment_failed"
+        )
+        await shoot(page, "admin-proactive-desktop")
+    audit = await server.app[STORE].list_audit("demo", limit=5)
+    assert (audit[0].action, audit[0].target_id) == (
+        "proactive_rule.created",
+        "payment-failed",
+    )

@@ -4,6 +4,7 @@ import { api, ApiError } from "../shared/api";
 import { currentSession, signIn, signOut, type AgentSession } from "../shared/agent-session";
 import { field, form, h, input, lang, list, t } from "./ui";
 import { auditTab } from "./audit-tab";
+import { proactiveTab } from "./proactive-tab";
 import { botTab, hoursTab, maskingTab, rulesTab, turnTab, webhooksTab } from "./settings-tabs";
 
 interface Site {
@@ -143,6 +144,7 @@ export const TABS: Record<string, (session: AgentSession, panel: HTMLElement) =>
   agents: agentsTab,
   hours: hoursTab,
   rules: rulesTab,
+  proactive: proactiveTab,
   webhooks: webhooksTab,
   bot: botTab,
   masking: maskingTab,
