@@ -194,3 +194,28 @@ async def test_admin_adds_a_rule_with_errors_by_the_field(
         "proactive_rule.created",
         "payment-failed",
     )
+
+
+async def test_agent_sees_a_watched_visitor_and_invites_them(
+    server: RunningServer, browser: Any
+) -> None:
+    async with new_page(browser) as customer, new_page(browser) as agent:
+        await sign_in_available(agent, server.url)
+        await to_checkout_with_machine(customer, server)
+        visitors = agent.get_by_role("region", name="Visitors on watched pages")
+        row = visitors.get_by_role("listitem", name="María García")
+        await row.get_by_text("649.00 € (1)").wait_for(timeout=20_000)  # reports after 5 s
+        await shoot(agent, "console-visitors-desktop")
+        await row.get_by_role("button", name="Invite to video").click()
+        await row.get_by_role("button", name="Invited").wait_for()
+
+        invitation = widget(customer).get_by_role("dialog", name="Can we help?")
+        await invitation.get_by_text("Ana Souza would like to help you.").wait_for(timeout=20_000)
+        await invitation.get_by_role("button", name="Start a video call").click()
+        await (
+            widget(customer).get_by_role("alertdialog").get_by_role("button", name="Allow").click()
+        )
+        offer = agent.get_by_role("listitem", name="New request from María García")
+        await offer.get_by_role("button", name="Accept").click()
+        context = agent.get_by_role("tabpanel").get_by_role("complementary")
+        await context.locator("[data-trigger='proactive']").get_by_text("rule agent").wait_for()
