@@ -219,3 +219,24 @@ async def test_agent_sees_a_watched_visitor_and_invites_them(
         await offer.get_by_role("button", name="Accept").click()
         context = agent.get_by_role("tabpanel").get_by_role("complementary")
         await context.locator("[data-trigger='proactive']").get_by_text("rule agent").wait_for()
+
+
+async def test_no_invitation_while_the_customer_types_in_a_form_field(
+    server: RunningServer, browser: Any
+) -> None:
+    await quick_rule(server)
+    async with new_page(browser) as customer, new_page(browser) as agent:
+        await sign_in_available(agent, server.url)
+        asked: list[str] = []
+        customer.on("request", lambda r: asked.append(r.url) if "/api/proactive/check" in r.url else None)
+        await customer.goto(f"{server.url}/demo/")
+        await customer.get_by_role("button", name="Add to cart").click()
+        await customer.goto(f"{server.url}/demo/checkout")
+        await customer.get_by_label("Email").click()
+        await customer.keyboard.type("maria@example.com")
+        await customer.wait_for_timeout(3_000)  # the rule holds after 2 s: absence
+        assert not asked
+        invitation = widget(customer).get_by_role("dialog", name="Can we help?")
+        assert await invitation.count() == 0
+        await customer.get_by_role("heading", name="Checkout").click()  # done typing
+        await invitation.wait_for()
