@@ -228,7 +228,8 @@ async def test_no_invitation_while_the_customer_types_in_a_form_field(
     async with new_page(browser) as customer, new_page(browser) as agent:
         await sign_in_available(agent, server.url)
         asked: list[str] = []
-        customer.on("request", lambda r: asked.append(r.url) if "/api/proactive/check" in r.url else None)
+        check = "/api/proactive/check"
+        customer.on("request", lambda r: asked.append(r.url) if check in r.url else None)
         await customer.goto(f"{server.url}/demo/")
         await customer.get_by_role("button", name="Add to cart").click()
         await customer.goto(f"{server.url}/demo/checkout")

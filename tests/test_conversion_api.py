@@ -48,7 +48,7 @@ async def helped(
         tenant_id="demo",
         channel="web",
         trigger="proactive",
-        modalities=[modality],  # type: ignore[list-item]
+        modalities=[modality],
         session_id="s_" + esc_id,
         state="completed",
         agent_id="ag_ana",

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from store.conversion_models import LiveVisitor, Purchase, VisitorEvent
 from store.redis.base import RedisBase
-from store.redis.base import _text as _s
 
 RETENTION_S = 400 * 86_400  # figures are asked for a year back at most
 
