@@ -163,7 +163,8 @@ export class Workspace {
       : ctx.note
         ? h("p", { class: "transfer-note" }, ctx.note)
         : null;
-    const attrs = Object.entries(ctx.attributes);
+    // visitor_id is the widget's internal browser id; the rule is shown with the trigger
+    const attrs = Object.entries(ctx.attributes).filter(([key]) => key !== "visitor_id" && key !== "proactive_rule");
     for (const [key, value] of attrs.slice(0, 12)) fact(key, typeof value === "string" ? value : JSON.stringify(value));
     const history = h("section", { class: "box history", "aria-label": t("console.history") }, h("h3", {}, t("console.history")), h("p", { class: "muted" }, "…"));
     this.consents ??= new ConsentHistory(this.api, e.session_id);
