@@ -23,6 +23,7 @@ from store.conversion_models import Purchase, VisitorEvent
 from store.escalation_models import Escalation
 
 MODALITY_GROUPS = ("chat", "video", "cobrowse")
+AGENT_INVITATION = "Agent invitation"  # the rule id of invitations an agent sent
 CANDIDATES = 5_000  # newest escalations read when attributing one purchase
 
 
@@ -151,7 +152,7 @@ def conversion_kpis(
     by_rule = [
         {
             "rule_id": rule_id,
-            "name": rule_names.get(rule_id, rule_id),
+            "name": rule_names.get(rule_id, AGENT_INVITATION if rule_id == "agent" else rule_id),
             "shown": c["shown"],
             "accepted": c["accepted"],
             "dismissed": c["dismissed"],

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from typing import Literal
 
@@ -87,7 +86,6 @@ async def track(request: web.Request) -> web.Response:
     if body.event == "checkout_step":
         await store.add_visitor_event(
             VisitorEvent(
-                id="ve_" + secrets.token_urlsafe(12),
                 tenant_id=tenant,
                 visitor_id=body.visitor_id,
                 kind="checkout_step",

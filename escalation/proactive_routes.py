@@ -3,7 +3,7 @@ widget's check and outcome reports, and the live visitors agents may invite."""
 
 from __future__ import annotations
 
-import secrets
+from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -22,10 +22,15 @@ from server.errors import Conflict, NotFound, Unprocessable
 from server.jsonio import json_response
 from server.keys import STORE
 from server.validation import ApiModel, read_json
-from store.conversion_models import AgentInvitation, LiveVisitor, VisitorEvent
+from store.conversion_models import AgentInvitation, LiveVisitor, VisitorEvent, VisitorEventKind
 from store.models import utcnow
 
 VISITOR_ID = r"^[A-Za-z0-9_-]{8,64}$"
+OUTCOME_KINDS: dict[str, VisitorEventKind] = {
+    "shown": "invitation_shown",
+    "accepted": "invitation_accepted",
+    "dismissed": "invitation_dismissed",
+}
 VISITOR_TTL_S = 30  # a watched visitor's widget reports every 10 s while it matches
 
 
@@ -52,7 +57,7 @@ class CheckResponse(BaseModel):
 class OutcomeBody(ApiModel):
     visitor_id: str = Field(pattern=VISITOR_ID)
     rule_id: str = Field(pattern=RULE_ID)
-    outcome: str = Field(pattern="^(shown|accepted|dismissed)$")
+    outcome: Literal["shown", "accepted", "dismissed"]
     modality: InviteModality | None = None
     page: str | None = Field(default=None, max_length=2048)
 
@@ -217,10 +222,9 @@ async def outcome(request: web.Request) -> web.Response:
         raise NotFound("unknown proactive rule")
     await store.add_visitor_event(
         VisitorEvent(
-            id="ve_" + secrets.token_urlsafe(12),
             tenant_id=site.tenant_id,
             visitor_id=body.visitor_id,
-            kind=f"invitation_{body.outcome}",
+            kind=OUTCOME_KINDS[body.outcome],
             rule_id=body.rule_id,
             modality=body.modality,
             page=page_path(body.page) if body.page else None,

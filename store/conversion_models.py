@@ -4,6 +4,7 @@ attribution, and the live visitors an agent may invite."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Literal
 
@@ -17,8 +18,12 @@ VisitorEventKind = Literal[
 Attribution = Literal["assisted", "invited", "unassisted"]
 
 
+def event_id() -> str:
+    return "ve_" + secrets.token_urlsafe(12)
+
+
 class VisitorEvent(Record):
-    id: str
+    id: str = Field(default_factory=event_id)
     tenant_id: str
     visitor_id: str  # the widget's random id for this browser (not personal data)
     kind: VisitorEventKind
