@@ -13,7 +13,15 @@ import pytest
 
 from server.keys import STORE
 from tests.api import bearer, login
-from tests.browser_helpers import ARTIFACTS, DESKTOP, new_page, shoot, sign_in_available, widget
+from tests.browser_helpers import (
+    ARTIFACTS,
+    DESKTOP,
+    PHONE,
+    new_page,
+    shoot,
+    sign_in_available,
+    widget,
+)
 from tests.harness import RunningServer
 
 pytestmark = pytest.mark.browser
@@ -241,3 +249,36 @@ async def test_no_invitation_while_the_customer_types_in_a_form_field(
         assert await invitation.count() == 0
         await customer.get_by_role("heading", name="Checkout").click()  # done typing
         await invitation.wait_for()
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "text", "accept", "dismiss"),
+    [
+        ("es", "¿Te ayudamos?", "¿Dudas antes de pagar?", "Iniciar videollamada", "No, gracias"),
+        (
+            "pt",
+            "Podemos ajudar?",
+            "Dúvidas antes de pagar?",
+            "Iniciar videochamada",
+            "Não, obrigado",
+        ),
+    ],
+)
+async def test_the_invitation_speaks_the_customers_language(
+    server: RunningServer, browser: Any, lang: str, title: str, text: str, accept: str, dismiss: str
+) -> None:
+    await quick_rule(server)
+    async with (
+        new_page(browser, locale=lang, viewport=PHONE) as customer,
+        new_page(browser) as agent,
+    ):
+        await sign_in_available(agent, server.url)
+        await customer.goto(f"{server.url}/demo/?lang={lang}")
+        await customer.locator("[data-add-to-cart]").click()
+        await customer.goto(f"{server.url}/demo/checkout?lang={lang}")
+        invitation = widget(customer).get_by_role("dialog", name=title)
+        await invitation.get_by_text(text).wait_for()
+        await invitation.get_by_role("button", name=accept).wait_for()
+        await shoot(customer, f"proactive-invitation-phone-{lang}")
+        await invitation.get_by_role("button", name=dismiss).click()
+        await invitation.wait_for(state="detached")

@@ -830,7 +830,7 @@ export class Widget implements CoviewApi {
     const card = h(
       "section",
       { class: "panel invite", role: "dialog", "aria-modal": "false", "aria-labelledby": "cv-invite-title", "aria-describedby": "cv-invite-text", "data-rule": invitation.rule },
-      h("header", { class: "head" }, h("h2", { id: "cv-invite-title" }, t("widget.invite.title")), h("button", { class: "iconbtn", type: "button", "aria-label": t("widget.invite.dismiss"), onclick: () => this.answerInvitation(null) }, "×")),
+      h("header", { class: "head" }, h("h2", { id: "cv-invite-title" }, t("widget.invite.title")), h("button", { class: "iconbtn", type: "button", "aria-label": t("widget.close"), title: t("widget.close"), onclick: () => this.answerInvitation(null) }, "×")),
       h(
         "div",
         { class: "body" },
