@@ -838,7 +838,7 @@ export class Widget implements CoviewApi {
         h(
           "div",
           { class: "row" },
-          ...invitation.modalities.map((m) => h("button", { class: "primary", type: "button", "data-modality": m, onclick: () => this.answerInvitation(m) }, t(`widget.invite.accept.${m}`))),
+          ...invitation.modalities.map((m, i) => h("button", { class: i ? "secondary" : "primary", type: "button", "data-modality": m, onclick: () => this.answerInvitation(m) }, t(`widget.invite.accept.${m}`))),
           h("button", { class: "secondary", type: "button", "data-action": "dismiss", onclick: () => this.answerInvitation(null) }, t("widget.invite.dismiss")),
         ),
       ),
