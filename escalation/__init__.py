@@ -8,7 +8,8 @@
 - ``rules``: display rules and business hours (who sees the button, who may queue);
 - ``chat``: web chat, the rule bot, the external bot and the hand-off to an escalation;
 - ``integrations``: webhooks and callback requests;
-- ``kpis``: contact-centre KPIs and the supervisor's live view.
+- ``kpis``: contact-centre KPIs and the supervisor's live view;
+- ``engagement``: proactive invitations, live visitors and assisted-conversion figures.
 
 Extension points: ``app[ESCALATION_EVENTS].subscribe(observer)`` (what happened to an
 escalation), ``app[AGENT_CHANGES].subscribe(observer)`` (whose presence or load changed)
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from escalation import chat, core, integrations, kpis, rules
+from escalation import chat, core, engagement, integrations, kpis, rules
 
 
 def setup(app: web.Application) -> None:
@@ -29,3 +30,4 @@ def setup(app: web.Application) -> None:
     chat.setup(app)
     integrations.setup(app)
     kpis.setup(app)
+    engagement.setup(app)

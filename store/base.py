@@ -15,6 +15,7 @@ from store.audit import AuditStore
 from store.callbacks import CallbackStore
 from store.chat import ChatStore
 from store.cobrowse import CobrowseStore
+from store.conversion import ConversionStore
 from store.engagement import EngagementStore
 from store.escalation_base import EscalationStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
@@ -95,6 +96,7 @@ class Store(
     CallbackStore,
     EscalationStore,
     EngagementStore,
+    ConversionStore,
     WebhookStore,
     CobrowseStore,
     PrivacyStore,

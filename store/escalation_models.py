@@ -29,7 +29,7 @@ State = Literal[
     "cancelled",
 ]
 Channel = Literal["chat", "voice", "web"]
-Trigger = Literal["bot", "customer", "agent"]
+Trigger = Literal["bot", "customer", "agent", "proactive"]
 # offer, relax and queue belong to an escalation; bot_reply to a conversation waiting
 # for the tenant's own bot (escalation/chat/external_bot.py).
 DeadlineKind = Literal["offer", "relax", "queue", "bot_reply", "reconnect"]

@@ -14,7 +14,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 WIDGET_PATHS = re.compile(
-    r"^/api/(availability|join|conversations|bot/messages|callbacks"
+    r"^/api/(availability|join|conversations|bot/messages|callbacks|track"
+    r"|proactive/(check|events|presence)"
     r"|escalations(/[^/]+(/(events|cancel|abandon|csat))?)?)$"
 )
 ALLOWED_HEADERS = (

@@ -22,7 +22,7 @@ from typing import Any
 from store.engagement_models import CsatAnswer
 from store.escalation_models import EscalationEvent
 
-TRIGGERS = ("bot", "customer", "agent")
+TRIGGERS = ("bot", "customer", "agent", "proactive")
 MODALITIES = ("chat", "video", "screen", "cobrowse")
 
 

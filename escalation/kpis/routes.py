@@ -156,16 +156,8 @@ async def post_csat(request: web.Request) -> web.Response:
     )
 
 
-@api(
-    summary="KPIs over a time window, per queue or agent (supervisors and admins)",
-    tag="metrics",
-    auth=("supervisor",),
-    query=MetricsQuery,
-    response=MetricsResponse,
-    errors=(422,),
-)
-async def get_metrics(request: web.Request) -> web.Response:
-    supervisor = await require_agent(request, "supervisor", "admin")
+def metrics_window(request: web.Request) -> tuple[MetricsQuery, datetime, datetime]:
+    """The query of a metrics request and its window (default: the last 24 h)."""
     known = {"from", "to", "queue", "agent"}
     query = parse_model(MetricsQuery, {k: v for k, v in request.query.items() if k in known})
     until = datetime.fromisoformat(query.to).astimezone(UTC) if query.to else utcnow()
@@ -178,6 +170,20 @@ async def get_metrics(request: web.Request) -> web.Response:
         raise Unprocessable("'from' must be before 'to'")
     if until - since > MAX_WINDOW:
         raise Unprocessable(f"the window may span at most {MAX_WINDOW.days} days")
+    return query, since, until
+
+
+@api(
+    summary="KPIs over a time window, per queue or agent (supervisors and admins)",
+    tag="metrics",
+    auth=("supervisor",),
+    query=MetricsQuery,
+    response=MetricsResponse,
+    errors=(422,),
+)
+async def get_metrics(request: web.Request) -> web.Response:
+    supervisor = await require_agent(request, "supervisor", "admin")
+    query, since, until = metrics_window(request)
     store = request.app[STORE]
     candidates = [
         e

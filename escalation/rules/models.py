@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from escalation.rules.proactive_models import ProactiveRule, demo_proactive_rules, unique_ids
 from server.platform.validation import ApiModel
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -103,6 +104,14 @@ class RulesConfig(ApiModel):
     require_agents: bool = True  # hide the button when no agent could take the request
     alternative: Alternative = "callback"  # what a customer gets offered when ineligible
     default_handle_time_s: int = Field(default=300, ge=1, le=86_400)
+    # proactive invitations (escalation/rules/proactive_models.py) and their attribution
+    proactive: list[ProactiveRule] = Field(default_factory=list, max_length=50)
+    attribution_window_h: int = Field(default=24, ge=1, le=720)
+
+    @field_validator("proactive")
+    @classmethod
+    def _unique_proactive(cls, value: list[ProactiveRule]) -> list[ProactiveRule]:
+        return unique_ids(value)
 
 
 def always_open_calendar(timezone: str = "UTC") -> Calendar:
@@ -120,4 +129,5 @@ def demo_rules() -> RulesConfig:
             DisplayRule(page="/demo/premium*", tiers=["premium"]),
             DisplayRule(page="/demo/checkout*", modalities=["chat", "video", "cobrowse"]),
         ],
+        proactive=demo_proactive_rules(),
     )

@@ -36,6 +36,10 @@ class AvailabilityResponse(BaseModel):
     estimated_wait_s: int | None
     reason: str | None = Field(description="why not, when not available")
     alternative: str | None = Field(description="what to offer instead: callback, leave_message")
+    proactive: list[dict[str, object]] = Field(
+        default_factory=list,
+        description="enabled proactive rules, as the widget evaluates them (docs/protocol.md)",
+    )
 
 
 @api(
@@ -61,8 +65,12 @@ async def get_availability(request: web.Request) -> web.Response:
         language=query.lang,
         modalities=(query.modality,) if query.modality else (),
     )
-    found = await availability(request.app[STORE], caller.tenant_id, help_request, utcnow())
-    return json_response(found.public())
+    store = request.app[STORE]
+    found = await availability(store, caller.tenant_id, help_request, utcnow())
+    rules = await load_rules(store, caller.tenant_id)  # parsed once per document
+    lang = query.lang or "en"
+    proactive = [r.public(lang) for r in rules.proactive if r.enabled]
+    return json_response({**found.public(), "proactive": proactive})
 
 
 @api(

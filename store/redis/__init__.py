@@ -6,6 +6,7 @@ from store.redis.audit import RedisAudit
 from store.redis.callbacks import RedisCallbacks
 from store.redis.chat import RedisChat
 from store.redis.cobrowse import RedisCobrowse
+from store.redis.conversion import RedisConversion
 from store.redis.core import RedisCore
 from store.redis.engagement import RedisEngagement
 from store.redis.escalations import RedisEscalations
@@ -23,6 +24,7 @@ class RedisStore(
     RedisCallbacks,
     RedisEscalations,
     RedisEngagement,
+    RedisConversion,
     RedisWebhooks,
     RedisCobrowse,
     RedisPrivacy,

@@ -6,6 +6,7 @@ from store.sqlite.audit import SqliteAudit
 from store.sqlite.callbacks import SqliteCallbacks
 from store.sqlite.chat import SqliteChat
 from store.sqlite.cobrowse import SqliteCobrowse
+from store.sqlite.conversion import SqliteConversion
 from store.sqlite.core import SqliteCore
 from store.sqlite.engagement import SqliteEngagement
 from store.sqlite.escalations import SqliteEscalations
@@ -23,6 +24,7 @@ class SqliteStore(
     SqliteCallbacks,
     SqliteEscalations,
     SqliteEngagement,
+    SqliteConversion,
     SqliteWebhooks,
     SqliteCobrowse,
     SqlitePrivacy,

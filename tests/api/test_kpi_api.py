@@ -159,7 +159,7 @@ async def test_supervisor_reads_kpis_computed_from_events(
     assert kpis["average_handle_time_s"] == 200.0
     assert kpis["accept_to_media_s"]["average"] == 2.0
     assert kpis["csat"]["average"] == 5.0
-    assert kpis["by_trigger"] == {"bot": 1, "customer": 1, "agent": 0}
+    assert kpis["by_trigger"] == {"bot": 1, "customer": 1, "agent": 0, "proactive": 0}
     sales = await metrics(http, server, sofia, queue="sales")
     assert sales["offered"] == 1 and sales["queue"] == "sales"
     assert (await metrics(http, server, sofia, agent="ag_bruno"))["offered"] == 0

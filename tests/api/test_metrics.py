@@ -117,12 +117,17 @@ def test_csat_average_and_distribution_count_only_selected_escalations() -> None
 
 def test_escalations_by_trigger_and_modality_and_upgrade_rate() -> None:
     kpis = compute(sample(), [], service_level_s=20)
-    assert kpis["by_trigger"] == {"bot": 3, "customer": 2, "agent": 1}
+    assert kpis["by_trigger"] == {"bot": 3, "customer": 2, "agent": 1, "proactive": 0}
     assert kpis["by_modality"] == {"chat": 2, "video": 4, "screen": 0, "cobrowse": 1}
     assert kpis["upgrades"]["count"] == 2  # two upgrade events, on one escalation of six
     assert kpis["upgrades"]["rate"] == pytest.approx(1 / 6, abs=0.001)
-    assert kpis["upgrades"]["by_trigger"] == {"bot": 0, "customer": 1, "agent": 1}
-    assert kpis["upgrades"]["rate_by_trigger"] == {"bot": 0.0, "customer": 0.0, "agent": 1.0}
+    assert kpis["upgrades"]["by_trigger"] == {"bot": 0, "customer": 1, "agent": 1, "proactive": 0}
+    assert kpis["upgrades"]["rate_by_trigger"] == {
+        "bot": 0.0,
+        "customer": 0.0,
+        "agent": 1.0,
+        "proactive": None,
+    }
 
 
 def test_empty_window_has_no_rates() -> None:

@@ -44,7 +44,7 @@ async def test_supervisor_sees_kpis_charts_and_exports_csv(
         assert await page.locator('[data-kpi="abandoned"] .kpi-value').inner_text() == "1"
         assert await page.locator('[data-kpi="csat"] .kpi-value').inner_text() == "5.0 / 5 (1)"
         assert await page.locator('[data-kpi="abandonment_rate"] .kpi-value').inner_text() == "50 %"
-        assert await page.locator("figure.chart canvas").count() == 5
+        assert await page.locator("#charts figure.chart canvas").count() == 5
         agents = page.locator("#agents-card")
         await agents.get_by_role("row", name="Ana Souza").get_by_text("Ausente").wait_for()
         await page.locator("#sessions-card").get_by_text("No hay sesiones en curso.").wait_for()

@@ -136,9 +136,21 @@ function setupCheckout(): void {
     const code = (form.elements.namedItem("coupon") as HTMLInputElement).value.trim().toUpperCase();
     if (couponMsg) couponMsg.textContent = (code === "AURORA10" ? couponMsg.dataset.ok : couponMsg.dataset.bad) ?? "";
   });
+  // The funnel's first step, and the purchase: what a shop reports to coview.track so
+  // the figures can tell what visual help earned (docs/protocol.md: Assisted conversion).
+  widget((api) => void api.track("checkout_step", { step: "checkout" }));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    const cart = cartPayload(readCart());
     const msg = form.querySelector<HTMLElement>("[data-pay-msg]");
+    if (!cart.items.length) return;
+    const order = { order_id: `AUR-${Date.now().toString(36).toUpperCase()}`, total: cart.total, currency: cart.currency };
+    widget((api) => {
+      void api.track("purchase", order).then(() => {
+        form.dataset.paid = order.order_id; // the order was reported (tests wait for it)
+      });
+    });
+    writeCart([]);
     if (msg) msg.textContent = msg.dataset.ok ?? "";
   });
 }

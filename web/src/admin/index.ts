@@ -5,6 +5,7 @@ import { currentSession, signIn, signOut, type AgentSession } from "../shared/ag
 import { field, form, h, input, lang, list, t } from "./ui";
 import { auditTab } from "./audit-tab";
 import { dataRequestsTab } from "./data-requests-tab";
+import { proactiveTab } from "./proactive-tab";
 import { botTab, hoursTab, maskingTab, rulesTab, turnTab, webhooksTab } from "./settings-tabs";
 
 interface Site {
@@ -144,6 +145,7 @@ export const TABS: Record<string, (session: AgentSession, panel: HTMLElement) =>
   agents: agentsTab,
   hours: hoursTab,
   rules: rulesTab,
+  proactive: proactiveTab,
   webhooks: webhooksTab,
   bot: botTab,
   masking: maskingTab,

@@ -8,6 +8,7 @@ import { ApiError, ConsoleApi, type AgentInfo, type Escalation } from "./api";
 import { readContext } from "./context";
 import { FocusMode } from "./focus";
 import { duration, lang, t } from "./strings";
+import { VisitorsBox } from "./visitors";
 import { Workspace } from "./workspace";
 
 interface Offer {
@@ -117,6 +118,7 @@ class ConsoleApp {
   private readonly queuedList = h("ul", { class: "queued-list", "aria-label": t("console.queue") });
   private readonly callbacksList = h("ul", { class: "callbacks", "aria-label": t("console.callbacks") });
   private focus: FocusMode | null = null;
+  private readonly visitors = new VisitorsBox(api);
 
   constructor(private agent: AgentInfo) {
     this.presenceSelect = h(
@@ -180,6 +182,7 @@ class ConsoleApp {
       h("section", { class: "side-box offers-box", "aria-labelledby": "offers-title" }, h("h2", { id: "offers-title" }, t("console.offers")), this.offersEmpty, this.offersList),
       h("section", { class: "side-box", "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title" }, t("console.queue")), this.queueBox, this.queuedList),
       h("section", { class: "side-box", "aria-labelledby": "callbacks-title" }, h("h2", { id: "callbacks-title" }, t("console.callbacks")), this.callbacksList),
+      this.visitors.root,
       this.phoneBox(),
     );
     const app = h("div", { class: "app" });
@@ -193,6 +196,7 @@ class ConsoleApp {
     this.connect();
     void this.loadQueue();
     void this.loadCallbacks();
+    this.visitors.start();
     window.setInterval(() => void this.loadCallbacks(), 15_000); // customers leave them any time
     this.renderCapacity();
   }

@@ -123,6 +123,8 @@ export class Workspace {
     fact(t("console.tier"), ctx.tier ? h("span", { class: `tag tier-${ctx.tier}` }, ctx.tier) : null);
     fact(t("console.language"), ctx.language ? ctx.language.toUpperCase() : null);
     fact(t("console.requested"), e.modalities.map((m) => t(`console.modality.${m}`)).join(", "));
+    const rule = typeof ctx.attributes.proactive_rule === "string" ? ctx.attributes.proactive_rule : null;
+    fact(t("console.trigger"), h("span", { class: "tag", "data-trigger": e.trigger }, t(`console.trigger.${e.trigger}`), rule ? ` · ${t("console.trigger.rule", { rule })}` : ""));
     this.stateEl = h("span", { class: "tag state", "data-state": e.state }, t(`console.state.${e.state}`));
     fact(t("console.state"), this.stateEl);
     if (ctx.pageUrl) {
@@ -161,7 +163,8 @@ export class Workspace {
       : ctx.note
         ? h("p", { class: "transfer-note" }, ctx.note)
         : null;
-    const attrs = Object.entries(ctx.attributes);
+    // visitor_id is the widget's internal browser id; the rule is shown with the trigger
+    const attrs = Object.entries(ctx.attributes).filter(([key]) => key !== "visitor_id" && key !== "proactive_rule");
     for (const [key, value] of attrs.slice(0, 12)) fact(key, typeof value === "string" ? value : JSON.stringify(value));
     const history = h("section", { class: "box history", "aria-label": t("console.history") }, h("h3", {}, t("console.history")), h("p", { class: "muted" }, "…"));
     this.consents ??= new ConsentHistory(this.api, e.session_id);

@@ -6,6 +6,7 @@ import pt from "../../translations/dashboard.pt.json";
 import { api, ApiError } from "../shared/api";
 import { currentSession, signIn, signOut, type AgentSession } from "../shared/agent-session";
 import { BAD, GOOD, SCALE, barChart, doughnutChart } from "./charts";
+import { ConversionSection } from "./conversion";
 import { download, filterRecordings, loadRecordings, type RecordingFilter, type RecordingRow } from "./recordings";
 import type { Chart } from "chart.js";
 
@@ -61,6 +62,7 @@ export function metricsCsv(m: Metrics, from: string, to: string): string {
 class Dashboard {
   private charts: Chart[] = [];
   private timer: number | undefined;
+  private conversion: ConversionSection | null = null;
   constructor(private readonly root: HTMLElement, private readonly session: AgentSession) {}
 
   private get token() {
@@ -91,6 +93,7 @@ class Dashboard {
           h("label", { for: "kpi-window" }, t("dashboard.window")), windowSelect, exportButton),
         h("div", { class: "kpi-cards", id: "kpi-cards" }),
         h("div", { class: "chart-grid", id: "charts" })),
+      (this.conversion = new ConversionSection(() => this.token, t, lang, h)).root,
       this.recordingsSection(),
     );
     windowSelect.onchange = () => void this.loadMetrics(windowSelect.value);
@@ -201,6 +204,7 @@ class Dashboard {
   async loadMetrics(windowKey: string): Promise<Metrics> {
     const { from, to } = this.range(windowKey);
     const m = await api<Metrics>(`/api/metrics?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, { token: this.token });
+    void this.conversion?.load(from, to);
     const card = (key: string, value: string) => h("div", { class: "kpi", "data-kpi": key }, h("span", { class: "kpi-value" }, value), h("span", { class: "kpi-label" }, t(`dashboard.kpi.${key}`)));
     const upgradeRate = m.upgrades.rate;
     document.getElementById("kpi-cards")!.replaceChildren(

@@ -30,5 +30,9 @@ export interface CoviewApi {
   setCart(cart: CartInput): void;
   setLanguage(lang: string): void;
   open(): void;
+  /** An integrator's signal a proactive rule may wait for, e.g. "payment_failed". */
+  signal(name: string): void;
+  /** "purchase" {order_id, total, currency} (idempotent per order id) or "checkout_step" {step}. */
+  track(event: "purchase" | "checkout_step", data: Record<string, unknown>): Promise<unknown>;
   push(entry: unknown): void;
 }

@@ -1,5 +1,7 @@
 // HTTP calls the widget makes: the site key for public endpoints, the customer's session
 // token (returned at creation) for everything about its own escalation.
+import type { ProactiveRule } from "./proactive";
+
 export type Modality = "chat" | "video" | "screen" | "cobrowse";
 
 export interface Availability {
@@ -9,6 +11,7 @@ export interface Availability {
   reason: string | null;
   /** What to offer instead when visual help is not available: "callback", ... */
   alternative?: string | null;
+  proactive?: ProactiveRule[];
 }
 
 export interface Escalation {
@@ -113,6 +116,11 @@ export class WidgetClient {
   /** A consent record: the customer's answer to one of the widget's prompts. */
   consent(sessionId: string, token: string, body: ConsentAnswer): Promise<unknown> {
     return this.call("POST", `/api/sessions/${encodeURIComponent(sessionId)}/consents`, { token, body });
+  }
+
+  /** Proactive invitations and conversion tracking (site key; docs/protocol.md). */
+  post<T>(path: string, body: Record<string, unknown>, identityToken?: string): Promise<T> {
+    return this.call("POST", path, { body, headers: identityToken ? { "X-Coview-Identity": identityToken } : {} });
   }
 
   /** Fire-and-forget on page exit: keepalive fetch survives the page unlike plain fetch. */

@@ -36,6 +36,8 @@ button:focus-visible, textarea:focus-visible, input:focus-visible { outline: 3px
   display: flex; flex-direction: column; background: #fff; border-radius: 16px; overflow: hidden;
   box-shadow: 0 18px 50px rgba(15, 30, 60, .3), 0 0 0 1px rgba(15, 30, 60, .06); }
 .panel.wide { width: 420px; }
+.panel.invite { bottom: 64px; width: 330px; max-width: calc(100vw - 40px); }
+.panel.invite .row { flex-wrap: wrap; }
 .head { display: flex; align-items: center; gap: 10px; padding: 14px 14px 14px 18px; background: var(--brand); color: #fff; }
 .head h2 { font-size: 16px; margin: 0; flex: 1; font-weight: 650; line-height: 1.3; }
 .head .iconbtn { background: rgba(255,255,255,.16); border: 0; color: #fff; width: 32px; height: 32px; border-radius: 8px;

@@ -12,6 +12,7 @@ import { clear, load, loadLayout, save, saveLayout, trackInSiteNavigation, type 
 import { cornerAt, cornerClearing, hostCorner, nextCorner } from "./placement";
 import { mountCallSlot, mountChatSlot, startCobrowse, type ConsentKind, type Mounted, type SlotOptions } from "./slots";
 import { CSS, HOST_STYLE } from "./styles";
+import { Proactive, visitorId, type Invitation, type ProactiveRule } from "./proactive";
 
 const CATALOGS = { en, es, pt } as Record<Lang, Record<string, string>>;
 const WAITING_STATES = new Set(["requested", "queued", "offered"]);
@@ -61,6 +62,9 @@ export class Widget implements CoviewApi {
   private upgrading = false;
   private readonly refused = new Set<string>();
   private readonly consentAnswers: ConsentAnswer[] = []; // not yet on record (no session yet)
+  private readonly visitor = visitorId();
+  private readonly proactive: Proactive;
+  private invitation: Invitation | null = null;
 
   constructor(readonly config: WidgetConfig) {
     this.client = new WidgetClient(config.baseUrl, config.siteKey);
@@ -79,6 +83,15 @@ export class Widget implements CoviewApi {
     (document.body ?? document.documentElement).append(host);
     this.saved = load(config.siteKey);
     this.leavingInSite = trackInSiteNavigation();
+    this.proactive = new Proactive(config.siteKey, {
+      cart: () => this.cart,
+      tier: () => (typeof this.identity.tier === "string" ? this.identity.tier : undefined),
+      lang: () => this.lang,
+      busy: () => this.view !== "closed" || !!this.saved || !!this.invitation,
+      check: (rule: ProactiveRule) => this.client.post("/api/proactive/check", { rule_id: rule.id, page: location.href.slice(0, 2048), lang: this.lang, visitor_id: this.visitor, ...this.tierField() }, this.identityToken()),
+      presence: (_rule, body) => this.client.post("/api/proactive/presence", { ...body, visitor_id: this.visitor, ...(typeof this.identity.name === "string" ? { name: this.identity.name.slice(0, 200) } : {}) }),
+      show: (invitation) => this.invite(invitation),
+    });
     window.addEventListener("pagehide", () => this.onPageHide());
   }
 
@@ -105,6 +118,49 @@ export class Widget implements CoviewApi {
     this.render();
   }
 
+  signal(name: string): void {
+    this.proactive.signal(name);
+  }
+
+  /** Conversion tracking: the server attributes a purchase to help given in this browser. */
+  track(event: "purchase" | "checkout_step", data: Record<string, unknown> = {}): Promise<unknown> {
+    if (event === "checkout_step") this.proactive.funnelStep();
+    const pick = (k: string) => (data[k] === undefined ? {} : { [k]: data[k] });
+    const proof = this.identityProof();
+    return this.client
+      .post("/api/track", { event, visitor_id: this.visitor, page: location.pathname, ...pick("order_id"), ...pick("total"), ...pick("currency"), ...pick("step"), ...(Object.keys(proof).length ? { customer: proof } : {}) })
+      .catch((error: unknown) => console.warn("coview: track failed", error));
+  }
+
+  private tierField(): Record<string, string> {
+    return typeof this.identity.tier === "string" ? { tier: this.identity.tier } : {};
+  }
+
+  private identityToken(): string | undefined {
+    return typeof this.identity.token === "string" ? this.identity.token : undefined;
+  }
+
+  private invite(invitation: Invitation): void {
+    this.invitation = invitation;
+    this.outcome("shown");
+    this.render();
+  }
+
+  private outcome(outcome: "shown" | "accepted" | "dismissed", modality?: string): void {
+    const rule = this.invitation?.rule;
+    if (rule) void this.client.post("/api/proactive/events", { visitor_id: this.visitor, rule_id: rule, outcome, page: location.pathname, ...(modality ? { modality } : {}) }).catch(() => undefined);
+  }
+
+  private answerInvitation(modality: string | null): void {
+    const invitation = this.invitation;
+    if (!invitation) return;
+    this.outcome(modality ? "accepted" : "dismissed", modality ?? undefined);
+    this.invitation = null;
+    if (modality === "chat") void this.startChat(invitation.rule);
+    else if (modality) void this.choose(modality as VisualModality, invitation.rule);
+    else this.render();
+  }
+
   push(entry: unknown): void {
     if (typeof entry === "function") (entry as (api: CoviewApi) => void)(this);
     else if (Array.isArray(entry) && typeof entry[0] === "string") {
@@ -119,6 +175,7 @@ export class Widget implements CoviewApi {
       await this.resume(this.saved);
     }
     await this.refreshAvailability();
+    this.proactive.setRules(this.availability?.proactive ?? []);
   }
 
   private scheduleAvailability(): void {
@@ -169,11 +226,11 @@ export class Widget implements CoviewApi {
     return OFFERED_MODALITIES.filter((m) => allowed.includes(m));
   }
 
-  private async choose(modality: VisualModality): Promise<void> {
+  private async choose(modality: VisualModality, rule?: string): Promise<void> {
     const consentKind: ConsentKind = modality === "video" ? "camera" : modality;
     if (!(await this.consent(consentKind))) return;
     try {
-      const created = await this.client.create(this.escalationBody(modality), crypto.randomUUID?.() ?? String(Math.random()));
+      const created = await this.client.create(this.escalationBody(modality, rule), crypto.randomUUID?.() ?? String(Math.random()));
       this.escalation = created.escalation;
       this.saved = {
         escalationId: created.escalation.id,
@@ -194,9 +251,9 @@ export class Widget implements CoviewApi {
 
   /** Chat first: the bot answers, a person joins when needed, and the agent can turn
    * the chat into a call or co-browsing right here (the customer consents in the chat). */
-  private async startChat(): Promise<void> {
+  private async startChat(rule?: string): Promise<void> {
     try {
-      const body = this.escalationBody("chat");
+      const body = this.escalationBody("chat", rule);
       const created = await this.client.conversation({ context: body.context, language: this.lang });
       this.saved = {
         escalationId: "",
@@ -263,7 +320,7 @@ export class Widget implements CoviewApi {
   }
 
   /** The escalation request, with the page context (docs/protocol.md: Context). */
-  private escalationBody(modality: Modality): Record<string, unknown> {
+  private escalationBody(modality: Modality, rule?: string): Record<string, unknown> {
     const identity = this.identity;
     const customer: Record<string, unknown> = { language: this.lang, ...this.identityProof() };
     for (const key of ["id", "name", "email", "tier"] as const) {
@@ -273,6 +330,8 @@ export class Widget implements CoviewApi {
     const context: Record<string, unknown> = {
       page: { url: location.href.slice(0, 4096), title: document.title.slice(0, 1000) },
       customer,
+      // the browser's visitor id lets a later purchase be attributed (docs/protocol.md)
+      attributes: { visitor_id: this.visitor, ...(rule ? { proactive_rule: rule } : {}) },
     };
     if (this.cart) {
       context.cart = {
@@ -286,7 +345,7 @@ export class Widget implements CoviewApi {
         ...(this.cart.currency ? { currency: this.cart.currency } : {}),
       };
     }
-    return { trigger: "customer", channel: "web", modalities: [modality], context, language: this.lang };
+    return { trigger: rule ? "proactive" : "customer", channel: "web", modalities: [modality], context, language: this.lang };
   }
 
   /** The site's signature of who the customer is (docs/security.md): the server takes
@@ -683,6 +742,7 @@ export class Widget implements CoviewApi {
       // elsewhere, when the organisation offers it, a callback request instead.
       const callback = !available && !this.saved && this.availability?.alternative === "callback";
       this.frame.replaceChildren(
+        this.invitation ? this.invitationCard(this.invitation) : "",
         available || this.saved ? launcher()
           : callback ? h("button", { class: "launcher callback", type: "button", "aria-haspopup": "dialog", onclick: () => this.openCallback() }, svg(ICONS.chat), t("widget.callback.button"))
             : "",
@@ -760,6 +820,34 @@ export class Widget implements CoviewApi {
     if (this.chatSlot && this.chatSlot.isConnected) void this.mountChat(this.chatSlot);
     const focusTarget = panel.querySelector<HTMLElement>(".sheet button, .choice, .primary, .danger");
     if (!this.frame.contains(this.root.activeElement)) focusTarget?.focus({ preventScroll: true });
+  }
+
+  /** The invitation: a labelled, non-modal dialog above the launcher; Esc dismisses it,
+   *  focus goes to its first choice, and its text is set as text, never as HTML. */
+  private invitationCard(invitation: Invitation): HTMLElement {
+    const t = this.t;
+    const text = invitation.agent ? t("widget.invite.agent", { name: invitation.agent }) : invitation.text || t("widget.invite.text");
+    const card = h(
+      "section",
+      { class: "panel invite", role: "dialog", "aria-modal": "false", "aria-labelledby": "cv-invite-title", "aria-describedby": "cv-invite-text", "data-rule": invitation.rule },
+      h("header", { class: "head" }, h("h2", { id: "cv-invite-title" }, t("widget.invite.title")), h("button", { class: "iconbtn", type: "button", "aria-label": t("widget.close"), title: t("widget.close"), onclick: () => this.answerInvitation(null) }, "×")),
+      h(
+        "div",
+        { class: "body" },
+        h("p", { class: "lead", id: "cv-invite-text" }, text),
+        h(
+          "div",
+          { class: "row" },
+          ...invitation.modalities.map((m, i) => h("button", { class: i ? "secondary" : "primary", type: "button", "data-modality": m, onclick: () => this.answerInvitation(m) }, t(`widget.invite.accept.${m}`))),
+          h("button", { class: "secondary", type: "button", "data-action": "dismiss", onclick: () => this.answerInvitation(null) }, t("widget.invite.dismiss")),
+        ),
+      ),
+    );
+    card.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.answerInvitation(null);
+    });
+    queueMicrotask(() => card.querySelector<HTMLElement>(".primary")?.focus({ preventScroll: true }));
+    return card;
   }
 
   private title(): string {
