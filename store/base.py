@@ -19,6 +19,7 @@ from store.engagement import EngagementStore
 from store.escalation_base import EscalationStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
 from store.privacy import PrivacyStore
+from store.retention import RetentionStore
 from store.settings import SettingsStore
 from store.webhooks import WebhookStore
 
@@ -97,6 +98,7 @@ class Store(
     WebhookStore,
     CobrowseStore,
     PrivacyStore,
+    RetentionStore,
     Protocol,
 ):
     """Everything the application keeps; add a domain's protocol to the bases."""

@@ -50,6 +50,8 @@ Every key starts with the configured prefix (default ``coview:``).
 | cobrowse:{sid}:control           | string | ControlState JSON (requested_by, granted_to) |
 | cobrowse:{sid}                   | pubsub | co-browse frames of a session, all nodes     |
 | consents:{session id}            | list   | ConsentRecord JSON, oldest first             |
+| tenant:{id}:consent-sessions     | zset   | session ids by their newest consent's time   |
+| lease:{name}                     | hash   | holder, until (s): one node runs a job       |
 """
 
 from __future__ import annotations
@@ -172,6 +174,12 @@ class RedisKeys:
 
     def consents(self, session_id: str) -> str:
         return f"{self.prefix}consents:{session_id}"
+
+    def tenant_consent_sessions(self, tenant_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:consent-sessions"
+
+    def lease(self, name: str) -> str:
+        return f"{self.prefix}lease:{name}"
 
     def setting(self, tenant_id: str, name: str) -> str:
         return f"{self.prefix}setting:{tenant_id}:{name}"
