@@ -109,7 +109,7 @@ class RedisRetention(RedisBase):
         offset = 0  # old ones kept (not in ``states``) are skipped, not read again
         while len(purged) < limit:
             ids = [
-                _text(i)
+                str(i)
                 for i in await self.redis.zrangebyscore(
                     index, "-inf", f"({before.timestamp() * 1000}", start=offset, num=PAGE
                 )
@@ -159,7 +159,7 @@ class RedisRetention(RedisBase):
         removed = 0
         while True:
             sessions = [
-                _text(s)
+                str(s)
                 for s in await self.redis.zrangebyscore(
                     index, "-inf", f"({before.timestamp()}", start=0, num=PAGE
                 )
@@ -184,7 +184,7 @@ class RedisRetention(RedisBase):
             for raw in reversed(tail):
                 if AuditEvent.model_validate_json(raw).at >= before:
                     break
-                old.append(raw)
+                old.append(_text(raw))
             if not old:
                 return removed
             popped = int(await self._pop_tail(keys=[key], args=old))
@@ -197,7 +197,7 @@ class RedisRetention(RedisBase):
         old = await self.redis.zrangebyscore(index, "-inf", f"({before.timestamp()}")
         removed = 0
         for delivery in await self._get_many(
-            WebhookDelivery, [self.keys.webhook_delivery(_text(i)) for i in old]
+            WebhookDelivery, [self.keys.webhook_delivery(str(i)) for i in old]
         ):
             if delivery.status == "pending":
                 continue

@@ -1,0 +1,184 @@
+"""Retention: per-organisation periods (validated, audited) and the purge job, on both
+stores, with the purge's clock moved by the test (no sleeps)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+
+from server.keys import STORE
+from server.privacy.purge import PURGER
+from store.audit_models import AuditFilter
+from store.models import utcnow
+from tests.api import bearer, login, problem
+from tests.harness import RunningServer
+from tests.privacy_helpers import http, node  # noqa: F401 (fixtures)
+from tests.retention_helpers import purge_now, seed, set_policy
+
+POLICY = {
+    "call_recordings_days": 30,
+    "cobrowse_recordings_days": 30,
+    "transcripts_days": 60,
+    "consents_days": 60,
+    "audit_days": 90,
+    "webhook_deliveries_days": 7,
+}
+
+
+async def retention(http: aiohttp.ClientSession, server: RunningServer, token: str) -> Any:
+    async with http.get(f"{server.url}/api/admin/settings/retention", headers=bearer(token)) as r:
+        assert r.status == 200, await r.text()
+        return await r.json()
+
+
+async def test_defaults_then_a_change_is_saved_and_audited(
+    node: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    admin = await login(http, node, node.config.admin_email, node.config.admin_password)
+    got = await retention(http, node, admin)
+    assert got["call_recordings_days"] == 90 and got["consents_days"] == 1825
+    assert got["defaults"]["audit_days"] == 730
+    response = await set_policy(http, node, admin, **POLICY)
+    assert response.status == 200
+    got = await retention(http, node, admin)
+    assert {k: got[k] for k in POLICY} == POLICY
+    [event] = await node.app[STORE].query_audit("demo", AuditFilter(action="retention.updated"))
+    assert event.actor_name and event.changes["call_recordings_days"] == {"from": 90, "to": 30}
+    assert "audit_days" in event.changes
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**POLICY, "audit_days": "90"}, "audit_days"),  # a string is not a number
+        ({**POLICY, "audit_days": 90.0}, "audit_days"),
+        ({**POLICY, "call_recordings_days": 0}, "call_recordings_days"),
+        ({**POLICY, "transcripts_days": 3651}, "transcripts_days"),
+        ({**POLICY, "audit_days": 7}, "audit_days"),  # an audit log needs a month at least
+        ({**POLICY, "consents_days": 10}, "(body)"),  # shorter than what they cover
+        ({**POLICY, "keep_forever": True}, "keep_forever"),
+        ([1, 2], "(body)"),
+    ],
+)
+async def test_bad_periods_are_problems_and_change_nothing(
+    node: RunningServer, http: aiohttp.ClientSession, body: Any, field: str
+) -> None:
+    admin = await login(http, node, node.config.admin_email, node.config.admin_password)
+    async with http.put(
+        f"{node.url}/api/admin/settings/retention", json=body, headers=bearer(admin)
+    ) as r:
+        found = await problem(r, 422)
+    assert field in [e["field"] for e in found["errors"]], found
+    assert (await retention(http, node, admin))["call_recordings_days"] == 90
+    assert await node.app[STORE].list_audit("demo") == []
+
+
+async def test_malformed_json_and_non_admins_are_refused(
+    node: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    admin = await login(http, node, node.config.admin_email, node.config.admin_password)
+    async with http.put(
+        f"{node.url}/api/admin/settings/retention",
+        data=b"{not json",
+        headers={**bearer(admin), "Content-Type": "application/json"},
+    ) as r:
+        await problem(r, 400)
+    sofia = await login(http, node, "sofia@demo.coview")  # a supervisor
+    async with http.put(
+        f"{node.url}/api/admin/settings/retention", json=POLICY, headers=bearer(sofia)
+    ) as r:
+        await problem(r, 403)
+    for method in ("GET", "POST"):
+        async with http.request(
+            method, f"{node.url}/api/admin/retention/purge", headers=bearer(sofia)
+        ) as r:
+            await problem(r, 403)
+    async with http.post(f"{node.url}/api/admin/retention/purge") as r:
+        await problem(r, 401)
+
+
+def exists(paths: list[str]) -> list[bool]:
+    return [os.path.exists(p) for p in paths]
+
+
+async def test_the_purge_removes_what_is_older_than_the_policy_and_keeps_the_rest(
+    node: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    admin = await login(http, node, node.config.admin_email, node.config.admin_password)
+    assert (await set_policy(http, node, admin, **POLICY)).status == 200
+    seeded = await seed(node, copies=2)
+    store, purger = node.app[STORE], node.app[PURGER]
+    now = utcnow()
+
+    async def purge_at(days: float) -> dict[str, int]:
+        purger.clock = lambda: now + timedelta(days=days)
+        response = await purge_now(http, node, admin)
+        assert response.status == 200
+        report: dict[str, Any] = await response.json()
+        assert report["trigger"] == "admin" and report["policy"] == POLICY
+        removed: dict[str, int] = report["removed"]
+        return removed
+
+    # 5 days on: nothing is old enough yet
+    assert sum((await purge_at(5)).values()) == 0
+    assert all(exists(seeded.files["call_recordings"]))
+    # 8 days: webhook payloads (7 days) go, nothing else
+    removed = await purge_at(8)
+    assert removed["webhook_deliveries"] == 2 and sum(removed.values()) == 2
+    assert [await store.get_delivery(d) for d in seeded.deliveries] == [None, None]
+    # 31 days: the files (30 days) go; transcripts, consents and audit stay
+    removed = await purge_at(31)
+    assert removed["call_recordings"] == 2
+    assert removed["cobrowse_recordings"] == 2
+    assert removed["snapshots"] == 2
+    assert removed["escalations"] == removed["consents"] == removed["audit_entries"] == 0
+    for kind in ("call_recordings", "cobrowse_recordings", "snapshots"):
+        assert exists(seeded.files[kind]) == [False, False], kind
+    for webm in seeded.files["call_recordings"]:
+        assert not os.path.exists(webm.replace(".webm", ".json"))  # the sidecar too
+    assert all([await store.get_escalation(e) for e in seeded.escalations])
+    # 61 days: escalations with their chats, and the sessions' consents
+    removed = await purge_at(61)
+    assert removed["escalations"] == 2 and removed["conversations"] == 2
+    assert removed["consents"] == 2 and removed["audit_entries"] == 0
+    for esc_id, conversation_id, session_id in zip(
+        seeded.escalations, seeded.conversations, seeded.sessions, strict=True
+    ):
+        assert await store.get_escalation(esc_id) is None
+        assert await store.get_conversation(conversation_id) is None
+        assert await store.list_messages(conversation_id) == []
+        assert await store.list_consents(session_id) == []
+    # 91 days: the audit entries written up to now (the seeded ones, the policy
+    # change and the purges' own entries: those of this run are written after it)
+    removed = await purge_at(91)
+    assert removed["audit_entries"] >= 3
+    left = await store.list_audit("demo")
+    assert [e.action for e in left] == ["retention.purged"]
+    # and again: idempotent; only the previous run's own audit entry is old enough now
+    again = await purge_at(91)
+    assert again.pop("audit_entries") == 1
+    assert sum(again.values()) == 0
+
+
+async def test_the_last_report_is_shown_and_each_run_audited(
+    node: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    admin = await login(http, node, node.config.admin_email, node.config.admin_password)
+    async with http.get(f"{node.url}/api/admin/retention/purge", headers=bearer(admin)) as r:
+        assert (await r.json())["last"] is None
+    await seed(node)
+    node.app[PURGER].clock = lambda: utcnow() + timedelta(days=100)
+    response = await purge_now(http, node, admin)
+    report = await response.json()
+    assert report["removed"]["call_recordings"] == 1
+    async with http.get(f"{node.url}/api/admin/retention/purge", headers=bearer(admin)) as r:
+        shown = await r.json()
+    assert shown["last"] == report
+    assert shown["interval_s"] == node.config.purge_interval_s
+    [event] = await node.app[STORE].query_audit("demo", AuditFilter(action="retention.purged"))
+    assert event.changes["removed"] == report["removed"]
+    assert event.actor_name == "Admin"  # who asked for it
