@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from server.validation import ApiModel
 from store.base import Store
 
 RETENTION = "retention"  # the settings document's name
 MAX_DAYS = 3_650  # ten years
+COVERED_BY_CONSENTS = ("call_recordings_days", "cobrowse_recordings_days", "transcripts_days")
 
 
 class RetentionPolicy(ApiModel):
@@ -24,17 +25,18 @@ class RetentionPolicy(ApiModel):
     audit_days: int = Field(default=730, ge=30, le=MAX_DAYS)  # a log erased at once proves nothing
     webhook_deliveries_days: int = Field(default=14, ge=1, le=MAX_DAYS)
 
-    @model_validator(mode="after")
-    def _consents_outlive_what_they_cover(self) -> RetentionPolicy:
-        longest = max(
-            self.call_recordings_days, self.cobrowse_recordings_days, self.transcripts_days
-        )
-        if self.consents_days < longest:
+    @field_validator("consents_days")
+    @classmethod
+    def _consents_outlive_what_they_cover(cls, value: int, info: ValidationInfo) -> int:
+        # the fields above are validated first: those that passed are in info.data
+        covered = [info.data.get(name, 0) for name in COVERED_BY_CONSENTS]
+        longest = max(covered)
+        if value < longest:
             raise ValueError(
                 f"consents_days must be at least {longest}: consent records prove what "
                 "the recordings and transcripts they cover were made under"
             )
-        return self
+        return value
 
 
 DEFAULT_POLICY = RetentionPolicy()

@@ -4,6 +4,7 @@ import { api, ApiError } from "../shared/api";
 import { currentSession, signIn, signOut, type AgentSession } from "../shared/agent-session";
 import { field, form, h, input, lang, list, t } from "./ui";
 import { auditTab } from "./audit-tab";
+import { retentionTab } from "./retention-tab";
 import { botTab, hoursTab, maskingTab, rulesTab, turnTab, webhooksTab } from "./settings-tabs";
 
 interface Site {
@@ -147,6 +148,7 @@ export const TABS: Record<string, (session: AgentSession, panel: HTMLElement) =>
   bot: botTab,
   masking: maskingTab,
   turn: turnTab,
+  retention: retentionTab,
   audit: auditTab,
 };
 
