@@ -3,19 +3,21 @@ stores, with the purge's clock moved by the test (no sleeps)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
 from server.keys import STORE
-from server.privacy.purge import PURGER
+from server.privacy.purge import LAST_REPORT, PURGER
 from store.audit_models import AuditFilter
 from store.models import utcnow
 from tests.api import bearer, login, problem
-from tests.harness import RunningServer
+from tests.harness import RunningServer, make_config, running_server
 from tests.privacy_helpers import http, node
 from tests.retention_helpers import purge_now, seed, set_policy
 
@@ -184,3 +186,28 @@ async def test_the_last_report_is_shown_and_each_run_audited(
     [event] = await node.app[STORE].query_audit("demo", AuditFilter(action="retention.purged"))
     assert event.changes["removed"] == report["removed"]
     assert event.actor_name == "Admin"  # who asked for it
+
+
+async def test_the_background_loop_purges_on_its_own_and_stops_with_the_app(
+    tmp_path: Path,
+) -> None:
+    config = make_config(tmp_path, purge_interval_s=0.05)
+    async with running_server(config) as server:
+        purger = server.app[PURGER]
+        # past every period but the audit log's, which keeps the runs' own entries
+        await server.app[STORE].put_setting("demo", "retention", {"audit_days": 3650})
+        purger.clock = lambda: utcnow() + timedelta(days=2000)
+        seeded = await seed(server)
+        for _ in range(2):  # a whole pass that began after the seeding
+            purger.passed.clear()
+            await asyncio.wait_for(purger.passed.wait(), 30)
+        assert exists(seeded.files["call_recordings"]) == [False]
+        assert await server.app[STORE].get_escalation(seeded.escalations[0]) is None
+        report = await server.app[STORE].get_setting("demo", LAST_REPORT)
+        assert report is not None and report["trigger"] == "schedule"
+        events = await server.app[STORE].query_audit("demo", AuditFilter(action="retention.purged"))
+        assert {e.actor_id for e in events} == {"system:retention"}
+        assert sum(e.changes["removed"]["call_recordings"] for e in events) == 1
+        loop = purger.loop
+        assert loop is not None and not loop.done()
+    assert loop.done()  # the app stopped: its loop with it

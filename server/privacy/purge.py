@@ -131,6 +131,8 @@ class Purger:
         self.app = app
         self.clock = clock
         self.node_id = "node_" + secrets.token_hex(6)
+        self.passed = asyncio.Event()  # set after each pass of the loop (tests await it)
+        self.loop: asyncio.Task[None] | None = None
 
     async def run(
         self,
@@ -279,12 +281,14 @@ async def _loop(app: web.Application) -> None:
             log.warning("retention purge: lease lost to another node; it carries on")
         except Exception as exc:
             failures.failed(exc)
+        app[PURGER].passed.set()
         await asyncio.sleep(interval)
 
 
 async def purge_ctx(app: web.Application) -> AsyncIterator[None]:
     """The background purge (none when ``purge_interval_s`` is 0)."""
     task = asyncio.create_task(_loop(app)) if app[CONFIG].purge_interval_s > 0 else None
+    app[PURGER].loop = task
     yield
     if task is not None:
         await cancel_and_wait(task)
