@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import get_args
 
 from store.audit_models import AuditEvent
-from store.engagement_models import WebhookDelivery
 from store.escalation_models import DeadlineKind, Escalation
 from store.redis.base import RedisBase, _text
+from store.redis.webhooks import prune_index
 
 PAGE = 200
 LEASE_KEEP_S = 60  # the key outlives its lease a little; expiry is decided by ``until``
@@ -193,18 +193,4 @@ class RedisRetention(RedisBase):
                 return removed
 
     async def purge_deliveries(self, tenant_id: str, before: datetime) -> int:
-        index = self.keys.tenant_deliveries(tenant_id)
-        old = await self.redis.zrangebyscore(index, "-inf", f"({before.timestamp()}")
-        removed = 0
-        for delivery in await self._get_many(
-            WebhookDelivery, [self.keys.webhook_delivery(str(i)) for i in old]
-        ):
-            if delivery.status == "pending":
-                continue
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.delete(self.keys.webhook_delivery(delivery.id))
-                pipe.zrem(index, delivery.id)
-                pipe.zrem(self.keys.endpoint_deliveries(delivery.endpoint_id), delivery.id)
-                deleted, _, _ = await pipe.execute()
-            removed += int(deleted)
-        return removed
+        return await prune_index(self, self.keys.tenant_deliveries(tenant_id), before)
