@@ -205,3 +205,13 @@ async def test_finished_webhook_deliveries_older_than_the_cutoff_go(store: Store
     for kept in ("d_pending", "d_new", "d_t2"):
         assert await store.get_delivery(kept) is not None
     assert await store.purge_deliveries("t1", cutoff) == 0
+
+
+async def test_many_old_audit_entries_go_in_one_call(store: Store) -> None:
+    """More than one page of them (the Redis store reads the list's tail by pages)."""
+    for n in range(450):
+        await store.append_audit(audit(n, T0 + timedelta(seconds=n)))
+    for n in range(450, 453):
+        await store.append_audit(audit(n, T0 + timedelta(days=5)))
+    assert await store.purge_audit("t1", T0 + timedelta(days=1)) == 450
+    assert [e.id for e in await store.list_audit("t1")] == ["a452", "a451", "a450"]
