@@ -211,3 +211,21 @@ async def test_the_background_loop_purges_on_its_own_and_stops_with_the_app(
         loop = purger.loop
         assert loop is not None and not loop.done()
     assert loop.done()  # the app stopped: its loop with it
+
+
+async def test_two_purges_asked_of_one_node_at_once_remove_each_item_once(
+    node: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    admin = await login(http, node, node.config.admin_email, node.config.admin_password)
+    await seed(node, copies=3)
+    node.app[PURGER].clock = lambda: utcnow() + timedelta(days=400)  # files, chats, webhooks
+    responses = await asyncio.gather(*(purge_now(http, node, admin) for _ in range(2)))
+    assert sorted(r.status for r in responses) in ([200, 200], [200, 409])
+    total = [0] * 3
+    for response in responses:
+        if response.status == 200:
+            removed = (await response.json())["removed"]
+            total[0] += removed["call_recordings"]
+            total[1] += removed["escalations"]
+            total[2] += removed["webhook_deliveries"]
+    assert total == [3, 3, 3]

@@ -133,6 +133,9 @@ class Purger:
         self.node_id = "node_" + secrets.token_hex(6)
         self.passed = asyncio.Event()  # set after each pass of the loop (tests await it)
         self.loop: asyncio.Task[None] | None = None
+        # The lease is per node (a holder renews its own): this keeps the loop and an
+        # admin's purge on the same node from running at once.
+        self._running = asyncio.Lock()
 
     async def run(
         self,
@@ -141,7 +144,15 @@ class Purger:
         actor: Actor | None = None,
     ) -> dict[str, dict[str, Any]] | None:
         """One purge of the given organisations (all of them when None); each one's
-        report, or None when another node holds the lease."""
+        report, or None when a purge is running (here, or on the node with the lease)."""
+        if self._running.locked():
+            return None
+        async with self._running:
+            return await self._run(tenant_ids, trigger, actor)
+
+    async def _run(
+        self, tenant_ids: Collection[str] | None, trigger: str, actor: Actor | None
+    ) -> dict[str, dict[str, Any]] | None:
         store, config = self.app[STORE], self.app[CONFIG]
         started = self.clock()
         if not await store.acquire_lease(LEASE, self.node_id, started, config.purge_lease_s):

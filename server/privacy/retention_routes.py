@@ -10,7 +10,7 @@ from server.auth.request import require_agent
 from server.errors import Conflict
 from server.jsonio import json_response
 from server.keys import CONFIG, STORE
-from server.privacy.purge import LAST_REPORT, PURGER, Purger, purge_ctx
+from server.privacy.purge import LAST_REPORT, PURGER, LeaseLost, Purger, purge_ctx
 from server.privacy.retention_policy import (
     DEFAULT_POLICY,
     RETENTION,
@@ -49,7 +49,10 @@ async def get_purge(request: web.Request) -> web.Response:
 
 async def post_purge(request: web.Request) -> web.Response:
     admin = await require_agent(request, "admin")
-    reports = await request.app[PURGER].run([admin.tenant_id], trigger="admin", actor=admin)
+    try:
+        reports = await request.app[PURGER].run([admin.tenant_id], trigger="admin", actor=admin)
+    except LeaseLost:  # this node stalled past its lease; another node carries on
+        reports = None
     if reports is None:
         raise Conflict("a purge is running on another node; try again in a moment")
     return json_response(reports[admin.tenant_id])
