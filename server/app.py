@@ -13,7 +13,7 @@ import signaling
 import web as web_pages
 from media.crypto import Sealer
 from media.keys import SEALER
-from server import admin, api_docs, data_requests, health
+from server import admin, api_docs, data_requests, health, retention
 from server.platform import draining
 from server.platform.auth import routes as auth_routes
 from server.platform.auth.authenticator import Authenticator
@@ -92,5 +92,6 @@ def create_app(config: Config) -> web.Application:
     web_pages.setup(app)
     privacy.setup(app)
     data_requests.setup(app)
+    retention.setup(app)
     api_docs.setup(app)  # last: the document describes every route registered before
     return app

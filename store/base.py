@@ -20,6 +20,7 @@ from store.engagement import EngagementStore
 from store.escalation_base import EscalationStore
 from store.models import Agent, ApiKey, Invite, Peer, Presence, Session, Site, Tenant
 from store.privacy import PrivacyStore
+from store.retention import RetentionStore
 from store.settings import SettingsStore
 from store.subjects import SubjectStore
 from store.webhooks import WebhookStore
@@ -101,6 +102,7 @@ class Store(
     CobrowseStore,
     PrivacyStore,
     SubjectStore,
+    RetentionStore,
     Protocol,
 ):
     """Everything the application keeps; add a domain's protocol to the bases."""

@@ -30,6 +30,8 @@ from server.platform.access_audit import AuditQuery
 from server.platform.auth import routes as auth
 from server.platform.openapi import describe
 from server.platform.validation import ApiModel
+from server.retention import routes as retention_routes
+from server.retention.policy import RetentionPolicy
 from signaling import media_routes
 from store.audit_models import AuditEvent
 from store.escalation_models import Escalation, EscalationEvent
@@ -411,6 +413,65 @@ def describe_admin() -> None:
         body=tenant_settings.TurnUpdate,
         response=TurnView,
         errors=(422,),
+    )
+    describe_retention()
+
+
+class RetentionView(RetentionPolicy):
+    defaults: dict[str, int] = Field(description="the periods an organisation starts with")
+
+
+class PurgeReport(BaseModel):
+    id: str
+    started_at: datetime
+    finished_at: datetime
+    node: str = Field(description="the node that ran it")
+    trigger: Literal["schedule", "admin"]
+    removed: dict[str, int] = Field(
+        description="count per kind: call_recordings, cobrowse_recordings, snapshots, "
+        "escalations, conversations, consents, audit_entries, webhook_deliveries"
+    )
+    total: int
+    policy: RetentionPolicy = Field(description="the periods the run applied")
+
+
+class PurgeStatus(BaseModel):
+    last: PurgeReport | None = Field(description="the organisation's last run, any node")
+    interval_s: float = Field(description="how often nodes purge by themselves (0: never)")
+
+
+def describe_retention() -> None:
+    """Retention periods and the purge (server/retention/routes.py)."""
+    describe(
+        retention_routes.get_retention,
+        summary="How many days each kind of customer data is kept, with the defaults",
+        tag="admin",
+        auth=("admin",),
+        response=RetentionView,
+    )
+    describe(
+        retention_routes.put_retention,
+        summary="Set the organisation's retention periods (audited as retention.updated)",
+        tag="admin",
+        auth=("admin",),
+        body=RetentionPolicy,
+        response=RetentionView,
+        errors=(422,),
+    )
+    describe(
+        retention_routes.get_purge,
+        summary="The last purge's report and how often purges run",
+        tag="admin",
+        auth=("admin",),
+        response=PurgeStatus,
+    )
+    describe(
+        retention_routes.post_purge,
+        summary="Purge the organisation's expired data now (409 while another node purges)",
+        tag="admin",
+        auth=("admin",),
+        response=PurgeReport,
+        errors=(409,),
     )
 
 

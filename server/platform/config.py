@@ -128,6 +128,10 @@ class Config:
     recording_keys: tuple[str, ...] = ()
     encrypt_at_rest: bool = True  # off only to measure what it costs (bench/media.py)
     media_link_ttl_s: int = 300  # signed download and replay links expire after this
+    # retention (docs/privacy.md): how often a node tries to run the purge (0: never,
+    # only from /admin), and how long its lease holds if that node dies mid-purge
+    purge_interval_s: float = 3_600.0
+    purge_lease_s: float = 120.0
 
     extra: Mapping[str, Any] = field(default_factory=dict)
 

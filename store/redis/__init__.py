@@ -11,6 +11,7 @@ from store.redis.core import RedisCore
 from store.redis.engagement import RedisEngagement
 from store.redis.escalations import RedisEscalations
 from store.redis.privacy import RedisPrivacy
+from store.redis.retention import RedisRetention
 from store.redis.settings import RedisSettings
 from store.redis.subjects import RedisSubjects
 from store.redis.webhooks import RedisWebhooks
@@ -29,6 +30,7 @@ class RedisStore(
     RedisCobrowse,
     RedisPrivacy,
     RedisSubjects,
+    RedisRetention,
 ):
     """Every part of the store on one Redis; domain parts are added as bases."""
 

@@ -52,6 +52,8 @@ Every key starts with the configured prefix (default ``coview:``).
 | consents:{session id}            | list   | ConsentRecord JSON, oldest first             |
 | subject:{tenant}:{hash}          | set    | refs of a customer's records (subjects.py)   |
 | escalation:{id}:webhook-deliveries | set  | ids of the deliveries about an escalation    |
+| tenant:{id}:consent-sessions     | zset   | session ids by their newest consent's time   |
+| lease:{name}                     | hash   | holder, until (s): one node runs a job       |
 """
 
 from __future__ import annotations
@@ -180,6 +182,12 @@ class RedisKeys:
 
     def consents(self, session_id: str) -> str:
         return f"{self.prefix}consents:{session_id}"
+
+    def tenant_consent_sessions(self, tenant_id: str) -> str:
+        return f"{self.prefix}tenant:{tenant_id}:consent-sessions"
+
+    def lease(self, name: str) -> str:
+        return f"{self.prefix}lease:{name}"
 
     def setting(self, tenant_id: str, name: str) -> str:
         return f"{self.prefix}setting:{tenant_id}:{name}"

@@ -8,7 +8,15 @@ from store.redis.base import RedisBase
 
 class RedisPrivacy(RedisBase):
     async def append_consent(self, record: ConsentRecord) -> None:
-        await self.redis.rpush(self.keys.consents(record.session_id), record.model_dump_json())
+        # The tenant's index (newest record's time per session) is what retention reads.
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(self.keys.consents(record.session_id), record.model_dump_json())
+            pipe.zadd(
+                self.keys.tenant_consent_sessions(record.tenant_id),
+                {record.session_id: record.at.timestamp()},
+                gt=True,
+            )
+            await pipe.execute()
 
     async def list_consents(self, session_id: str) -> list[ConsentRecord]:
         raws = await self.redis.lrange(self.keys.consents(session_id), 0, -1)

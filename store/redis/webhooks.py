@@ -94,20 +94,27 @@ class RedisWebhooks(RedisBase):
         while True:
             cursor, indexes = await self.redis.scan(cursor, match=pattern, count=100)
             for index in indexes:
-                old = await self.redis.zrangebyscore(index, "-inf", f"({before.timestamp()}")
-                for delivery in await self._get_many(
-                    WebhookDelivery, [self.keys.webhook_delivery(str(i)) for i in old]
-                ):
-                    if delivery.status == "pending":
-                        continue
-                    async with self.redis.pipeline(transaction=True) as pipe:
-                        pipe.delete(self.keys.webhook_delivery(delivery.id))
-                        pipe.zrem(index, delivery.id)
-                        pipe.zrem(self.keys.endpoint_deliveries(delivery.endpoint_id), delivery.id)
-                        if delivery.escalation_id:
-                            about = self.keys.escalation_deliveries(delivery.escalation_id)
-                            pipe.srem(about, delivery.id)
-                        await pipe.execute()
-                    pruned += 1
+                pruned += await prune_index(self, _text(index), before)
             if cursor == 0:
                 return pruned
+
+
+async def prune_index(store: RedisBase, index: str, before: datetime) -> int:
+    """Deletes the finished deliveries of a tenant's index created before ``before``;
+    how many this call deleted (another node's concurrent call counts the rest)."""
+    old = await store.redis.zrangebyscore(index, "-inf", f"({before.timestamp()}")
+    removed = 0
+    for delivery in await store._get_many(
+        WebhookDelivery, [store.keys.webhook_delivery(str(i)) for i in old]
+    ):
+        if delivery.status == "pending":
+            continue
+        async with store.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(store.keys.webhook_delivery(delivery.id))
+            pipe.zrem(index, delivery.id)
+            pipe.zrem(store.keys.endpoint_deliveries(delivery.endpoint_id), delivery.id)
+            if delivery.escalation_id:  # the data-subject index of the escalation's deliveries
+                pipe.srem(store.keys.escalation_deliveries(delivery.escalation_id), delivery.id)
+            deleted, *_ = await pipe.execute()
+        removed += int(deleted)
+    return removed

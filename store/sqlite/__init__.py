@@ -11,6 +11,7 @@ from store.sqlite.core import SqliteCore
 from store.sqlite.engagement import SqliteEngagement
 from store.sqlite.escalations import SqliteEscalations
 from store.sqlite.privacy import SqlitePrivacy
+from store.sqlite.retention import SqliteRetention
 from store.sqlite.settings import SqliteSettings
 from store.sqlite.subjects import SqliteSubjects
 from store.sqlite.webhooks import SqliteWebhooks
@@ -29,6 +30,7 @@ class SqliteStore(
     SqliteCobrowse,
     SqlitePrivacy,
     SqliteSubjects,
+    SqliteRetention,
 ):
     """Every part of the store on one SQLite file; domain parts are added as bases."""
 

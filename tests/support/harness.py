@@ -49,6 +49,9 @@ def make_config(data_dir: Path, **overrides: Any) -> Config:
         # A test box shared by many processes may starve Redis and the node of CPU for
         # seconds; only the outage tests want the production bound (they set theirs).
         "redis_timeout_s": 10.0,
+        # No background retention purge: test data is dated freely (old sidecars) and a
+        # purge a minute in would race with long tests; its tests turn it on.
+        "purge_interval_s": 0.0,
     }
     values.update(overrides)
     return Config(**values)

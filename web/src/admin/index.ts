@@ -6,6 +6,7 @@ import { field, form, h, input, lang, list, t } from "./ui";
 import { auditTab } from "./audit-tab";
 import { dataRequestsTab } from "./data-requests-tab";
 import { proactiveTab } from "./proactive-tab";
+import { retentionTab } from "./retention-tab";
 import { botTab, hoursTab, maskingTab, rulesTab, turnTab, webhooksTab } from "./settings-tabs";
 
 interface Site {
@@ -150,6 +151,7 @@ export const TABS: Record<string, (session: AgentSession, panel: HTMLElement) =>
   bot: botTab,
   masking: maskingTab,
   turn: turnTab,
+  retention: retentionTab,
   audit: auditTab,
   dsr: dataRequestsTab,
 };
