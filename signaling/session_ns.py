@@ -4,7 +4,6 @@ nodes see each other; messages reach other nodes through the Socket.IO manager."
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Coroutine
 from typing import Any
 
@@ -19,8 +18,9 @@ from server.keys import CONFIG, DEADLINE_HANDLERS, SEALER, SESSION_EVENTS, STORE
 from server.privacy.access_audit import record_access
 from server.privacy.media_access import Viewer
 from server.validation import parse_model
+from signaling.coaching import CoachingEvents, check_description
 from signaling.ice import ice_servers
-from signaling.media_events import MEDIA_PEER, MEDIA_ROLES, MediaEvents
+from signaling.media_events import MEDIA_PEER, MEDIA_ROLES
 from signaling.messages import (
     ChatMessage,
     EndMessage,
@@ -35,14 +35,6 @@ from store.models import Peer, Session, utcnow
 
 RECONNECT_TIMEOUT = "reconnect_timeout"
 OBSERVER = "observer"
-RECEIVE_ONLY = re.compile(r"^a=(recvonly|inactive)\s*$", re.M)
-
-
-def receive_only(sdp: str) -> bool:
-    """Every media section of ``sdp`` is recvonly or inactive (a section without a
-    direction is sendrecv), so its sender cannot put media into the call."""
-    sections = re.split(r"^m=", sdp, flags=re.M)[1:]
-    return all(RECEIVE_ONLY.search(section) for section in sections)
 
 
 def is_polite(role: str) -> bool:
@@ -51,7 +43,7 @@ def is_polite(role: str) -> bool:
     return role != "agent"
 
 
-class SessionNamespace(MediaEvents):
+class SessionNamespace(CoachingEvents):
     def __init__(self, namespace: str, app: web.Application) -> None:
         super().__init__(namespace, app)
         config = app[CONFIG]
@@ -167,13 +159,9 @@ class SessionNamespace(MediaEvents):
     async def on_signal(self, sid: str, data: Any) -> dict[str, Any]:
         msg = parse_model(SignalMessage, data)
         session_id, me = await self._joined(sid)
-        if (
-            me.role == OBSERVER
-            and msg.description is not None
-            and not receive_only(msg.description.sdp)
-        ):
-            raise Forbidden("an observer only receives: its media sections must be recvonly")
         if msg.to == MEDIA_PEER["id"]:
+            if msg.description is not None:
+                check_description(me, MEDIA_PEER["role"], msg.description.sdp)
             await self.media_signal(
                 session_id, me, msg.model_dump(exclude_none=True, exclude={"to"})
             )
@@ -182,6 +170,8 @@ class SessionNamespace(MediaEvents):
         target = peers.get(msg.to)
         if target is None or target.id == me.id:
             raise NotFound("no such peer in this session")
+        if msg.description is not None:  # a supervisor sends only what their mode allows
+            check_description(me, target.role, msg.description.sdp)
         payload = msg.model_dump(exclude_none=True, exclude={"to"})
         await self.emit("signal", {"from": me.id, **payload}, to=target.sid)
         return {}
