@@ -20,6 +20,7 @@ from signaling.rooms import session_room
 from store.models import Peer, utcnow
 
 OBSERVER = "observer"
+CUSTOMER = "customer"
 AGENT = "agent"
 OBSERVE, WHISPER, BARGE = "observe", "whisper", "barge"
 _DIRECTION = re.compile(r"^a=(sendrecv|sendonly|recvonly|inactive)\s*$", re.M)
@@ -83,12 +84,13 @@ class CoachingEvents(MediaEvents):
         state["peer"] = updated
         await self.save_session(sid, state)
         await self.app[STORE].add_peer(session_id, updated)
-        await self.emit(
-            "coaching",
-            {"peer": updated.public(), "mode": msg.mode, "previous": previous},
-            room=session_room(session_id),
-            skip_sid=sid,
-        )
+        change = {"peer": updated.public(), "mode": msg.mode, "previous": previous}
+        if BARGE in (msg.mode, previous):  # everyone sees and hears a barging supervisor
+            await self.emit("coaching", change, room=session_room(session_id), skip_sid=sid)
+        else:  # a whisper is nobody's business but the agent's and the supervisors'
+            for peer in await self.app[STORE].list_peers(session_id):
+                if peer.role != CUSTOMER and peer.id != me.id:
+                    await self.emit("coaching", change, to=peer.sid)
         event = f"{msg.mode}_started" if msg.mode != OBSERVE else f"{previous}_ended"
         await self.app[SESSION_EVENTS].record(session_id, event, me.id, {"name": me.name})
         return {"mode": msg.mode}
