@@ -235,6 +235,11 @@ class ConsoleApp {
       this.showQueue(data);
       this.scheduleQueueList();
     });
+    socket.on("help-answered", (data: { session_id: string; supervisor: { name: string } }) => {
+      for (const ws of this.workspaces.values()) {
+        if (ws.escalation.session_id === data.session_id) ws.helpAnswered(data.supervisor.name);
+      }
+    });
     socket.on("escalation", (data: Escalation | { escalation: Escalation }) => {
       const e = (data as { escalation?: Escalation }).escalation ?? (data as Escalation);
       this.onEscalation(e);
@@ -424,6 +429,10 @@ class ConsoleApp {
     if (!ws) {
       ws = new Workspace(escalation, api, (id) => this.closeWorkspace(id));
       ws.onUnread = () => this.renderTabs();
+      ws.askHelp = async (sessionId) => {
+        if (!this.socket?.connected) return { ok: false, error: { message: t("console.feed.disconnected") } };
+        return (await this.socket.emitWithAck("help-request", { session_id: sessionId })) as { ok: boolean; error?: { message: string } };
+      };
       this.workspaces.set(escalation.id, ws);
       this.panels.append(ws.panel);
     } else {

@@ -8,6 +8,7 @@ import { currentSession, signIn, signOut, type AgentSession } from "../shared/ag
 import { BAD, GOOD, SCALE, barChart, doughnutChart } from "./charts";
 import { download, filterRecordings, loadRecordings, type RecordingFilter, type RecordingRow } from "./recordings";
 import type { Chart } from "chart.js";
+import { HelpRequests } from "./help";
 
 type Lang = "es" | "en" | "pt";
 const catalogs: Record<Lang, Record<string, string>> = { en, es, pt };
@@ -85,6 +86,7 @@ class Dashboard {
         h("div", { class: "dash-grid" },
           h("div", { class: "dash-card", id: "queue-card" }),
           h("div", { class: "dash-card wide", id: "agents-card" }),
+          h("div", { class: "dash-card wide", id: "help-card" }),
           h("div", { class: "dash-card wide", id: "sessions-card" }))),
       h("section", { class: "dash-kpis", "aria-labelledby": "kpi-title" },
         h("div", { class: "dash-kpi-head" }, h("h2", { id: "kpi-title" }, t("dashboard.kpis")),
@@ -95,6 +97,7 @@ class Dashboard {
     );
     windowSelect.onchange = () => void this.loadMetrics(windowSelect.value);
     exportButton.onclick = () => void this.exportCsv(windowSelect.value);
+    new HelpRequests(document.getElementById("help-card")!, this.token, t, lang).start();
     void this.refreshLive();
     void this.loadMetrics("24h");
     this.timer = window.setInterval(() => void this.refreshLive(), 5000);
