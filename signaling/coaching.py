@@ -32,8 +32,10 @@ def sending_kinds(sdp: str) -> set[str]:
     kinds: set[str] = set()
     for section in re.split(r"^m=", sdp, flags=re.M)[1:]:
         kind = section.split(" ", 1)[0].strip()
-        found = _DIRECTION.search(section)
-        if found is None or found.group(1) in ("sendrecv", "sendonly"):
+        # Every direction line counts (a section naming two is read as sending by
+        # whichever one a browser keeps); none at all means sendrecv.
+        found = _DIRECTION.findall(section)
+        if not found or any(d in ("sendrecv", "sendonly") for d in found):
             kinds.add(kind)
     return kinds
 
