@@ -16,6 +16,7 @@ from escalation.events import EscalationEvents
 from escalation.feed import AgentFeed
 from escalation.keys import AGENT_FEED, ELIGIBILITY, ESCALATION_EVENTS, ESCALATIONS, LIVE
 from escalation.live import LiveWaiters
+from escalation import experts
 from escalation.routes import setup_routes
 from escalation.service import EscalationService
 from escalation.sink import EscalationSessionSink
@@ -40,3 +41,4 @@ def setup(app: web.Application) -> None:
     app.cleanup_ctx.append(feed.ctx)
     app.cleanup_ctx.append(deadline_ctx)
     setup_routes(app)
+    experts.setup(app)

@@ -35,6 +35,7 @@ from store.models import Peer, Session, utcnow
 
 RECONNECT_TIMEOUT = "reconnect_timeout"
 OBSERVER = "observer"
+EXPERT = "participant"  # brought in mid-call (issue #25): comes and goes, never ends it
 
 
 def is_polite(role: str) -> bool:
@@ -128,6 +129,10 @@ class SessionNamespace(CoachingEvents):
             )
             who = Viewer(peer.id, peer.name, session.tenant_id, via_link=False)
             await record_access(self.app, who, "session.observed", "session", session.id)
+        if peer.role == EXPERT:
+            await self.app[SESSION_EVENTS].record(
+                session.id, "expert_joined", peer.id, {"name": peer.name}
+            )
         peers: list[dict[str, str]] = [p.public() for p in others]
         media = self.media.get(session.id)
         if media is not None and peer.role in MEDIA_ROLES:
@@ -197,6 +202,8 @@ class SessionNamespace(CoachingEvents):
     async def on_end(self, sid: str, data: Any) -> dict[str, Any]:
         msg = parse_model(EndMessage, data if data is not None else {})
         session_id, me = await self._participant(sid)
+        if me.role == EXPERT:
+            raise Forbidden("an expert leaves the call; the customer or the agent ends it")
         state = await self.get_session(sid)
         state["ended"] = True  # leaving on purpose: no reconnect window
         await self.save_session(sid, state)
@@ -224,6 +231,7 @@ class SessionNamespace(CoachingEvents):
                 skip_sid=sid,
             )
             await self.media_left(session_id, me.id)
+            await self._expert_left(session_id, me)
         await self.leave_room(sid, session_room(session_id))
         return {}
 
@@ -237,10 +245,16 @@ class SessionNamespace(CoachingEvents):
             # The window is stored before anyone hears of the drop: a node that dies
             # right after telling leaves it for another node to close.
             # An observer who goes away is not a participant the session waits for.
-            if not state.get("ended") and peer.role != OBSERVER:
+            if not state.get("ended") and peer.role not in (OBSERVER, EXPERT):
                 await self.deadlines.arm(session_id, peer.id)
             await self.emit("peer-left", {"peer": peer.public()}, room=session_room(session_id))
             await self.media_left(session_id, peer.id)
+            await self._expert_left(session_id, peer)
+
+    async def _expert_left(self, session_id: str, peer: Peer) -> None:
+        """The expert's time in the call ends here (KPIs: expert-assisted time)."""
+        if peer.role == EXPERT:
+            await self.app[SESSION_EVENTS].record(session_id, "expert_left", peer.id, {})
 
     async def _expire(self, session_id: str, peer_id: str) -> None:
         """The reconnect window passed: unless the peer is back (on any node), the
