@@ -1,5 +1,5 @@
-"""Coaching a live call in real Chromium (issue #25): the agent asks for help in the
-console, the supervisor answers from the dashboard and observes, whispers (the agent
+"""Coaching a live call in real Chromium (issue #25), four people: the agent brings in
+a colleague as expert from the console, asks for help, the supervisor answers from the dashboard and observes, whispers (the agent
 hears them, the customer does not: received audio energy per link from getStats),
 sends an internal chat message, barges in (the customer hears them and is told in
 Spanish) and goes back to observing."""
@@ -20,6 +20,10 @@ from tests.harness import RunningServer
 pytestmark = pytest.mark.browser
 
 SOFIA = "ag_sofia"
+PER_REMOTE_FRAMES = """async () => {
+  const stats = await window.coviewCall.stats();
+  return Object.entries(stats).filter(([id]) => id !== "media").map(([, q]) => q.framesDecoded);
+}"""
 ENERGY = """async (peer) => {
   const stats = await window.coviewCall.stats();
   return stats[peer] ? stats[peer].audioEnergy : 0;
@@ -56,6 +60,7 @@ async def test_raise_hand_whisper_and_barge_in_a_live_call(
         aiohttp.ClientSession() as http,
         new_page(browser, viewport=DESKTOP) as agent,
         new_page(browser, viewport=DESKTOP) as dashboard,
+        new_page(browser, viewport=DESKTOP) as colleague,
     ):
         await sign_in_available(agent, server.url)
         created = await create(http, server, body(modalities=["video"]))
@@ -72,6 +77,28 @@ async def test_raise_hand_whisper_and_barge_in_a_live_call(
         )
         try:
             await agent.wait_for_function("() => window.coviewCall?.state === 'connected'")
+
+            # bring in an expert: an available colleague with the skill, from the console
+            await sign_in_available(colleague, server.url, "bruno@demo.coview")
+            form = agent.locator("form.expert")
+            await form.get_by_label("Skill").select_option("support")
+            await form.get_by_label("Colleague").focus()
+            await form.get_by_label("Colleague").select_option(label="Bruno Lima (support)")
+            await form.get_by_role("button", name="Bring in").click()
+            await agent.get_by_text("Bruno Lima has been asked to join.").wait_for()
+            card = colleague.get_by_role(
+                "listitem", name="Ana Souza asks you to join a call as expert"
+            )
+            async with colleague.expect_popup() as popup:
+                await card.get_by_role("button", name="Join as expert").click()
+            expert = await popup.value
+            await customer.get_by_text("Bruno Lima se ha unido a la llamada.").wait_for()
+            await expert.wait_for_function(
+                f"async () => {{ const f = await ({PER_REMOTE_FRAMES})();"
+                " return f.length === 2 && f.every((n) => n > 0); }",
+                timeout=20_000,
+            )  # the expert sees the customer and the agent
+            await customer.locator('.cv-tile[data-role="participant"]').wait_for()
 
             await dashboard.goto(f"{server.url}/dashboard?lang=en")
             await dashboard.get_by_label("E-mail").fill("sofia@demo.coview")
@@ -101,6 +128,7 @@ async def test_raise_hand_whisper_and_barge_in_a_live_call(
             first = await wait_energy_above(agent, SOFIA, 0)
             await wait_energy_above(agent, SOFIA, first * 2 + 0.001)  # it keeps coming
             assert await energy(customer, SOFIA) == 0
+            assert await energy(expert, SOFIA) == 0
 
             await observer.get_by_label("Internal message (the customer never sees it)").fill(
                 "Ofrece el cupón"
@@ -125,6 +153,11 @@ async def test_raise_hand_whisper_and_barge_in_a_live_call(
             await customer.get_by_text("Sofía Martín ha salido de la llamada.").wait_for()
             await customer.locator('.cv-tile[data-role="observer"]').wait_for(state="detached")
             await shoot(observer, "coaching-observer")
+
+            # the expert leaves: the call goes on for the customer and the agent
+            await expert.get_by_role("button", name="End call").click()
+            await customer.locator('.cv-tile[data-role="participant"]').wait_for(state="detached")
             assert await customer.evaluate("window.coviewCall.state") == "connected"
+            assert await agent.evaluate("window.coviewCall.state") == "connected"
         finally:
             await customer_ctx.close()

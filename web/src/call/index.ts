@@ -469,6 +469,8 @@ class Call implements CallController {
       this.setState(this.linkState());
     } else {
       this.addRemote(peer);
+      // An expert brought in mid-call: everyone is told who joined.
+      if (peer.role === "participant") this.view.notice(this.t("call.coach.joined", { name: peer.name }));
     }
     this.sendMediaState();
   }
@@ -645,7 +647,8 @@ class Call implements CallController {
 
   end(reason = "ended"): void {
     if (this.ended) return;
-    if (this.opts.observe) return this.leave(); // an observer's "end" only leaves
+    // An observer's or an expert's "end" only leaves: the call goes on for the others.
+    if (this.opts.observe || this.self?.role === "participant") return this.leave();
     if (this.socket.connected) this.socket.emit("end", { reason });
     this.finish("local", true);
   }

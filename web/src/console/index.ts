@@ -4,6 +4,7 @@ import { io, type Socket } from "socket.io-client";
 import { honourDraining } from "../shared/draining";
 import { h } from "../shared/dom";
 import { reconnectWhenUnavailable } from "../shared/socket";
+import { expertOfferCard, type ExpertOffer } from "./experts";
 import { ApiError, ConsoleApi, type AgentInfo, type Escalation } from "./api";
 import { readContext } from "./context";
 import { FocusMode } from "./focus";
@@ -234,6 +235,14 @@ class ConsoleApp {
     socket.on("queue", (data: { counts?: Record<string, number> | number; longest_wait_s?: number }) => {
       this.showQueue(data);
       this.scheduleQueueList();
+    });
+    socket.on("expert-offer", (offer: ExpertOffer) => {
+      this.offersList.append(expertOfferCard(api, offer, this.agent.name, () => {
+        this.offersEmpty.hidden = this.offersList.children.length > 0;
+      }));
+      this.offersEmpty.hidden = true;
+      beep();
+      announce(t("console.expert.offer", { name: offer.from.name }));
     });
     socket.on("help-answered", (data: { session_id: string; supervisor: { name: string } }) => {
       for (const ws of this.workspaces.values()) {

@@ -5,6 +5,7 @@ import { safeUrl } from "../shared/url";
 import type { ConsoleApi, Escalation } from "./api";
 import { ConsentHistory } from "./consents";
 import { money, readContext, type Context } from "./context";
+import { expertForm } from "./experts";
 import { makeMovable } from "./focus";
 import { mountCall, mountChatSlot, mountViewer, type ChatSlot, type Mounted } from "./slots";
 import { lang, t } from "./strings";
@@ -296,7 +297,7 @@ export class Workspace {
     });
     const wrap = h("button", { class: "btn primary", type: "button", onclick: () => void this.startWrapUp() }, t("console.wrap"));
     const help = h("button", { class: "btn help", type: "button", onclick: () => void this.raiseHand(help) }, t("console.help.ask"));
-    el.replaceChildren(missing.length ? upgrade : "", transfer, help, wrap);
+    el.replaceChildren(missing.length ? upgrade : "", transfer, expertForm(this.api, e.id, this.status), help, wrap);
   }
 
   /** Ask the organisation's supervisors for help without leaving the customer. */
