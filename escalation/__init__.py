@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from escalation import experts
 from escalation.deadlines import deadline_ctx
 from escalation.eligibility import always_eligible
 from escalation.events import EscalationEvents
 from escalation.feed import AgentFeed
 from escalation.keys import AGENT_FEED, ELIGIBILITY, ESCALATION_EVENTS, ESCALATIONS, LIVE
 from escalation.live import LiveWaiters
-from escalation import experts
 from escalation.routes import setup_routes
 from escalation.service import EscalationService
 from escalation.sink import EscalationSessionSink

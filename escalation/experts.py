@@ -88,7 +88,8 @@ async def invite_expert(request: web.Request) -> web.Response:
         await request.app[SESSION_EVENTS].record(
             session.id, "expert_invited", principal.agent_id, {"agent_id": body.agent_id}
         )
-        return json_response({"invited": {"id": body.agent_id, "name": colleague["name"]}}, status=201)
+        invited = {"id": body.agent_id, "name": colleague["name"]}
+        return json_response({"invited": invited}, status=201)
     invite = await issue_invite(store, config, session, "participant", principal.agent_id)
     # No e-mail leaves coview itself: the agent sends the link and code (mailto in the
     # console); the address is not stored.

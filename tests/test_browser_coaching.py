@@ -1,8 +1,9 @@
 """Coaching a live call in real Chromium (issue #25), four people: the agent brings in
-a colleague as expert from the console, asks for help, the supervisor answers from the dashboard and observes, whispers (the agent
-hears them, the customer does not: received audio energy per link from getStats),
-sends an internal chat message, barges in (the customer hears them and is told in
-Spanish) and goes back to observing."""
+a colleague as expert from the console and asks for help; the supervisor answers from
+the dashboard and observes, whispers (the agent hears them, the customer and the expert
+do not: received audio energy per link from getStats), sends an internal chat message,
+barges in (the customer hears them and is told in Spanish) and goes back to observing;
+the expert leaves and the call goes on."""
 
 from __future__ import annotations
 
