@@ -93,6 +93,8 @@ async def test_raise_hand_whisper_and_barge_in_a_live_call(
             async with colleague.expect_popup() as popup:
                 await card.get_by_role("button", name="Join as expert").click()
             expert = await popup.value
+            await expert.get_by_role("heading", name="In a call as expert").wait_for()
+            await expert.get_by_role("heading", name="Customer's page").wait_for()
             await customer.get_by_text("Bruno Lima se ha unido a la llamada.").wait_for()
             await expert.wait_for_function(
                 f"async () => {{ const f = await ({PER_REMOTE_FRAMES})();"

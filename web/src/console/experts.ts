@@ -80,7 +80,8 @@ export function expertOfferCard(api: ConsoleApi, offer: ExpertOffer, myName: str
     const tab = window.open("about:blank", "_blank");
     try {
       const joined = await api.call<{ token: string }>("POST", "/api/join", { invite: offer.invite, name: myName });
-      const url = `/call/${encodeURIComponent(offer.session_id)}?lang=${lang}#token=${encodeURIComponent(joined.token)}`;
+      // The call beside the customer's page (co-browse, view only), as participant.
+      const url = `/observe/${encodeURIComponent(offer.session_id)}?lang=${lang}#as=expert&token=${encodeURIComponent(joined.token)}`;
       if (tab) {
         tab.opener = null;
         tab.location.href = url;
