@@ -128,6 +128,7 @@ async def test_raise_hand_whisper_and_barge_in_a_live_call(
             # whisper: the agent hears the supervisor, the customer does not
             await observer.get_by_role("button", name="Whisper to the agent").click()
             await agent.get_by_text("Sofía Martín is whispering to you").wait_for()
+            await agent.locator(f'.cv-tile.cv-whispering[data-peer="{SOFIA}"]').wait_for()
             first = await wait_energy_above(agent, SOFIA, 0)
             await wait_energy_above(agent, SOFIA, first * 2 + 0.001)  # it keeps coming
             assert await energy(customer, SOFIA) == 0

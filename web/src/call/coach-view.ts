@@ -9,6 +9,7 @@ export type CoachMode = "observe" | "whisper" | "barge";
 export class Tiles {
   readonly root = el("div", { class: "cv-tiles" });
   private readonly tiles = new Map<string, { figure: HTMLElement; video: HTMLVideoElement }>();
+  private readonly whispering = new Set<string>();
 
   constructor(private readonly t: Translate) {}
 
@@ -22,10 +23,19 @@ export class Tiles {
       this.root.append(figure);
       tile = { figure, video };
       this.tiles.set(peerId, tile);
+      figure.dataset.whisper = this.t("call.coach.whisper_tag");
+      figure.classList.toggle("cv-whispering", this.whispering.has(peerId));
     }
     if (tile.video.srcObject !== stream) tile.video.srcObject = stream;
     tile.figure.classList.toggle("cv-audio-only", !stream.getVideoTracks().some((t) => t.readyState === "live"));
     void tile.video.play().catch(() => undefined);
+  }
+
+  /** For the agent: this supervisor's voice is a whisper (only you hear it). */
+  whisper(peerId: string, on: boolean): void {
+    if (on) this.whispering.add(peerId);
+    else this.whispering.delete(peerId);
+    this.tiles.get(peerId)?.figure.classList.toggle("cv-whispering", on);
   }
 
   remove(peerId: string): void {

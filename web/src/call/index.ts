@@ -382,7 +382,10 @@ class Call implements CallController {
     this.remotes.set(peer.id, remote);
     if (this.opts.observe && this.coachMode !== "observe") void link.sendOnly(this.coachTracks(peer));
     if (peer.role === "observer" && this.self?.role === "agent") this.coachPanel?.present();
-    if (peer.mode === "whisper" && this.self?.role === "agent") this.coachPanel?.whisper(peer.name);
+    if (peer.mode === "whisper" && this.self?.role === "agent") {
+      this.coachPanel?.whisper(peer.name);
+      this.view.tiles.whisper(peer.id, true);
+    }
     return remote;
   }
 
@@ -450,7 +453,10 @@ class Call implements CallController {
   private onCoaching({ peer, mode, previous }: { peer: PeerInfo; mode: CoachMode; previous: CoachMode }): void {
     const remote = this.remotes.get(peer.id);
     if (remote) remote.info = { ...remote.info, mode };
-    if (this.self?.role === "agent") this.coachPanel?.whisper(mode === "whisper" ? peer.name : null);
+    if (this.self?.role === "agent") {
+      this.coachPanel?.whisper(mode === "whisper" ? peer.name : null);
+      this.view.tiles.whisper(peer.id, mode === "whisper");
+    }
     if (mode === "barge") this.view.notice(this.t("call.coach.barged", { name: peer.name }));
     else if (previous === "barge") {
       this.view.tiles.remove(peer.id);
