@@ -140,8 +140,8 @@ async def test_raise_hand_whisper_and_barge_in_a_live_call(
             await observer.get_by_role("button", name="Send").click()
             await agent.get_by_text("Ofrece el cupón").wait_for()
             await shoot(agent, "coaching-agent-whisper")
-            assert "Ofrece el cupón" not in await customer.content()
-            assert "susurr" not in (await customer.content()).lower()
+            seen = (await customer.content()).lower()
+            assert "ofrece el cupón" not in seen and "susurr" not in seen
 
             # barge: the customer hears the supervisor and is told in their language
             await observer.get_by_role("button", name="Join the call").click()

@@ -23,8 +23,7 @@ export class Tiles {
       this.root.append(figure);
       tile = { figure, video };
       this.tiles.set(peerId, tile);
-      figure.dataset.whisper = this.t("call.coach.whisper_tag");
-      figure.classList.toggle("cv-whispering", this.whispering.has(peerId));
+      this.markWhisper(figure, this.whispering.has(peerId));
     }
     if (tile.video.srcObject !== stream) tile.video.srcObject = stream;
     tile.figure.classList.toggle("cv-audio-only", !stream.getVideoTracks().some((t) => t.readyState === "live"));
@@ -35,7 +34,14 @@ export class Tiles {
   whisper(peerId: string, on: boolean): void {
     if (on) this.whispering.add(peerId);
     else this.whispering.delete(peerId);
-    this.tiles.get(peerId)?.figure.classList.toggle("cv-whispering", on);
+    const tile = this.tiles.get(peerId);
+    if (tile) this.markWhisper(tile.figure, on);
+  }
+
+  private markWhisper(figure: HTMLElement, on: boolean): void {
+    figure.classList.toggle("cv-whispering", on);
+    if (on) figure.dataset.whisper = this.t("call.coach.whisper_tag");
+    else delete figure.dataset.whisper;
   }
 
   remove(peerId: string): void {
