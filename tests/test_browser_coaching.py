@@ -163,5 +163,9 @@ async def test_raise_hand_whisper_and_barge_in_a_live_call(
             await customer.locator('.cv-tile[data-role="participant"]').wait_for(state="detached")
             assert await customer.evaluate("window.coviewCall.state") == "connected"
             assert await agent.evaluate("window.coviewCall.state") == "connected"
+            # the KPIs count the expert-assisted session
+            await dashboard.locator("#kpi-window").select_option("1h")
+            assisted = dashboard.locator('[data-kpi="expert_assisted"] .kpi-value')
+            await assisted.filter(has_text="1").wait_for()
         finally:
             await customer_ctx.close()

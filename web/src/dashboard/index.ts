@@ -23,6 +23,7 @@ export interface Metrics {
   by_trigger: Record<string, number>; by_modality: Record<string, number>;
   upgrades: { count: number; rate: number | null; by_trigger: Record<string, number>; rate_by_trigger: Record<string, number | null> };
   accept_to_media_s: { count: number; average: number | null; p50: number | null; p90: number | null };
+  experts?: { assisted: number; rate: number | null; time_s: { average: number | null } };
 }
 interface AgentRow { id: string; name: string; status: string; skills: string[]; languages: string[]; load: Record<string, number> }
 interface Escalation { id: string; state: string; trigger: string; modalities: string[]; agent_id: string | null; session_id: string; updated_at: string; context: { customer?: { name?: string; tier?: string } | null } }
@@ -211,7 +212,8 @@ class Dashboard {
       card("abandonment_rate", percent(m.abandonment_rate)), card("asa", seconds(m.average_speed_of_answer_s)),
       card("service_level", percent(m.service_level)), card("aht", seconds(m.average_handle_time_s)),
       card("csat", m.csat.average == null ? "—" : `${m.csat.average.toFixed(1)} / 5 (${m.csat.count})`),
-      card("upgrade_rate", percent(upgradeRate)), card("time_to_media", seconds(m.accept_to_media_s.average)));
+      card("upgrade_rate", percent(upgradeRate)), card("time_to_media", seconds(m.accept_to_media_s.average)),
+      card("expert_assisted", String(m.experts?.assisted ?? 0)), card("expert_time", seconds(m.experts?.time_s.average)));
     this.charts.forEach((c) => c.destroy());
     const charts = document.getElementById("charts")!;
     charts.replaceChildren();
