@@ -25,6 +25,14 @@ PER_REMOTE_FRAMES = """async () => {
   const stats = await window.coviewCall.stats();
   return Object.entries(stats).filter(([id]) => id !== "media").map(([, q]) => q.framesDecoded);
 }"""
+NOTIFICATIONS = """(() => {
+  window.shownNotifications = [];
+  window.Notification = class {
+    static permission = "granted";
+    static requestPermission() { return Promise.resolve("granted"); }
+    constructor(title, options) { window.shownNotifications.push([title, options.body]); }
+  };
+})()"""
 ENERGY = """async (peer) => {
   const stats = await window.coviewCall.stats();
   return stats[peer] ? stats[peer].audioEnergy : 0;
@@ -103,6 +111,9 @@ async def test_raise_hand_whisper_and_barge_in_a_live_call(
             )  # the expert sees the customer and the agent
             await customer.locator('.cv-tile[data-role="participant"]').wait_for()
 
+            # notifications allowed: record what the dashboard shows the supervisor
+            await dashboard.context.grant_permissions(["notifications"], origin=server.url)
+            await dashboard.add_init_script(NOTIFICATIONS)
             await dashboard.goto(f"{server.url}/dashboard?lang=en")
             await dashboard.get_by_label("E-mail").fill("sofia@demo.coview")
             await dashboard.get_by_label("Password").fill("coview-demo")
@@ -117,13 +128,19 @@ async def test_raise_hand_whisper_and_barge_in_a_live_call(
             await request.wait_for()
             assert "Ana Souza" in await request.inner_text()
             assert "Lucía" in await request.inner_text()
+            shown = await dashboard.evaluate("window.shownNotifications")
+            assert shown == [["Ana Souza asks for help", "Lucía · Checkout"]], shown
             await request.get_by_text("waiting").wait_for()
             async with dashboard.expect_popup() as popup:
                 await request.get_by_role("button", name="Answer and observe").click()
             observer = await popup.value
             await agent.get_by_text("Sofía Martín is joining to help.").wait_for()
             await dashboard.get_by_text("No agent is asking for help.").wait_for()
-            await observer.wait_for_function("() => window.coviewCall?.state === 'connected'")
+            await observer.wait_for_function(
+                f"async () => {{ const f = await ({PER_REMOTE_FRAMES})();"
+                " return f.length === 3 && f.every((n) => n > 0); }",
+                timeout=20_000,
+            )  # the supervisor sees the customer, the agent and the expert
 
             # whisper: the agent hears the supervisor, the customer does not
             await observer.get_by_role("button", name="Whisper to the agent").click()
