@@ -19,8 +19,10 @@ from signaling.rooms import agent_room, tenant_supervisors_room
 from store.models import utcnow
 
 HELP_TTL_S = 4 * 3600.0
+REASK_S = 120.0  # an unanswered request may be sent again after this
 _REQUEST = "help:"
 _ANSWER = "help-answer:"
+_OPEN = "help-open:"  # one open request per session: no flooding the supervisors
 
 
 def _context(escalation: Any) -> dict[str, Any]:
@@ -57,6 +59,8 @@ class HelpEvents(ProtocolNamespace):
             await store.get_escalation(session.escalation_id) if session.escalation_id else None
         )
         request_id = secrets.token_urlsafe(12)
+        if await store.begin_idempotent(_OPEN + session.id, request_id, REASK_S) is not None:
+            raise Conflict("help was already requested for this session")
         request = {
             "request_id": request_id,
             "session_id": session.id,
@@ -100,6 +104,7 @@ class HelpEvents(ProtocolNamespace):
         supervisor = {"id": me.agent_id, "name": me.name}
         await store.finish_idempotent(answered, 200, json.dumps(supervisor), HELP_TTL_S)
         session_id = request["session_id"]
+        await store.release_idempotent(_OPEN + session_id)  # the agent may ask again later
         await self.app[SESSION_EVENTS].record(
             session_id, "help_answered", me.agent_id, {"request_id": msg.request_id}
         )

@@ -63,6 +63,8 @@ async def test_raise_hand_reaches_a_supervisor_on_the_other_node_and_the_first_a
         assert seen["agent"] == {"id": "ag_ana", "name": "Ana Souza"}
         assert seen["note"] == "refund?" and "requested_at" in seen and "tenant_id" not in seen
         assert (await admin.next("help-requested"))["request_id"] == asked["request_id"]
+        again = await agent.call("help-request", {"session_id": session.id})
+        assert again["error"]["code"] == "conflict"  # one open request per session
         assert bruno.pending("help-requested") == 0  # agents are not asked
 
         answered = await sofia.call("help-answer", {"request_id": asked["request_id"]})
@@ -74,6 +76,9 @@ async def test_raise_hand_reaches_a_supervisor_on_the_other_node_and_the_first_a
         assert told["supervisor"]["id"] == "ag_sofia"
         assert (await admin.next("help-answered"))["supervisor"]["id"] == "ag_sofia"
         assert facts == [("help_requested", "ag_ana"), ("help_answered", "ag_sofia")]
+        facts.clear()
+        assert (await agent.call("help-request", {"session_id": session.id}))["ok"]  # answered
+        assert (await sofia.next("help-requested"))["session_id"] == session.id
 
         # bad inputs: an error ack each, and nothing happens
         for who, event, payload, code in (
@@ -90,7 +95,7 @@ async def test_raise_hand_reaches_a_supervisor_on_the_other_node_and_the_first_a
         assert (await sofia.call("help-answer", {"request_id": "forged"}))["error"]["code"] == (
             "not-found"  # the failed probe left nothing behind
         )
-        assert len(facts) == 2
+        assert facts == [("help_requested", "ag_ana")]
     finally:
         for peer in (agent, bruno, sofia, admin):
             await peer.close()
