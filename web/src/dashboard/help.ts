@@ -23,6 +23,7 @@ function elapsed(since: string): string {
 export class HelpRequests {
   private readonly open = new Map<string, HelpRequest>();
   private socket: Socket | null = null;
+  private timer: number | undefined;
 
   constructor(
     private readonly card: HTMLElement,
@@ -47,7 +48,13 @@ export class HelpRequests {
       this.render();
     });
     this.render();
-    window.setInterval(() => this.tick(), 1000);
+    this.timer = window.setInterval(() => this.tick(), 1000);
+  }
+
+  /** Signing out: no more requests, no more notifications. */
+  stop(): void {
+    window.clearInterval(this.timer);
+    this.socket?.disconnect();
   }
 
   private notify(r: HelpRequest): void {

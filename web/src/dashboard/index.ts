@@ -63,6 +63,7 @@ export function metricsCsv(m: Metrics, from: string, to: string): string {
 class Dashboard {
   private charts: Chart[] = [];
   private timer: number | undefined;
+  private help: HelpRequests | null = null;
   constructor(private readonly root: HTMLElement, private readonly session: AgentSession) {}
 
   private get token() {
@@ -77,6 +78,7 @@ class Dashboard {
     const logout = h("button", { class: "button", type: "button" }, t("dashboard.logout"));
     logout.onclick = async () => {
       window.clearInterval(this.timer);
+      this.help?.stop();
       await signOut();
       renderLogin(this.root);
     };
@@ -98,7 +100,8 @@ class Dashboard {
     );
     windowSelect.onchange = () => void this.loadMetrics(windowSelect.value);
     exportButton.onclick = () => void this.exportCsv(windowSelect.value);
-    new HelpRequests(document.getElementById("help-card")!, this.token, t, lang).start();
+    this.help = new HelpRequests(document.getElementById("help-card")!, this.token, t, lang);
+    this.help.start();
     void this.refreshLive();
     void this.loadMetrics("24h");
     this.timer = window.setInterval(() => void this.refreshLive(), 5000);
