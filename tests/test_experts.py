@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from tests.api import bearer, login
+from tests.cobrowse_peer import CobrowsePeer
 from tests.escalations import act, body, console, create, events
 from tests.harness import RunningServer
 from tests.sio import SioPeer
@@ -86,6 +87,21 @@ async def test_a_colleague_joins_as_expert_and_leaves_without_ending_the_call(
             "role": "participant",
             "name": "Bruno Lima",
         }
+
+        # the expert sees the customer's page (co-browse, view only)
+        shop = await CobrowsePeer.connect(http, server.url, created["customer"]["token"])
+        page = await CobrowsePeer.connect(http, server.url, expert_token)
+        try:
+            assert (await page.next("hello"))[0]["role"] == "participant"
+            await shop.next("hello")
+            await shop.send_events(1, [{"type": 3, "data": {"text": "checkout"}}])
+            header, payload = await page.next("events")
+            assert header["seq"] == 1 and b"checkout" in payload
+            await page.send({"t": "pointer", "x": 1, "y": 1})
+            assert (await page.next("error"))[0]["code"] == "forbidden"  # no agent tools
+        finally:
+            await shop.close()
+            await page.close()
 
         assert (await expert.call("end", {}))["error"]["code"] == "forbidden"
         assert (await expert.call("leave", {}))["ok"]
