@@ -95,8 +95,8 @@ async def test_a_colleague_joins_as_expert_and_leaves_without_ending_the_call(
             assert (await page.next("hello"))[0]["role"] == "participant"
             await shop.next("hello")
             await shop.send_events(1, [{"type": 3, "data": {"text": "checkout"}}])
-            header, payload = await page.next("events")
-            assert header["seq"] == 1 and b"checkout" in payload
+            header, frame = await page.next("events")
+            assert header["seq"] == 1 and b"checkout" in frame
             await page.send({"t": "pointer", "x": 1, "y": 1})
             assert (await page.next("error"))[0]["code"] == "forbidden"  # no agent tools
         finally:
