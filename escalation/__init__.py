@@ -9,7 +9,8 @@
 - ``chat``: web chat, the rule bot, the external bot and the hand-off to an escalation;
 - ``integrations``: webhooks and callback requests;
 - ``kpis``: contact-centre KPIs and the supervisor's live view;
-- ``engagement``: proactive invitations, live visitors and assisted-conversion figures.
+- ``engagement``: proactive invitations, live visitors and assisted-conversion figures;
+- ``coaching``: experts brought into a live session.
 
 Extension points: ``app[ESCALATION_EVENTS].subscribe(observer)`` (what happened to an
 escalation), ``app[AGENT_CHANGES].subscribe(observer)`` (whose presence or load changed)
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from escalation import chat, core, engagement, integrations, kpis, rules
+from escalation import chat, coaching, core, engagement, integrations, kpis, rules
 
 
 def setup(app: web.Application) -> None:
@@ -31,3 +32,4 @@ def setup(app: web.Application) -> None:
     integrations.setup(app)
     kpis.setup(app)
     engagement.setup(app)
+    coaching.setup(app)

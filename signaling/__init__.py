@@ -6,7 +6,7 @@ from __future__ import annotations
 import socketio
 from aiohttp import web
 
-from escalation.core.keys import AGENT_CHANGES, ESCALATION_EVENTS
+from escalation.core.keys import AGENT_CHANGES, AGENT_NOTICES, ESCALATION_EVENTS
 from server.platform.config import Config
 from server.platform.keys import AGENT_SNAPSHOT, CONFIG, READINESS_CHECKS, SIO
 from signaling import media_routes
@@ -65,6 +65,7 @@ def setup(app: web.Application) -> None:
     app[AGENT_FEED] = feed
     app[ESCALATION_EVENTS].subscribe(feed.observe)
     app[AGENT_CHANGES].subscribe(feed.presence)
+    app[AGENT_NOTICES].subscribe(feed.notice)
     app[AGENT_SNAPSHOT] = feed.snapshot
     app.cleanup_ctx.append(feed.ctx)
     app.on_shutdown.append(_shutdown)

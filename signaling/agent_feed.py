@@ -74,6 +74,10 @@ class AgentFeed:
             view = presence_view(agent, loads[agent.id], offers.get(agent.id, ()))
             await self._emit("presence", view, agent_room(agent.id))
 
+    async def notice(self, agent_id: str, event: str, payload: dict[str, Any]) -> None:
+        """Subscribed to ``app[AGENT_NOTICES]``: one agent's message (an expert offer)."""
+        await self._emit(event, payload, agent_room(agent_id))
+
     async def queue_summary(self, tenant_id: str) -> dict[str, Any]:
         return await queue_summary(self.app[STORE], tenant_id)
 

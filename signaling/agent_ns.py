@@ -1,5 +1,5 @@
 """``/agent``: the console's live feed. Agents join their own room and their
-organisation's; supervisors also join the supervisors' room."""
+organisation's; supervisors also join the supervisors' room. Raise hand: signaling/help.py."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import Any
 from server.platform.auth.principals import AgentPrincipal
 from server.platform.errors import Unauthorized
 from server.platform.keys import AGENT_SNAPSHOT, STORE
-from signaling.namespace import ProtocolNamespace, refuse
+from signaling.help import HelpEvents
+from signaling.namespace import refuse
 from signaling.rooms import agent_room, tenant_agents_room, tenant_supervisors_room
 
 
-class AgentNamespace(ProtocolNamespace):
+class AgentNamespace(HelpEvents):
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         try:
             principal = await self.authenticate(auth)

@@ -51,3 +51,24 @@ class ChatMessage(ApiModel):
 
 class EndMessage(ApiModel):
     reason: str = Field(default="ended", max_length=200)
+
+
+# Coaching (issue #25): a supervisor's mode, whisper chat, raise hand.
+CoachMode = Literal["observe", "whisper", "barge"]
+
+
+class CoachMessage(ApiModel):
+    mode: CoachMode
+
+
+class WhisperChatMessage(ApiModel):
+    text: str = Field(min_length=1, max_length=2_000)
+
+
+class HelpRequestMessage(ApiModel):
+    session_id: str = Field(min_length=1, max_length=100)
+    note: str = Field(default="", max_length=500)
+
+
+class HelpAnswerMessage(ApiModel):
+    request_id: str = Field(min_length=1, max_length=100)

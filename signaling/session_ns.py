@@ -4,7 +4,6 @@ nodes see each other; messages reach other nodes through the Socket.IO manager."
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Coroutine
 from typing import Any
 
@@ -20,8 +19,9 @@ from server.platform.errors import Conflict, Forbidden, NotFound, Unauthorized
 from server.platform.keys import CONFIG, DEADLINE_HANDLERS, SESSION_EVENTS, STORE
 from server.platform.validation import parse_model
 from server.privacy.media_access import Viewer
+from signaling.coaching import CoachingEvents, check_description
 from signaling.ice import ice_servers
-from signaling.media_events import MEDIA_PEER, MEDIA_ROLES, MediaEvents
+from signaling.media_events import MEDIA_PEER, MEDIA_ROLES
 from signaling.messages import (
     ChatMessage,
     EndMessage,
@@ -36,14 +36,7 @@ from store.models import Peer, Session, utcnow
 
 RECONNECT_TIMEOUT = "reconnect_timeout"
 OBSERVER = "observer"
-RECEIVE_ONLY = re.compile(r"^a=(recvonly|inactive)\s*$", re.M)
-
-
-def receive_only(sdp: str) -> bool:
-    """Every media section of ``sdp`` is recvonly or inactive (a section without a
-    direction is sendrecv), so its sender cannot put media into the call."""
-    sections = re.split(r"^m=", sdp, flags=re.M)[1:]
-    return all(RECEIVE_ONLY.search(section) for section in sections)
+EXPERT = "participant"  # brought in mid-call (issue #25): comes and goes, never ends it
 
 
 def is_polite(role: str) -> bool:
@@ -52,7 +45,7 @@ def is_polite(role: str) -> bool:
     return role != "agent"
 
 
-class SessionNamespace(MediaEvents):
+class SessionNamespace(CoachingEvents):
     def __init__(self, namespace: str, app: web.Application) -> None:
         super().__init__(namespace, app)
         config = app[CONFIG]
@@ -137,6 +130,10 @@ class SessionNamespace(MediaEvents):
             )
             who = Viewer(peer.id, peer.name, session.tenant_id, via_link=False)
             await record_access(self.app, who, "session.observed", "session", session.id)
+        if peer.role == EXPERT:
+            await self.app[SESSION_EVENTS].record(
+                session.id, "expert_joined", peer.id, {"name": peer.name}
+            )
         peers: list[dict[str, str]] = [p.public() for p in others]
         media = self.media.get(session.id)
         if media is not None and peer.role in MEDIA_ROLES:
@@ -168,13 +165,9 @@ class SessionNamespace(MediaEvents):
     async def on_signal(self, sid: str, data: Any) -> dict[str, Any]:
         msg = parse_model(SignalMessage, data)
         session_id, me = await self._joined(sid)
-        if (
-            me.role == OBSERVER
-            and msg.description is not None
-            and not receive_only(msg.description.sdp)
-        ):
-            raise Forbidden("an observer only receives: its media sections must be recvonly")
         if msg.to == MEDIA_PEER["id"]:
+            if msg.description is not None:
+                check_description(me, MEDIA_PEER["role"], msg.description.sdp)
             await self.media_signal(
                 session_id, me, msg.model_dump(exclude_none=True, exclude={"to"})
             )
@@ -183,6 +176,8 @@ class SessionNamespace(MediaEvents):
         target = peers.get(msg.to)
         if target is None or target.id == me.id:
             raise NotFound("no such peer in this session")
+        if msg.description is not None:  # a supervisor sends only what their mode allows
+            check_description(me, target.role, msg.description.sdp)
         payload = msg.model_dump(exclude_none=True, exclude={"to"})
         await self.emit("signal", {"from": me.id, **payload}, to=target.sid)
         return {}
@@ -208,6 +203,8 @@ class SessionNamespace(MediaEvents):
     async def on_end(self, sid: str, data: Any) -> dict[str, Any]:
         msg = parse_model(EndMessage, data if data is not None else {})
         session_id, me = await self._participant(sid)
+        if me.role == EXPERT:
+            raise Forbidden("an expert leaves the call; the customer or the agent ends it")
         state = await self.get_session(sid)
         state["ended"] = True  # leaving on purpose: no reconnect window
         await self.save_session(sid, state)
@@ -235,6 +232,7 @@ class SessionNamespace(MediaEvents):
                 skip_sid=sid,
             )
             await self.media_left(session_id, me.id)
+            await self._expert_left(session_id, me)
         await self.leave_room(sid, session_room(session_id))
         return {}
 
@@ -248,10 +246,16 @@ class SessionNamespace(MediaEvents):
             # The window is stored before anyone hears of the drop: a node that dies
             # right after telling leaves it for another node to close.
             # An observer who goes away is not a participant the session waits for.
-            if not state.get("ended") and peer.role != OBSERVER:
+            if not state.get("ended") and peer.role not in (OBSERVER, EXPERT):
                 await self.deadlines.arm(session_id, peer.id)
             await self.emit("peer-left", {"peer": peer.public()}, room=session_room(session_id))
             await self.media_left(session_id, peer.id)
+            await self._expert_left(session_id, peer)
+
+    async def _expert_left(self, session_id: str, peer: Peer) -> None:
+        """The expert's time in the call ends here (KPIs: expert-assisted time)."""
+        if peer.role == EXPERT:
+            await self.app[SESSION_EVENTS].record(session_id, "expert_left", peer.id, {})
 
     async def _expire(self, session_id: str, peer_id: str) -> None:
         """The reconnect window passed: unless the peer is back (on any node), the

@@ -106,6 +106,12 @@ class Peer(Record):
     name: str
     sid: str  # Socket.IO sid of its current connection (any node)
     joined_at: datetime = Field(default_factory=utcnow)
+    # A supervisor's coaching mode (issue #25): "observe", "whisper" or "barge"; "" for
+    # everyone else. Stored so a peer joining later learns it from the peer list.
+    mode: str = ""
 
     def public(self) -> dict[str, str]:
-        return {"id": self.id, "role": self.role, "name": self.name}
+        shown = {"id": self.id, "role": self.role, "name": self.name}
+        if self.mode:
+            shown["mode"] = self.mode
+        return shown

@@ -17,7 +17,8 @@ CALL = PagePolicy(media=True, inline_styles=True)  # the call UI injects its CSS
 PAGE_POLICIES = {
     "chat": CALL,  # a chat may turn into a call
     "call": CALL,
-    "observe": PagePolicy(inline_styles=True, replay=True),  # receive-only
+    # a supervisor may whisper or barge in (issue #25): microphone and camera
+    "observe": PagePolicy(media=True, inline_styles=True, replay=True),
     "console": PagePolicy(media=True, inline_styles=True, replay=True),
     "demo_product": CALL,  # the widget: shadow-root CSS, calls and screen sharing
     "demo_checkout": CALL,

@@ -7,8 +7,14 @@ from aiohttp import web
 
 from escalation.core.deadlines import deadline_ctx
 from escalation.core.eligibility import always_eligible
-from escalation.core.events import AgentChanges, EscalationEvents
-from escalation.core.keys import AGENT_CHANGES, ELIGIBILITY, ESCALATION_EVENTS, LIVE
+from escalation.core.events import AgentChanges, AgentNotices, EscalationEvents
+from escalation.core.keys import (
+    AGENT_CHANGES,
+    AGENT_NOTICES,
+    ELIGIBILITY,
+    ESCALATION_EVENTS,
+    LIVE,
+)
 from escalation.core.live import LiveWaiters
 from escalation.core.routes import setup_routes
 from escalation.core.service import ESCALATIONS, EscalationService
@@ -23,6 +29,7 @@ def setup(app: web.Application) -> None:
     events.subscribe(live.observe)
     app[ESCALATION_EVENTS] = events
     app[AGENT_CHANGES] = AgentChanges()
+    app[AGENT_NOTICES] = AgentNotices()
     app[LIVE] = live
     app[ESCALATIONS] = service
     app[ELIGIBILITY] = always_eligible  # until escalation.rules.engine installs the rules

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
+from typing import Any
 
 from store.escalation_models import Escalation, EscalationEvent
 
@@ -55,3 +56,24 @@ class AgentChanges:
                 await observer(agent_ids)
             except Exception:
                 log.exception("agent observer %r failed", observer)
+
+
+AgentNoticeObserver = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+
+
+class AgentNotices:
+    """Messages for one agent's console (``agent_id``, event, payload), e.g. an expert
+    offer; signaling delivers them on ``/agent``. The domain never calls Socket.IO."""
+
+    def __init__(self) -> None:
+        self._observers: list[AgentNoticeObserver] = []
+
+    def subscribe(self, observer: AgentNoticeObserver) -> None:
+        self._observers.append(observer)
+
+    async def publish(self, agent_id: str, event: str, payload: dict[str, Any]) -> None:
+        for observer in self._observers:
+            try:
+                await observer(agent_id, event, payload)
+            except Exception:
+                log.exception("agent notice observer %r failed", observer)

@@ -7,7 +7,10 @@ An escalation counts in a window when its first event falls inside it. Definitio
   within N s / offered; handle time: first ``accepted`` → ``completed`` (incl. wrap-up);
 - upgrade rate: escalations with an ``upgraded`` event / escalations (and the same per
   trigger); upgrade counts are ``upgraded`` events, by who asked for them;
-- accept → media: first ``accepted`` → ``media_connected``.
+- accept → media: first ``accepted`` → ``media_connected``;
+- expert-assisted: escalations with an ``expert_joined`` event; expert time: per
+  escalation, the sum of each expert's ``expert_joined`` → ``expert_left`` (an expert
+  still there counts until the escalation's last event).
 """
 
 from __future__ import annotations
@@ -56,6 +59,20 @@ def _seconds(start: EscalationEvent | None, end: EscalationEvent | None) -> floa
     if start is None or end is None:
         return None
     return max(0.0, (end.at - start.at).total_seconds())
+
+
+def expert_seconds(events: Sequence[EscalationEvent]) -> float:
+    """Time experts spent in the call, summed over experts (issue #25)."""
+    joined: dict[str, datetime] = {}
+    total = 0.0
+    for e in events:
+        if e.type == "expert_joined":
+            joined.setdefault(e.actor, e.at)
+        elif e.type == "expert_left" and e.actor in joined:
+            total += max(0.0, (e.at - joined.pop(e.actor)).total_seconds())
+    if events:
+        total += sum(max(0.0, (events[-1].at - at).total_seconds()) for at in joined.values())
+    return total
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -117,6 +134,7 @@ def compute(
         for s in answered
         if (t := _seconds(s.first("accepted"), s.first("media_connected"))) is not None
     ]
+    assisted = [s for s in streams if s.first("expert_joined")]
     ids = {s.escalation_id for s in streams}
     scores = [a.score for a in csat if a.escalation_id in ids]
     by_trigger = Counter(s.trigger for s in streams)
@@ -157,4 +175,9 @@ def compute(
             },
         },
         "accept_to_media_s": _summary(to_media),
+        "experts": {
+            "assisted": len(assisted),
+            "rate": _ratio(len(assisted), len(streams)),
+            "time_s": _summary([expert_seconds(s.events) for s in assisted]),
+        },
     }

@@ -89,6 +89,12 @@ class JoinCodeFailures(BaseModel):
     paused: bool
 
 
+class ExpertSummary(BaseModel):
+    assisted: int = Field(description="escalations an expert joined (issue #25)")
+    rate: float | None
+    time_s: DurationSummary = Field(description="expert time per assisted escalation")
+
+
 class MetricsResponse(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -111,6 +117,7 @@ class MetricsResponse(BaseModel):
     by_modality: dict[str, int]
     upgrades: UpgradeSummary
     accept_to_media_s: DurationSummary
+    experts: ExpertSummary
     join_codes: JoinCodeFailures = Field(
         description="wrong 6-digit join codes across the deployment, in the budget's window"
     )

@@ -29,7 +29,7 @@ PAGES = [
     ("/dashboard", False),
     ("/console", True),
     ("/call/s_any", True),
-    ("/observe/s_any", False),
+    ("/observe/s_any", True),  # a supervisor may whisper or barge in
     ("/chat/c_any", True),
     ("/demo/", True),
     ("/demo/checkout", True),

@@ -155,3 +155,11 @@ async def test_peers_join_replace_and_leave_only_by_their_own_connection(store: 
     assert await store.remove_peer("s1", "p1", "sidC")
     assert [p.id for p in await store.list_peers("s1")] == ["ag"]
     assert await store.list_peers("other") == []
+
+
+async def test_a_peers_coaching_mode_is_kept_and_replaced(store: Store) -> None:
+    await store.add_peer("s1", Peer(id="sup", role="observer", name="S", sid="x", mode="whisper"))
+    assert [p.mode for p in await store.list_peers("s1")] == ["whisper"]
+    await store.add_peer("s1", Peer(id="sup", role="observer", name="S", sid="x", mode="barge"))
+    (peer,) = await store.list_peers("s1")
+    assert peer.mode == "barge" and peer.public()["mode"] == "barge"

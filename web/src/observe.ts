@@ -2,6 +2,7 @@
 // only: nobody sees or hears them) beside the customer's page (co-browse, view only).
 // The token (the supervisor's access token) travels in the URL fragment.
 import { mountCall } from "./call";
+import { translator } from "./call/i18n";
 import { mountCobrowseViewer } from "./cobrowse/viewer";
 
 const root = document.getElementById("observe-root");
@@ -11,8 +12,11 @@ if (root) {
   const storageKey = `coview.observe.${sessionId}`;
   const fragment = new URLSearchParams(location.hash.slice(1));
   const token = fragment.get("token") ?? sessionStorage.getItem(storageKey);
+  // An expert brought in mid-call (issue #25) gets the same two panes, in the call.
+  const expert = (fragment.get("as") ?? sessionStorage.getItem(`${storageKey}.as`)) === "expert";
   if (fragment.has("token")) {
     sessionStorage.setItem(storageKey, fragment.get("token") ?? "");
+    sessionStorage.setItem(`${storageKey}.as`, fragment.get("as") ?? "");
     history.replaceState(null, "", location.pathname + location.search);
   }
   if (!token) {
@@ -22,7 +26,13 @@ if (root) {
     message.textContent = root.dataset.missingToken ?? "missing token";
     root.append(message);
   } else {
-    const call = mountCall(document.getElementById("observe-call")!, { token, sessionId, lang, observe: true });
+    if (expert) {
+      const title = translator(lang)("observe.expert_title");
+      document.title = `coview — ${title}`;
+      const heading = document.querySelector(".observe-title");
+      if (heading) heading.textContent = title;
+    }
+    const call = mountCall(document.getElementById("observe-call")!, { token, sessionId, lang, observe: !expert });
     const page = mountCobrowseViewer(document.getElementById("observe-page")!, { token, sessionId, lang });
     Object.assign(window, { coviewCall: call, coviewViewer: page });
   }

@@ -46,6 +46,7 @@ import { honourDraining } from "../shared/draining";
 import { isUnavailable, reconnectWhenUnavailable, RETRY_MS } from "../shared/socket";
 import type { Ack } from "./ack";
 import { AgentTools } from "./agent-tools";
+import { CoachPanel, type CoachMode } from "./coach-view";
 import { shownLang, translator, type Translate } from "./i18n";
 import { listDevices, openLocalMedia } from "./media";
 import { PeerLink, RemoteReset, type Signal } from "./peer";
@@ -104,6 +105,12 @@ export interface CallController {
   stats(): Promise<Record<string, Quality>>;
   remoteVideoSize(): { width: number; height: number };
   dropConnection(): void;
+  /** A supervisor's coaching mode (issue #25): "observe" (receive only), "whisper"
+   * (audio to the agent only) or "barge" (a participant everyone sees and hears). */
+  readonly coachMode: CoachMode;
+  coach(mode: CoachMode): Promise<Ack>;
+  /** Internal text between the agent and a supervisor (never shown to the customer). */
+  whisperChat(text: string): Promise<Ack>;
 }
 
 /** Epoch ms of the join ack, of the first remote video frame, and of the first
@@ -118,6 +125,7 @@ interface PeerInfo {
   id: string;
   role: string;
   name: string;
+  mode?: string;
 }
 
 interface JoinAck {
@@ -139,6 +147,7 @@ interface Remote {
 const SERVER_ROLE = "server";
 const MEDIA_PEER: PeerInfo = { id: "media", role: SERVER_ROLE, name: "coview" };
 const isPolite = (role: string): boolean => role !== "agent";
+const COACH_RANK: Record<CoachMode, number> = { observe: 0, whisper: 1, barge: 2 };
 
 class Call implements CallController {
   state: CallState = "connecting";
@@ -165,6 +174,9 @@ class Call implements CallController {
   private joined = false;
   private readonly away = new Set<string>(); // peers whose socket dropped (reconnect window)
   demoPlaying = false;
+  coachMode: CoachMode = "observe";
+  private coachPanel: CoachPanel | null = null;
+  private primary: string | null = null; // the peer in the main picture
 
   constructor(
     container: HTMLElement,
@@ -205,6 +217,9 @@ class Call implements CallController {
         this.remotes.get(peer.id)?.link.close();
         this.remotes.delete(peer.id);
         this.away.delete(peer.id);
+        this.view.tiles.remove(peer.id);
+        if (this.primary === peer.id) this.primary = null;
+        if (peer.mode === "whisper" && this.self?.role === "agent") this.coachPanel?.whisper(null);
         this.setState(this.linkState());
       } else if (peer.role === SERVER_ROLE) {
         this.remotes.get(peer.id)?.link.close();
@@ -239,6 +254,18 @@ class Call implements CallController {
       this.view.remoteMediaState(name, s);
     });
     this.socket.on("end", ({ reason }: { reason: string }) => this.finish(reason, false));
+    this.socket.on("coaching", (c: { peer: PeerInfo; mode: CoachMode; previous: CoachMode }) => this.onCoaching(c));
+    this.socket.on("whisper-chat", (m: { name: string; text: string }) => this.coachPanel?.message(m.name, m.text));
+    if (opts.observe) {
+      this.coachPanel = new CoachPanel(this.t, {
+        coach: (mode) => void this.coach(mode).then((ack) => {
+          if (!ack.ok) this.view.notice(this.t("call.coach.error", { message: ack.error?.message ?? "" }));
+        }),
+        chat: (text) => void this.whisperChat(text),
+      });
+      this.coachPanel.mode("observe");
+      this.view.addTools(this.coachPanel.root);
+    }
     this.timers.push(window.setInterval(() => void this.tick(), 1000));
   }
 
@@ -288,6 +315,12 @@ class Call implements CallController {
         request: (event, payload) => this.request(event as AgentRequest, payload),
       });
       this.view.addTools(this.tools.root);
+      this.coachPanel = new CoachPanel(this.t, { chat: (text) => void this.whisperChat(text) });
+      this.view.addTools(this.coachPanel.root);
+    }
+    // The server forgets a mode with the connection: a rejoin tells it again.
+    if (this.opts.observe && this.coachMode !== "observe") {
+      void this.socket.emitWithAck("coach", { mode: this.coachMode });
     }
     this.iceServers = ack.ice_servers;
     this.sendMediaState();
@@ -327,12 +360,7 @@ class Call implements CallController {
         send: (signal) => {
           if (this.joined) this.socket.emit("signal", signal);
         },
-        onRemoteStream: (stream) =>
-          peer.role === SERVER_ROLE
-            ? this.view.showDemo(stream)
-            : this.opts.observe && peer.role === "agent"
-              ? this.view.showSecond(stream, peer.name)
-              : this.view.showRemote(stream, peer.name),
+        onRemoteStream: (stream) => this.showStream(peer, stream),
         onState: () => this.setState(this.linkState()),
         receiveOnly: this.opts.observe,
       },
@@ -349,7 +377,88 @@ class Call implements CallController {
     }
     this.remotes.get(peer.id)?.link.close();
     this.remotes.set(peer.id, remote);
+    if (this.opts.observe && this.coachMode !== "observe") void link.sendOnly(this.coachTracks(peer));
+    if (peer.role === "observer" && this.self?.role === "agent") this.coachPanel?.present();
+    if (peer.mode === "whisper" && this.self?.role === "agent") {
+      this.coachPanel?.whisper(peer.name);
+      this.view.tiles.whisper(peer.id, true);
+    }
     return remote;
+  }
+
+  /** The main picture is the customer (for the customer: the agent); anyone else gets
+   * a tile with their name and role. */
+  private showStream(peer: PeerInfo, stream: MediaStream): void {
+    if (peer.role === SERVER_ROLE) return this.view.showDemo(stream);
+    const main = this.self?.role === "customer" ? "agent" : "customer";
+    if (peer.role === main && (this.primary === null || this.primary === peer.id)) {
+      this.primary = peer.id;
+      this.view.showRemote(stream, peer.name);
+    } else {
+      this.view.tiles.show(peer.id, stream, peer.name, peer.role);
+    }
+  }
+
+  /** What a coaching supervisor sends on the link to ``peer`` in the current mode. */
+  private coachTracks(peer: PeerInfo): { audio: MediaStreamTrack | null; video: MediaStreamTrack | null } {
+    const barge = this.coachMode === "barge";
+    const audio = barge || (this.coachMode === "whisper" && peer.role === "agent") ? this.mic : null;
+    return { audio, video: barge && peer.role !== SERVER_ROLE ? this.camera : null };
+  }
+
+  private async applyCoaching(): Promise<void> {
+    for (const remote of this.remotes.values()) {
+      if (remote.info.role === SERVER_ROLE) continue;
+      await remote.link.sendOnly(this.coachTracks(remote.info));
+    }
+  }
+
+  /** Less sending is applied before the server hears of it, more only after it agreed:
+   * the server refuses any description that sends more than the mode it knows. */
+  async coach(mode: CoachMode): Promise<Ack> {
+    if (!this.opts.observe) return { ok: false, error: { code: "forbidden", message: "not observing" } };
+    if (mode !== "observe" && !this.mic) {
+      const { stream } = await openLocalMedia();
+      this.local = stream;
+      this.mic = stream.getAudioTracks()[0] ?? null;
+      this.camera = stream.getVideoTracks()[0] ?? null;
+    }
+    const shrinking = COACH_RANK[mode] < COACH_RANK[this.coachMode];
+    const previous = this.coachMode;
+    if (shrinking) {
+      this.coachMode = mode;
+      await this.applyCoaching();
+    }
+    const ack = (await this.socket.emitWithAck("coach", { mode })) as Ack;
+    if (!ack.ok) {
+      if (shrinking) this.coachMode = previous;
+      return ack;
+    }
+    this.coachMode = mode;
+    if (!shrinking) await this.applyCoaching();
+    this.view.showLocal(mode === "barge" ? this.local : new MediaStream());
+    this.coachPanel?.mode(mode);
+    return ack;
+  }
+
+  async whisperChat(text: string): Promise<Ack> {
+    const ack = (await this.socket.emitWithAck("whisper-chat", { text })) as Ack;
+    if (ack.ok) this.coachPanel?.message(this.t("call.you"), text);
+    return ack;
+  }
+
+  private onCoaching({ peer, mode, previous }: { peer: PeerInfo; mode: CoachMode; previous: CoachMode }): void {
+    const remote = this.remotes.get(peer.id);
+    if (remote) remote.info = { ...remote.info, mode };
+    if (this.self?.role === "agent") {
+      this.coachPanel?.whisper(mode === "whisper" ? peer.name : null);
+      this.view.tiles.whisper(peer.id, mode === "whisper");
+    }
+    if (mode === "barge") this.view.notice(this.t("call.coach.barged", { name: peer.name }));
+    else if (previous === "barge") {
+      this.view.tiles.remove(peer.id);
+      if (this.self?.role === "customer") this.view.notice(this.t("call.coach.unbarged", { name: peer.name }));
+    }
   }
 
   private peerJoined(peer: PeerInfo): void {
@@ -363,6 +472,8 @@ class Call implements CallController {
       this.setState(this.linkState());
     } else {
       this.addRemote(peer);
+      // An expert brought in mid-call: everyone is told who joined.
+      if (peer.role === "participant") this.view.notice(this.t("call.coach.joined", { name: peer.name }));
     }
     this.sendMediaState();
   }
@@ -407,6 +518,7 @@ class Call implements CallController {
     if (this.state !== "connecting" || this.remotes.size) this.setState(this.linkState());
     if (this.connectedAt !== null) this.view.timer(Date.now() - this.connectedAt);
     const stats = await this.stats();
+    this.highlightSpeaker(stats);
     const first = Object.values(stats)[0];
     if (first && this.state === "connected") {
       this.view.quality(
@@ -419,6 +531,17 @@ class Call implements CallController {
         first.level,
       );
     }
+  }
+
+  /** Active speaker: the loudest received audio now, if loud enough (getStats). */
+  private highlightSpeaker(stats: Record<string, Quality>): void {
+    let loudest: string | null = null;
+    let level = 0.02;
+    for (const [id, q] of Object.entries(stats)) {
+      if (id !== MEDIA_PEER.id && q.audioLevel > level) [loudest, level] = [id, q.audioLevel];
+    }
+    this.view.tiles.speaking(loudest);
+    this.view.mainSpeaking(loudest !== null && loudest === this.primary);
   }
 
   async stats(): Promise<Record<string, Quality>> {
@@ -527,7 +650,8 @@ class Call implements CallController {
 
   end(reason = "ended"): void {
     if (this.ended) return;
-    if (this.opts.observe) return this.leave(); // an observer's "end" only leaves
+    // An observer's or an expert's "end" only leaves: the call goes on for the others.
+    if (this.opts.observe || this.self?.role === "participant") return this.leave();
     if (this.socket.connected) this.socket.emit("end", { reason });
     this.finish("local", true);
   }

@@ -43,6 +43,10 @@ export class PeerLink {
   private settingRemoteAnswer = false;
   private remoteFingerprint: string | null = null;
   private tracks: { audio: MediaStreamTrack | null; video: MediaStreamTrack | null };
+  /** Receive only (an observer); once a coaching supervisor sends, ``limited``: each
+   * kind sends only while it has a track (the server refuses any other section). */
+  private receiveOnly: boolean;
+  private limited: boolean;
   closed = false;
   /** Epoch ms of each set-up step, first time only (call set-up diagnostics, bench/media.py). */
   readonly marks: Record<string, number> = {};
@@ -57,6 +61,8 @@ export class PeerLink {
     video: MediaStreamTrack | null,
   ) {
     this.tracks = { audio, video };
+    this.receiveOnly = !!opts.receiveOnly;
+    this.limited = !!opts.receiveOnly;
     this.mark("created");
     this.pc = new RTCPeerConnection(opts.config);
     this.pc.onicecandidate = ({ candidate }) => {
@@ -169,11 +175,16 @@ export class PeerLink {
     for (const kind of ["audio", "video"] as const) {
       const transceiver = this.transceiver(kind);
       if (!transceiver) continue;
-      if (this.opts.receiveOnly) {
+      if (this.receiveOnly) {
         transceiver.direction = "recvonly";
         continue;
       }
       const track = this.tracks[kind];
+      if (this.limited) {
+        if (transceiver.sender.track !== track) void transceiver.sender.replaceTrack(track);
+        transceiver.direction = track ? "sendrecv" : "recvonly";
+        continue;
+      }
       if (transceiver.sender.track !== track) void transceiver.sender.replaceTrack(track);
       if (transceiver.direction === "recvonly" || transceiver.direction === "inactive") {
         transceiver.direction = "sendrecv";
@@ -189,13 +200,28 @@ export class PeerLink {
 
   /** Swaps the track sent for ``kind`` (camera ↔ screen, device change) in place. */
   async setTrack(kind: "audio" | "video", track: MediaStreamTrack | null): Promise<void> {
-    if (this.opts.receiveOnly) return;
+    if (this.receiveOnly || this.limited) return;
     this.tracks[kind] = track;
     const transceiver = this.transceiver(kind);
     if (!transceiver) return; // not negotiated yet: adoptTransceivers will use it
     await transceiver.sender.replaceTrack(track);
     if (transceiver.direction === "recvonly" || transceiver.direction === "inactive") {
       transceiver.direction = "sendrecv"; // fires negotiationneeded: one renegotiation
+    }
+  }
+
+  /** A coaching supervisor's link: send exactly these tracks (none: receive only
+   * again). The media stops at once; the direction change renegotiates. */
+  async sendOnly(tracks: { audio: MediaStreamTrack | null; video: MediaStreamTrack | null }): Promise<void> {
+    this.tracks = { ...tracks };
+    this.receiveOnly = !tracks.audio && !tracks.video;
+    for (const kind of ["audio", "video"] as const) {
+      const transceiver = this.transceiver(kind);
+      if (!transceiver) continue;
+      const track = tracks[kind];
+      await transceiver.sender.replaceTrack(track);
+      const direction = track ? "sendrecv" : "recvonly";
+      if (transceiver.direction !== direction) transceiver.direction = direction;
     }
   }
 

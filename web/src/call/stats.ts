@@ -7,6 +7,9 @@ export interface Quality {
   kbps: number;
   level: "good" | "fair" | "poor";
   framesDecoded: number;
+  /** Received audio: level now (0..1) and total energy so far (getStats inbound-rtp). */
+  audioLevel: number;
+  audioEnergy: number;
   /** Local candidate type of the selected pair: "host", "srflx", "prflx" or "relay". */
   route: string | null;
 }
@@ -31,6 +34,8 @@ export class QualityMeter {
     let lost = 0;
     let framesDecoded = 0;
     let localCandidate: string | null = null;
+    let audioLevel = 0;
+    let audioEnergy = 0;
     report.forEach((s: Record<string, unknown> & { type: string }) => {
       if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") {
         if (typeof s.currentRoundTripTime === "number") rtt = s.currentRoundTripTime * 1000;
@@ -40,6 +45,10 @@ export class QualityMeter {
         received += Number(s.packetsReceived ?? 0);
         lost += Math.max(0, Number(s.packetsLost ?? 0));
         if (s.kind === "video") framesDecoded += Number(s.framesDecoded ?? 0);
+        if (s.kind === "audio") {
+          audioLevel = Math.max(audioLevel, Number(s.audioLevel ?? 0));
+          audioEnergy += Number(s.totalAudioEnergy ?? 0);
+        }
       } else if (s.type === "outbound-rtp") {
         bytes += Number(s.bytesSent ?? 0);
       }
@@ -56,6 +65,6 @@ export class QualityMeter {
     const lossPct = dReceived + dLost > 0 ? (100 * Math.max(0, dLost)) / (dReceived + dLost) : 0;
     const r = rtt as number | null;
     const level = lossPct > 8 || (r ?? 0) > 500 ? "poor" : lossPct > 2 || (r ?? 0) > 250 ? "fair" : "good";
-    return { rttMs: r, lossPct, kbps, level, framesDecoded, route };
+    return { rttMs: r, lossPct, kbps, level, framesDecoded, route, audioLevel, audioEnergy };
   }
 }

@@ -1,6 +1,10 @@
 // The call's DOM: videos, status line, timer, quality, notices and controls.
 // Plain elements with roles and visible labels, so it works with a screen reader,
 // on a phone and in tests that look for text.
+import { Tiles } from "./coach-view";
+import { el } from "./dom";
+
+export { el };
 import type { Translate } from "./i18n";
 
 export interface ViewActions {
@@ -9,18 +13,6 @@ export interface ViewActions {
   screen(): void;
   end(): void;
   device(kind: "camera" | "mic", deviceId: string): void;
-}
-
-/** The call module's element builder (it ships without the shared one, see i18n.ts). */
-export function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  text = "",
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  if (text) node.textContent = text;
-  return node;
 }
 
 function formatDuration(ms: number): string {
@@ -54,6 +46,8 @@ export class CallView {
   private devicesBox: HTMLElement | null = null;
   private readonly cameraSelect = el("select", { class: "cv-select" });
   private readonly micSelect = el("select", { class: "cv-select" });
+  /** The other participants beyond the main picture (issue #25: up to four people). */
+  readonly tiles: Tiles;
 
   constructor(
     private readonly container: HTMLElement,
@@ -67,7 +61,8 @@ export class CallView {
     const stage = el("div", { class: "cv-stage" });
     this.demo.muted = false;
     this.demo.setAttribute("aria-label", t("call.demo"));
-    stage.append(this.remote, this.remoteNote, this.demo, this.local, this.statusLine);
+    this.tiles = new Tiles(t);
+    stage.append(this.remote, this.remoteNote, this.demo, this.local, this.tiles.root, this.statusLine);
     this.recordingBadge.textContent = `● ${t("call.recording.active")}`;
 
     const info = el("div", { class: "cv-info" });
@@ -165,6 +160,11 @@ export class CallView {
   showLocalVideo(track: MediaStreamTrack): void {
     this.local.srcObject = new MediaStream([track]);
     this.local.hidden = false;
+  }
+
+  /** The main picture's person is speaking (the active speaker highlight). */
+  mainSpeaking(on: boolean): void {
+    this.remote.classList.toggle("cv-speaking", on);
   }
 
   showRemote(stream: MediaStream, name: string): void {

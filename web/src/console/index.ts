@@ -4,6 +4,7 @@ import { io, type Socket } from "socket.io-client";
 import { honourDraining } from "../shared/draining";
 import { h } from "../shared/dom";
 import { reconnectWhenUnavailable } from "../shared/socket";
+import { expertOfferCard, type ExpertOffer } from "./experts";
 import { ApiError, ConsoleApi, type AgentInfo, type Escalation } from "./api";
 import { readContext } from "./context";
 import { FocusMode } from "./focus";
@@ -239,6 +240,19 @@ class ConsoleApp {
       this.showQueue(data);
       this.scheduleQueueList();
     });
+    socket.on("expert-offer", (offer: ExpertOffer) => {
+      this.offersList.append(expertOfferCard(api, offer, this.agent.name, () => {
+        this.offersEmpty.hidden = this.offersList.children.length > 0;
+      }));
+      this.offersEmpty.hidden = true;
+      beep();
+      announce(t("console.expert.offer", { name: offer.from.name }));
+    });
+    socket.on("help-answered", (data: { session_id: string; supervisor: { name: string } }) => {
+      for (const ws of this.workspaces.values()) {
+        if (ws.escalation.session_id === data.session_id) ws.helpAnswered(data.supervisor.name);
+      }
+    });
     socket.on("escalation", (data: Escalation | { escalation: Escalation }) => {
       const e = (data as { escalation?: Escalation }).escalation ?? (data as Escalation);
       this.onEscalation(e);
@@ -428,6 +442,10 @@ class ConsoleApp {
     if (!ws) {
       ws = new Workspace(escalation, api, (id) => this.closeWorkspace(id));
       ws.onUnread = () => this.renderTabs();
+      ws.askHelp = async (sessionId) => {
+        if (!this.socket?.connected) return { ok: false, error: { message: t("console.feed.disconnected") } };
+        return (await this.socket.emitWithAck("help-request", { session_id: sessionId })) as { ok: boolean; error?: { message: string } };
+      };
       this.workspaces.set(escalation.id, ws);
       this.panels.append(ws.panel);
     } else {

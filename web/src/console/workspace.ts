@@ -5,6 +5,7 @@ import { safeUrl } from "../shared/url";
 import type { ConsoleApi, Escalation } from "./api";
 import { ConsentHistory } from "./consents";
 import { money, readContext, type Context } from "./context";
+import { expertForm } from "./experts";
 import { makeMovable } from "./focus";
 import { mountCall, mountChatSlot, mountViewer, type ChatSlot, type Mounted } from "./slots";
 import { lang, t } from "./strings";
@@ -29,6 +30,8 @@ export class Workspace {
   private status: HTMLElement;
   private wrapping = false;
   private consents: ConsentHistory | null = null;
+  /** Raise hand (issue #25): set by the console, which owns the /agent feed. */
+  askHelp: ((sessionId: string) => Promise<{ ok: boolean; error?: { message: string } }>) | null = null;
 
   constructor(
     public escalation: Escalation,
@@ -296,7 +299,26 @@ export class Workspace {
       void this.transfer(skill.value, note.value, skill.selectedOptions[0]?.textContent ?? "");
     });
     const wrap = h("button", { class: "btn primary", type: "button", onclick: () => void this.startWrapUp() }, t("console.wrap"));
-    el.replaceChildren(missing.length ? upgrade : "", transfer, wrap);
+    const help = h("button", { class: "btn help", type: "button", onclick: () => void this.raiseHand(help) }, t("console.help.ask"));
+    el.replaceChildren(missing.length ? upgrade : "", transfer, expertForm(this.api, e.id, this.status), help, wrap);
+  }
+
+  /** Ask the organisation's supervisors for help without leaving the customer. */
+  private async raiseHand(button: HTMLButtonElement): Promise<void> {
+    if (!this.askHelp) return;
+    button.disabled = true;
+    const ack = await this.askHelp(this.escalation.session_id);
+    if (ack.ok) {
+      this.status.textContent = t("console.help.asked");
+    } else {
+      button.disabled = false;
+      this.status.textContent = t("console.error", { detail: ack.error?.message ?? "" });
+    }
+  }
+
+  /** A supervisor answered this workspace's request for help. */
+  helpAnswered(name: string): void {
+    this.status.textContent = t("console.help.answered", { name });
   }
 
   private wrapForm(): HTMLElement {

@@ -9,6 +9,7 @@ import { BAD, GOOD, SCALE, barChart, doughnutChart } from "./charts";
 import { ConversionSection } from "./conversion";
 import { download, filterRecordings, loadRecordings, type RecordingFilter, type RecordingRow } from "./recordings";
 import type { Chart } from "chart.js";
+import { HelpRequests } from "./help";
 
 type Lang = "es" | "en" | "pt";
 const catalogs: Record<Lang, Record<string, string>> = { en, es, pt };
@@ -23,6 +24,7 @@ export interface Metrics {
   by_trigger: Record<string, number>; by_modality: Record<string, number>;
   upgrades: { count: number; rate: number | null; by_trigger: Record<string, number>; rate_by_trigger: Record<string, number | null> };
   accept_to_media_s: { count: number; average: number | null; p50: number | null; p90: number | null };
+  experts?: { assisted: number; rate: number | null; time_s: { average: number | null } };
 }
 interface AgentRow { id: string; name: string; status: string; skills: string[]; languages: string[]; load: Record<string, number> }
 interface Escalation { id: string; state: string; trigger: string; modalities: string[]; agent_id: string | null; session_id: string; updated_at: string; context: { customer?: { name?: string; tier?: string } | null } }
@@ -63,6 +65,7 @@ class Dashboard {
   private charts: Chart[] = [];
   private timer: number | undefined;
   private conversion: ConversionSection | null = null;
+  private help: HelpRequests | null = null;
   constructor(private readonly root: HTMLElement, private readonly session: AgentSession) {}
 
   private get token() {
@@ -77,6 +80,7 @@ class Dashboard {
     const logout = h("button", { class: "button", type: "button" }, t("dashboard.logout"));
     logout.onclick = async () => {
       window.clearInterval(this.timer);
+      this.help?.stop();
       await signOut();
       renderLogin(this.root);
     };
@@ -87,6 +91,7 @@ class Dashboard {
         h("div", { class: "dash-grid" },
           h("div", { class: "dash-card", id: "queue-card" }),
           h("div", { class: "dash-card wide", id: "agents-card" }),
+          h("div", { class: "dash-card wide", id: "help-card" }),
           h("div", { class: "dash-card wide", id: "sessions-card" }))),
       h("section", { class: "dash-kpis", "aria-labelledby": "kpi-title" },
         h("div", { class: "dash-kpi-head" }, h("h2", { id: "kpi-title" }, t("dashboard.kpis")),
@@ -98,6 +103,8 @@ class Dashboard {
     );
     windowSelect.onchange = () => void this.loadMetrics(windowSelect.value);
     exportButton.onclick = () => void this.exportCsv(windowSelect.value);
+    this.help = new HelpRequests(document.getElementById("help-card")!, this.token, t, lang);
+    this.help.start();
     void this.refreshLive();
     void this.loadMetrics("24h");
     this.timer = window.setInterval(() => void this.refreshLive(), 5000);
@@ -212,7 +219,8 @@ class Dashboard {
       card("abandonment_rate", percent(m.abandonment_rate)), card("asa", seconds(m.average_speed_of_answer_s)),
       card("service_level", percent(m.service_level)), card("aht", seconds(m.average_handle_time_s)),
       card("csat", m.csat.average == null ? "—" : `${m.csat.average.toFixed(1)} / 5 (${m.csat.count})`),
-      card("upgrade_rate", percent(upgradeRate)), card("time_to_media", seconds(m.accept_to_media_s.average)));
+      card("upgrade_rate", percent(upgradeRate)), card("time_to_media", seconds(m.accept_to_media_s.average)),
+      card("expert_assisted", String(m.experts?.assisted ?? 0)), card("expert_time", seconds(m.experts?.time_s.average)));
     this.charts.forEach((c) => c.destroy());
     const charts = document.getElementById("charts")!;
     charts.replaceChildren();

@@ -35,6 +35,8 @@ export function mountCall(container: HTMLElement, options: SlotOptions): CallSlo
     serverUrl: options.baseUrl,
     onEnd: options.onEnd,
   });
+  // The console's call, for diagnostics and browser tests (as /call exposes its own).
+  if (options.role === "agent") Object.assign(window, { coviewCall: controller });
   const stopWatching = options.role === "agent" && options.escalationId ? reportMedia(controller, options) : () => undefined;
   return {
     controller,
