@@ -27,25 +27,27 @@ from store.escalation_models import (
 from store.models import utcnow
 from store.redis.base import RedisBase, _text
 
-# KEYS: 1 seq, 2 record, 3 events list, 4 tenant zset, 5 old-state zset, 6 new-state zset,
-#       7 customer zset, 8 agent-loads hash, 9 deadlines zset, 10 session record
-# ARGV: 1 expected seq, 2 new seq, 3 record JSON, 4 id, 5 created score, 6 new-state score,
-#       7 JSON array of event JSON strings, 8 JSON array of load changes
-#       {agent, delta, units, capacity}, 9 JSON array of [member, due] to set,
-#       10 JSON array of members to clear, 11 now (s), 12 "1" when a customer zset applies,
-#       13 session JSON ('' for none)
+# KEYS: 1 record, 2 events list, 3 tenant zset, 4 old-state zset, 5 new-state zset,
+#       6 customer zset, 7 agent-loads hash, 8 deadlines zset, 9 session record
+# ARGV: 1 expected seq, 2 record JSON, 3 id, 4 created score, 5 new-state score,
+#       6 JSON array of event JSON strings, 7 JSON array of load changes
+#       {agent, delta, units, capacity}, 8 JSON array of [member, due] to set,
+#       9 JSON array of members to clear, 10 now (s), 11 "1" when a customer zset applies,
+#       12 session JSON ('' for none)
 # One script per write: each Redis command it runs costs microseconds inside Redis, each
 # one a node sends costs it a round trip, so the indexes are touched only when they
 # change (the tenant and customer sets at creation, the state sets on a state change)
-# and lists go in one variadic command (events, loads, cleared and set deadlines).
+# and lists go in one variadic command (events, loads, cleared and set deadlines). The
+# compare-and-set version is the length of the events list (an event's index is its
+# seq - 1, and every event moves seq on by one): no key of its own to read and write.
 WRITE_ESCALATION = """
-if tonumber(redis.call('GET', KEYS[1]) or '0') ~= tonumber(ARGV[1]) then return 'conflict' end
+if redis.call('LLEN', KEYS[2]) ~= tonumber(ARGV[1]) then return 'conflict' end
 local creating = ARGV[1] == '0'
-local loads = cjson.decode(ARGV[8])
+local loads = cjson.decode(ARGV[7])
 local current = {}  -- agent id -> its load, read once
 for _, c in ipairs(loads) do
   if current[c.agent] == nil then
-    local raw = redis.call('HGET', KEYS[8], c.agent)
+    local raw = redis.call('HGET', KEYS[7], c.agent)
     current[c.agent] = raw and cjson.decode(raw) or {}
   end
   if c.delta > 0 then
@@ -69,33 +71,32 @@ for agent, cur in pairs(current) do
   local total = (tonumber(cur['chat']) or 0) + (tonumber(cur['video']) or 0)
     + (tonumber(cur['cobrowse']) or 0)
   if total == 0 then
-    if cur['idle_since'] == nil then cur['idle_since'] = tonumber(ARGV[11]) end
+    if cur['idle_since'] == nil then cur['idle_since'] = tonumber(ARGV[10]) end
   else
     cur['idle_since'] = nil
   end
   fields[#fields + 1] = agent
   fields[#fields + 1] = cjson.encode(cur)
 end
-if #fields > 0 then redis.call('HSET', KEYS[8], unpack(fields)) end
+if #fields > 0 then redis.call('HSET', KEYS[7], unpack(fields)) end
 redis.call('SET', KEYS[1], ARGV[2])
-redis.call('SET', KEYS[2], ARGV[3])
-local events = cjson.decode(ARGV[7])
-if #events > 0 then redis.call('RPUSH', KEYS[3], unpack(events)) end
+local events = cjson.decode(ARGV[6])
+if #events > 0 then redis.call('RPUSH', KEYS[2], unpack(events)) end
 if creating then
-  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[4])
-  if ARGV[12] == '1' then redis.call('ZADD', KEYS[7], ARGV[5], ARGV[4]) end
+  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+  if ARGV[11] == '1' then redis.call('ZADD', KEYS[6], ARGV[4], ARGV[3]) end
 end
-if KEYS[5] ~= KEYS[6] then redis.call('ZREM', KEYS[5], ARGV[4]) end
-if creating or KEYS[5] ~= KEYS[6] then redis.call('ZADD', KEYS[6], ARGV[6], ARGV[4]) end
-local clear = cjson.decode(ARGV[10])
-if #clear > 0 then redis.call('ZREM', KEYS[9], unpack(clear)) end
+if KEYS[4] ~= KEYS[5] then redis.call('ZREM', KEYS[4], ARGV[3]) end
+if creating or KEYS[4] ~= KEYS[5] then redis.call('ZADD', KEYS[5], ARGV[5], ARGV[3]) end
+local clear = cjson.decode(ARGV[9])
+if #clear > 0 then redis.call('ZREM', KEYS[8], unpack(clear)) end
 local due = {}
-for _, d in ipairs(cjson.decode(ARGV[9])) do
+for _, d in ipairs(cjson.decode(ARGV[8])) do
   due[#due + 1] = d[2]
   due[#due + 1] = d[1]
 end
-if #due > 0 then redis.call('ZADD', KEYS[9], unpack(due)) end
-if ARGV[13] ~= '' then redis.call('SET', KEYS[10], ARGV[13]) end
+if #due > 0 then redis.call('ZADD', KEYS[8], unpack(due)) end
+if ARGV[12] ~= '' then redis.call('SET', KEYS[9], ARGV[12]) end
 return 'ok'
 """
 
@@ -163,10 +164,10 @@ class RedisEscalations(RedisBase):
             {"agent": c.agent_id, "delta": c.delta, "units": list(c.units), "capacity": c.capacity}
             for c in write.loads
         ]
+        record = esc.model_dump_json()
         result = await self._eval_durable(
             self._write_escalation,
             keys=[
-                k.escalation_seq(esc.id),
                 k.escalation(esc.id),
                 k.escalation_events(esc.id),
                 k.tenant_escalations(esc.tenant_id),
@@ -179,8 +180,7 @@ class RedisEscalations(RedisBase):
             ],
             args=[
                 write.expected_seq,
-                esc.seq,
-                esc.model_dump_json(),
+                record,
                 esc.id,
                 created,
                 new_score,
@@ -201,6 +201,8 @@ class RedisEscalations(RedisBase):
         )
         text = _text(result)
         assert text in ("ok", "conflict", "full")
+        if text == "ok":
+            self._parsed.remember(esc, record)  # its next read needs no parse
         return text  # type: ignore[return-value]
 
     async def get_escalation(self, escalation_id: str) -> Escalation | None:
