@@ -171,6 +171,15 @@ class LoadView:
             for listener in self.listeners:
                 listener(change.agent_id, updated)
 
+    def seen(self, agent_id: str, load: AgentLoad) -> None:
+        """A load as another node's committed write left it (the store's
+        ``watch_agent_loads``): the view follows it instead of offering an agent that
+        node has just filled."""
+        if agent_id in self._loads:
+            self._loads[agent_id] = load
+            for listener in self.listeners:
+                listener(agent_id, load)
+
     def forget(self, agent_ids: Iterable[str]) -> None:
         for agent_id in agent_ids:
             if self._loads.pop(agent_id, None) is not None:

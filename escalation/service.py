@@ -128,6 +128,7 @@ class EscalationService:
         self._routing: Counter[str] = Counter()
         self._pull_skips = 0
         self._written: OrderedDict[str, Escalation] = OrderedDict()  # see ``mutate``
+        self._watching_loads = False
 
     @property
     def store(self) -> Store:
@@ -137,6 +138,9 @@ class EscalationService:
         return await self.store.list_agents(tenant_id)
 
     async def _read_loads(self, agent_ids: Sequence[str]) -> dict[str, AgentLoad]:
+        if not self._watching_loads:  # the store is open once the view first reads
+            self._watching_loads = True
+            self.store.watch_agent_loads(self.loads.seen)
         return await self.store.get_agent_loads(agent_ids)
 
     # reading ------------------------------------------------------------------------

@@ -130,8 +130,13 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
         self.ready = ready
 
     async def _publish(self, data: Any) -> None:
+        """The library's messages to the other nodes (binary emits, callbacks, rooms)
+        join the same queue as the fast path's, so all leave in the order made."""
+        self._queue(_Codec.dumps(data))
+
+    async def _publish_now(self, data: bytes) -> None:
         try:
-            await self._client().publish(self.channel, self.json.dumps(data))
+            await self._client().publish(self.channel, data)
         except STORE_OUTAGES as exc:
             raise_if_cancelled(exc)
             # The other nodes miss this emit; their clients catch up from the store
@@ -174,12 +179,12 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
         while self._outbox:
             batch, self._outbox = self._outbox, []
             try:
-                await self._publish(batch[0] if len(batch) == 1 else self._batch(batch))
+                await self._publish_now(batch[0] if len(batch) == 1 else self._batch(batch))
             except Exception:
                 log.exception("Socket.IO publish failed")
 
     def _batch(self, encoded: list[bytes]) -> bytes:
-        """Several fast-path messages as one (``host_id`` first, see ``_listen``)."""
+        """Several messages as one (``host_id`` first, see ``_listen``)."""
         return b"".join(
             (self._own_prefix, b',"method":"emits","emits":[', b",".join(encoded), b"]}")
         )

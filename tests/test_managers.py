@@ -23,7 +23,7 @@ def manager_publishing_to(
     async def publish(data: bytes) -> None:
         published.append(data)
 
-    monkeypatch.setattr(manager, "_publish", publish)
+    monkeypatch.setattr(manager, "_publish_now", publish)
     return manager
 
 

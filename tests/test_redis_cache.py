@@ -146,3 +146,35 @@ async def test_no_copy_is_used_while_the_channel_is_down(
 
 async def not_live(store: RedisStore) -> bool:
     return not store.invalidations.live
+
+
+async def test_a_load_change_on_one_node_reaches_the_others_routers(
+    nodes: tuple[RedisStore, RedisStore],
+) -> None:
+    """Routers on the other nodes follow an agent's load as writes leave it, so they
+    do not offer an agent another node has just filled (a write answering ``full``)."""
+    from store.escalation_models import AgentLoad, LoadChange
+    from tests.test_store_escalations import CAPACITY, create, make_escalation, move
+
+    a, b = nodes
+    seen: list[tuple[str, AgentLoad]] = []
+    b.watch_agent_loads(lambda agent_id, load: seen.append((agent_id, load)))
+    esc = await create(a, make_escalation("esc_w"))
+    result, offered = await move(a, esc, "offered", LoadChange("ag1", 1, ("video",), CAPACITY))
+    assert result == "ok"
+
+    async def filled() -> bool:
+        return bool(seen) and seen[-1][1].load == {"video": 1}
+
+    await until(filled, "B hears that ag1 holds a video")
+    assert seen[-1][0] == "ag1" and seen[-1][1].idle_since is None
+    result, _ = await move(a, offered, "queued", LoadChange("ag1", -1, ("video",)))
+    assert result == "ok"
+
+    async def freed() -> bool:
+        return seen[-1][1].load == {} and seen[-1][1].idle_since is not None
+
+    await until(freed, "B hears that ag1 is free and since when")
+    assert seen[-1][1] == (await b.get_agent_loads(["ag1"]))["ag1"]
+    full, _ = await move(a, esc, "offered", LoadChange("ag1", 2, ("video",), CAPACITY))
+    assert full == "conflict" and len(seen) == 2  # a refused write announces nothing

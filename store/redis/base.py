@@ -155,11 +155,11 @@ class RedisBase:
 
     async def _get(self, model: type[M], key: str) -> M | None:
         raw = await self.redis.get(key)
-        return None if raw is None else self._parsed.parse(model, raw)
+        return None if raw is None else self._parsed.parse(model, _text(raw))
 
     async def _get_many(self, model: type[M], keys: list[str]) -> list[M]:
         if not keys:
             return []
         raws = await self.redis.mget(keys)
         parse = self._parsed.parse
-        return [parse(model, r) for r in raws if r is not None]
+        return [parse(model, _text(r)) for r in raws if r is not None]

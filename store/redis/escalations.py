@@ -8,9 +8,9 @@ across nodes. Key layout: ``store/redis/keys.py``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import get_args
+from typing import Any, get_args
 
 from store.escalation_models import (
     AgentLoad,
@@ -33,7 +33,8 @@ from store.redis.base import RedisBase, _text
 #       6 JSON array of event JSON strings, 7 JSON array of load changes
 #       {agent, delta, units, capacity}, 8 JSON array of [member, due] to set,
 #       9 JSON array of members to clear, 10 now (s), 11 "1" when a customer zset applies,
-#       12 session JSON ('' for none)
+#       12 session JSON ('' for none), 13 the invalidation channel (changed loads are
+#       announced there, ``watch_agent_loads``)
 # One script per write: each Redis command it runs costs microseconds inside Redis, each
 # one a node sends costs it a round trip, so the indexes are touched only when they
 # change (the tenant and customer sets at creation, the state sets on a state change)
@@ -78,7 +79,10 @@ for agent, cur in pairs(current) do
   fields[#fields + 1] = agent
   fields[#fields + 1] = cjson.encode(cur)
 end
-if #fields > 0 then redis.call('HSET', KEYS[7], unpack(fields)) end
+if #fields > 0 then
+  redis.call('HSET', KEYS[7], unpack(fields))
+  redis.call('PUBLISH', ARGV[13], 'loads\\n\\n' .. cjson.encode(current))
+end
 redis.call('SET', KEYS[1], ARGV[2])
 local events = cjson.decode(ARGV[6])
 if #events > 0 then redis.call('RPUSH', KEYS[2], unpack(events)) end
@@ -147,6 +151,16 @@ def _member(kind: str, escalation_id: str) -> str:
     return f"{kind}|{escalation_id}"
 
 
+def _agent_load(agent_id: str, data: dict[str, Any]) -> AgentLoad:
+    """An ``agent-loads`` hash value as the AgentLoad it stands for."""
+    idle = data.pop("idle_since", None)
+    return AgentLoad(
+        agent_id=agent_id,
+        load={u: int(v) for u, v in data.items() if v},
+        idle_since=None if idle is None else datetime.fromtimestamp(idle, UTC),
+    )
+
+
 class RedisEscalations(RedisBase):
     def _register_scripts(self) -> None:
         self._write_escalation = self.redis.register_script(WRITE_ESCALATION)
@@ -154,6 +168,12 @@ class RedisEscalations(RedisBase):
         self._claim_deadlines = self.redis.register_script(CLAIM_DEADLINES)
         self._drop_deadline = self.redis.register_script(DROP_DEADLINE)
         self._begin_idempotent = self.redis.register_script(BEGIN_IDEMPOTENT)
+        # Other nodes' routers see a load change when it is made, not when their view
+        # of loads is next re-read: a view blind to them offers agents they just
+        # filled, and each such offer costs a write that answers ``full``.
+        if not hasattr(self, "_load_listeners"):  # kept across a reopen
+            self._load_listeners: list[Callable[[str, AgentLoad], None]] = []
+        self.invalidations.handle("loads", self._loads_changed, lambda: None, bumps=False)
 
     async def write_escalation(self, write: EscalationWrite) -> WriteResult:
         esc, k = write.escalation, self.keys
@@ -197,6 +217,7 @@ class RedisEscalations(RedisBase):
                 utcnow().timestamp(),
                 "1" if esc.customer_id else "0",
                 write.session.model_dump_json() if write.session else "",
+                k.invalidation_channel,
             ],
         )
         text = _text(result)
@@ -279,16 +300,20 @@ class RedisEscalations(RedisBase):
         if not ids:
             return {}
         raws = await self.redis.hmget(self.keys.agent_loads, ids)
-        found: dict[str, AgentLoad] = {}
-        for agent_id, raw in zip(ids, raws, strict=True):
-            data = json.loads(raw) if raw else {}
-            idle = data.pop("idle_since", None)
-            found[agent_id] = AgentLoad(
-                agent_id=agent_id,
-                load={u: int(v) for u, v in data.items() if v},
-                idle_since=None if idle is None else datetime.fromtimestamp(idle, UTC),
-            )
-        return found
+        return {
+            agent_id: _agent_load(agent_id, json.loads(raw) if raw else {})
+            for agent_id, raw in zip(ids, raws, strict=True)
+        }
+
+    def watch_agent_loads(self, listener: Callable[[str, AgentLoad], None]) -> None:
+        self._load_listeners.append(listener)
+
+    def _loads_changed(self, _ident: str, changed: str) -> None:
+        """A write's announcement of the loads it left (``WRITE_ESCALATION``)."""
+        for agent_id, data in json.loads(changed).items():
+            load = _agent_load(agent_id, data if isinstance(data, dict) else {})
+            for listener in self._load_listeners:
+                listener(agent_id, load)
 
     async def mark_agent_idle(self, agent_id: str, at: datetime) -> None:
         await self._mark_idle(keys=[self.keys.agent_loads], args=[agent_id, at.timestamp()])
