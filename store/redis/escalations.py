@@ -76,6 +76,7 @@ for agent, cur in pairs(current) do
   else
     cur['idle_since'] = nil
   end
+  cur['v'] = (tonumber(cur['v']) or 0) + 1
   fields[#fields + 1] = agent
   fields[#fields + 1] = cjson.encode(cur)
 end
@@ -152,12 +153,15 @@ def _member(kind: str, escalation_id: str) -> str:
 
 
 def _agent_load(agent_id: str, data: dict[str, Any]) -> AgentLoad:
-    """An ``agent-loads`` hash value as the AgentLoad it stands for."""
+    """An ``agent-loads`` hash value as the AgentLoad it stands for (``v``: the count
+    of writes that changed it)."""
     idle = data.pop("idle_since", None)
+    version = int(data.pop("v", 0))
     return AgentLoad(
         agent_id=agent_id,
         load={u: int(v) for u, v in data.items() if v},
         idle_since=None if idle is None else datetime.fromtimestamp(idle, UTC),
+        version=version,
     )
 
 
