@@ -176,5 +176,12 @@ async def test_a_load_change_on_one_node_reaches_the_others_routers(
 
     await until(freed, "B hears that ag1 is free and since when")
     assert seen[-1][1] == (await b.get_agent_loads(["ag1"]))["ag1"]
+    assert b._load_copy.known(["ag1"]) == {"ag1": seen[-1][1]}  # read from B's copy
+    assert [load.version for _, load in seen] == [1, 2]  # each write moved it on
     full, _ = await move(a, esc, "offered", LoadChange("ag1", 2, ("video",), CAPACITY))
     assert full == "conflict" and len(seen) == 2  # a refused write announces nothing
+    mine: list[str] = []
+    a.watch_agent_loads(lambda agent_id, _: mine.append(agent_id))
+    await a.mark_agent_idle("ag2", utcnow())
+    await until(lambda: asyncio.sleep(0, len(seen) == 3), "B hears ag2's idle clock")
+    assert mine == []  # a node's own writes reach its watchers from whoever made them

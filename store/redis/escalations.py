@@ -8,9 +8,10 @@ across nodes. Key layout: ``store/redis/keys.py``.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, get_args
+from typing import get_args
 
 from store.escalation_models import (
     AgentLoad,
@@ -26,6 +27,7 @@ from store.escalation_models import (
 )
 from store.models import utcnow
 from store.redis.base import RedisBase, _text
+from store.redis.loads import LoadCopy, agent_load, loads_of
 
 # KEYS: 1 record, 2 events list, 3 tenant zset, 4 old-state zset, 5 new-state zset,
 #       6 customer zset, 7 agent-loads hash, 8 deadlines zset, 9 session record
@@ -34,7 +36,8 @@ from store.redis.base import RedisBase, _text
 #       {agent, delta, units, capacity}, 8 JSON array of [member, due] to set,
 #       9 JSON array of members to clear, 10 now (s), 11 "1" when a customer zset applies,
 #       12 session JSON ('' for none), 13 the invalidation channel (changed loads are
-#       announced there, ``watch_agent_loads``)
+#       announced there, ``store/redis/loads.py``), 14 this node's token
+# Returns 'conflict', 'full', 'ok', or {'ok', changed loads JSON}.
 # One script per write: each Redis command it runs costs microseconds inside Redis, each
 # one a node sends costs it a round trip, so the indexes are touched only when they
 # change (the tenant and customer sets at creation, the state sets on a state change)
@@ -80,9 +83,11 @@ for agent, cur in pairs(current) do
   fields[#fields + 1] = agent
   fields[#fields + 1] = cjson.encode(cur)
 end
+local changed = ''
 if #fields > 0 then
   redis.call('HSET', KEYS[7], unpack(fields))
-  redis.call('PUBLISH', ARGV[13], 'loads\\n\\n' .. cjson.encode(current))
+  changed = cjson.encode(current)
+  redis.call('PUBLISH', ARGV[13], 'loads\\n' .. ARGV[14] .. '\\n' .. changed)
 end
 redis.call('SET', KEYS[1], ARGV[2])
 local events = cjson.decode(ARGV[6])
@@ -102,20 +107,24 @@ for _, d in ipairs(cjson.decode(ARGV[8])) do
 end
 if #due > 0 then redis.call('ZADD', KEYS[8], unpack(due)) end
 if ARGV[12] ~= '' then redis.call('SET', KEYS[9], ARGV[12]) end
+if changed ~= '' then return {'ok', changed} end
 return 'ok'
 """
 
-# KEYS[1] agent-loads hash. ARGV[1] agent id, ARGV[2] now (s).
+# KEYS[1] agent-loads hash. ARGV[1] agent id, ARGV[2] now (s), ARGV[3] the invalidation
+# channel, ARGV[4] this node's token. Returns the loads it left ('' if none changed).
 MARK_IDLE = """
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 local cur = raw and cjson.decode(raw) or {}
 local total = (tonumber(cur['chat']) or 0) + (tonumber(cur['video']) or 0)
   + (tonumber(cur['cobrowse']) or 0)
-if total == 0 then
-  cur['idle_since'] = tonumber(ARGV[2])
-  redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(cur))
-end
-return 1
+if total ~= 0 then return '' end
+cur['idle_since'] = tonumber(ARGV[2])
+cur['v'] = (tonumber(cur['v']) or 0) + 1
+local changed = cjson.encode({[ARGV[1]] = cur})
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(cur))
+redis.call('PUBLISH', ARGV[3], 'loads\\n' .. ARGV[4] .. '\\n' .. changed)
+return changed
 """
 
 # KEYS[1] deadlines zset. ARGV[1] now, ARGV[2] lease end (also the claim token), ARGV[3] limit.
@@ -152,19 +161,6 @@ def _member(kind: str, escalation_id: str) -> str:
     return f"{kind}|{escalation_id}"
 
 
-def _agent_load(agent_id: str, data: dict[str, Any]) -> AgentLoad:
-    """An ``agent-loads`` hash value as the AgentLoad it stands for (``v``: the count
-    of writes that changed it)."""
-    idle = data.pop("idle_since", None)
-    version = int(data.pop("v", 0))
-    return AgentLoad(
-        agent_id=agent_id,
-        load={u: int(v) for u, v in data.items() if v},
-        idle_since=None if idle is None else datetime.fromtimestamp(idle, UTC),
-        version=version,
-    )
-
-
 class RedisEscalations(RedisBase):
     def _register_scripts(self) -> None:
         self._write_escalation = self.redis.register_script(WRITE_ESCALATION)
@@ -177,7 +173,9 @@ class RedisEscalations(RedisBase):
         # filled, and each such offer costs a write that answers ``full``.
         if not hasattr(self, "_load_listeners"):  # kept across a reopen
             self._load_listeners: list[Callable[[str, AgentLoad], None]] = []
-        self.invalidations.handle("loads", self._loads_changed, lambda: None, bumps=False)
+            self._load_copy = LoadCopy()
+            self._node = secrets.token_hex(8)  # tells this node's announcements apart
+        self.invalidations.handle("loads", self._loads_changed, self._load_copy.clear, bumps=False)
 
     async def write_escalation(self, write: EscalationWrite) -> WriteResult:
         esc, k = write.escalation, self.keys
@@ -222,12 +220,18 @@ class RedisEscalations(RedisBase):
                 "1" if esc.customer_id else "0",
                 write.session.model_dump_json() if write.session else "",
                 k.invalidation_channel,
+                self._node,
             ],
         )
+        if isinstance(result, list):  # ok, and the loads it left
+            result, changed = result
+            self._loads_seen(loads_of(_text(changed)))
         text = _text(result)
         assert text in ("ok", "conflict", "full")
         if text == "ok":
             self._parsed.remember(esc, record)  # its next read needs no parse
+        elif text == "full":
+            self._load_copy.drop([c.agent_id for c in write.loads])
         return text  # type: ignore[return-value]
 
     async def get_escalation(self, escalation_id: str) -> Escalation | None:
@@ -303,24 +307,45 @@ class RedisEscalations(RedisBase):
         ids = list(dict.fromkeys(agent_ids))
         if not ids:
             return {}
-        raws = await self.redis.hmget(self.keys.agent_loads, ids)
-        return {
-            agent_id: _agent_load(agent_id, json.loads(raw) if raw else {})
-            for agent_id, raw in zip(ids, raws, strict=True)
-        }
+        live = self.invalidations.live  # the copy is complete only while subscribed
+        found = self._load_copy.known(ids) if live else {}
+        missing = [a for a in ids if a not in found]
+        if missing:
+            raws = await self.redis.hmget(self.keys.agent_loads, missing)
+            keep = live and self.invalidations.live  # not if the link broke meanwhile
+            for agent_id, raw in zip(missing, raws, strict=True):
+                load = agent_load(agent_id, json.loads(raw) if raw else {})
+                found[agent_id] = load
+                if keep:
+                    self._load_copy.offer(load)
+        return {a: found[a] for a in ids}
 
     def watch_agent_loads(self, listener: Callable[[str, AgentLoad], None]) -> None:
         self._load_listeners.append(listener)
 
-    def _loads_changed(self, _ident: str, changed: str) -> None:
-        """A write's announcement of the loads it left (``WRITE_ESCALATION``)."""
-        for agent_id, data in json.loads(changed).items():
-            load = _agent_load(agent_id, data if isinstance(data, dict) else {})
-            for listener in self._load_listeners:
-                listener(agent_id, load)
+    def _loads_seen(self, loads: Sequence[AgentLoad]) -> None:
+        if self.invalidations.live:
+            for load in loads:
+                self._load_copy.offer(load)
+
+    def _loads_changed(self, node: str, changed: str) -> None:
+        """A write's announcement of the loads it left (``WRITE_ESCALATION``): into
+        the copy, and to the watchers when another node made it (this node's own
+        writes reach them from the service that made them)."""
+        loads = loads_of(changed)
+        self._loads_seen(loads)
+        if node != self._node:
+            for load in loads:
+                for listener in self._load_listeners:
+                    listener(load.agent_id, load)
 
     async def mark_agent_idle(self, agent_id: str, at: datetime) -> None:
-        await self._mark_idle(keys=[self.keys.agent_loads], args=[agent_id, at.timestamp()])
+        changed = await self._mark_idle(
+            keys=[self.keys.agent_loads],
+            args=[agent_id, at.timestamp(), self.keys.invalidation_channel, self._node],
+        )
+        if changed:
+            self._loads_seen(loads_of(_text(changed)))
 
     # deadlines ----------------------------------------------------------------------
     async def put_deadline(self, deadline: Deadline) -> None:
