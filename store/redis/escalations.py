@@ -187,6 +187,9 @@ class RedisEscalations(RedisBase):
             for c in write.loads
         ]
         record = esc.model_dump_json()
+        # Until the reply says what this write left, a read of these agents goes to
+        # Redis (which has it once it ran), not to a copy that cannot have it yet.
+        self._load_copy.drop([c.agent_id for c in write.loads])
         result = await self._eval_durable(
             self._write_escalation,
             keys=[
@@ -340,6 +343,7 @@ class RedisEscalations(RedisBase):
                     listener(load.agent_id, load)
 
     async def mark_agent_idle(self, agent_id: str, at: datetime) -> None:
+        self._load_copy.drop([agent_id])  # as in ``write_escalation``
         changed = await self._mark_idle(
             keys=[self.keys.agent_loads],
             args=[agent_id, at.timestamp(), self.keys.invalidation_channel, self._node],
