@@ -127,6 +127,22 @@ redis.call('PUBLISH', ARGV[3], 'loads\\n' .. ARGV[4] .. '\\n' .. changed)
 return changed
 """
 
+# KEYS: state zsets. ARGV[1] the escalation record keys' prefix. The records of every
+# escalation in those states, in one round trip rather than ZRANGE then MGET (the
+# console's presence reads the open offers after each offer and accept).
+IN_STATES = """
+local found = {}
+for _, zset in ipairs(KEYS) do
+  local ids = redis.call('ZRANGE', zset, 0, -1)
+  for start = 1, #ids, 500 do  -- unpack's stack is bounded
+    local names = {}
+    for i = start, math.min(start + 499, #ids) do names[#names + 1] = ARGV[1] .. ids[i] end
+    for _, raw in ipairs(redis.call('MGET', unpack(names))) do found[#found + 1] = raw end
+  end
+end
+return found
+"""
+
 # KEYS[1] deadlines zset. ARGV[1] now, ARGV[2] lease end (also the claim token), ARGV[3] limit.
 CLAIM_DEADLINES = """
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
@@ -165,6 +181,7 @@ class RedisEscalations(RedisBase):
     def _register_scripts(self) -> None:
         self._write_escalation = self.redis.register_script(WRITE_ESCALATION)
         self._mark_idle = self.redis.register_script(MARK_IDLE)
+        self._in_states = self.redis.register_script(IN_STATES)
         self._claim_deadlines = self.redis.register_script(CLAIM_DEADLINES)
         self._drop_deadline = self.redis.register_script(DROP_DEADLINE)
         self._begin_idempotent = self.redis.register_script(BEGIN_IDEMPOTENT)
@@ -274,12 +291,12 @@ class RedisEscalations(RedisBase):
             wanted = set(states)
             found = [e for e in await self._escalations_by_ids(ids) if e.state in wanted]
             return found[:limit]
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for state in states:
-                pipe.zrange(self.keys.tenant_state(tenant_id, state), 0, -1)
-            groups = await pipe.execute()
-        ids = [_text(i) for group in groups for i in group]
-        found = await self._escalations_by_ids(ids)
+        raws = await self._in_states(
+            keys=[self.keys.tenant_state(tenant_id, state) for state in states],
+            args=[self.keys.escalation("")],
+        )
+        parse = self._parsed.parse
+        found = [parse(Escalation, _text(r)) for r in raws if r]
         found.sort(key=lambda e: (-e.created_at.timestamp(), e.id))
         return found[:limit]
 
