@@ -110,6 +110,8 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
         self._target = target
         self._redis: aioredis.Redis | None = None  # the library's self.redis is unused
         self.ready = False
+        self._outbox: list[bytes] = []  # encoded emits waiting for ``_send_queued``
+        self._sender: asyncio.Task[None] | None = None
 
     def _client(self) -> aioredis.Redis:
         if self._redis is None:
@@ -128,8 +130,13 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
         self.ready = ready
 
     async def _publish(self, data: Any) -> None:
+        """The library's messages to the other nodes (binary emits, callbacks, rooms)
+        join the same queue as the fast path's, so all leave in the order made."""
+        self._queue(_Codec.dumps(data))
+
+    async def _publish_now(self, data: bytes) -> None:
         try:
-            await self._client().publish(self.channel, self.json.dumps(data))
+            await self._client().publish(self.channel, data)
         except STORE_OUTAGES as exc:
             raise_if_cancelled(exc)
             # The other nodes miss this emit; their clients catch up from the store
@@ -156,8 +163,36 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
                 await pubsub.aclose()
             await asyncio.sleep(RETRY_S)
 
+    def _queue(self, encoded: bytes) -> None:
+        """Publish ``encoded`` with the other emits of this turn of the loop."""
+        self._outbox.append(encoded)
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.create_task(self._send_queued())
+
+    async def _send_queued(self) -> None:
+        """One PUBLISH for the emits queued meanwhile: a lifecycle's emits come in
+        bursts (an offer and the agent's presence, the holder's change and the queue),
+        and each PUBLISH costs this node a round trip and every node a message to read.
+        One sender at a time, so emits reach the other nodes in the order they were
+        made."""
+        await asyncio.sleep(0)  # the emits already ready to run in this turn join in
+        while self._outbox:
+            batch, self._outbox = self._outbox, []
+            try:
+                await self._publish_now(batch[0] if len(batch) == 1 else self._batch(batch))
+            except Exception:
+                log.exception("Socket.IO publish failed")
+
+    def _batch(self, encoded: list[bytes]) -> bytes:
+        """Several messages as one (``host_id`` first, see ``_listen``)."""
+        return b"".join(
+            (self._own_prefix, b',"method":"emits","emits":[', b",".join(encoded), b"]}")
+        )
+
     async def close(self) -> None:
-        """Stops the listener and closes the Redis client."""
+        """Stops the sender and the listener and closes the Redis client."""
+        if self._sender is not None:
+            await cancel_and_wait(self._sender)
         thread = getattr(self, "thread", None)
         if isinstance(thread, asyncio.Task):
             await cancel_and_wait(thread)
@@ -177,12 +212,22 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
     async def _listen(self) -> AsyncIterator[Any]:
         """Redis sends a node its own publishes too; the library decodes each whole
         before it sees the ``host_id`` and drops it. This node's own emits are dropped
-        by their first bytes instead (the others, and any library-encoded message,
-        go on as before)."""
+        by their first bytes instead; another node's batch (``_send_queued``) is
+        decoded once and handed on as its emits (any library-encoded message goes on
+        as before)."""
         own = self._own_prefix
         async for message in super()._listen():
-            if isinstance(message, bytes) and message.startswith(own):
-                continue
+            if isinstance(message, bytes):
+                if message.startswith(own):
+                    continue
+                if message.startswith(b'{"host_id":'):
+                    data = orjson.loads(message)
+                    if data.get("method") == "emits":
+                        for emit in data["emits"]:
+                            yield emit
+                        continue
+                    yield data
+                    continue
             yield message
 
     async def emit(
@@ -218,4 +263,4 @@ class DirectRedisManager(socketio.AsyncRedisManager, DirectManager):  # type: ig
             await super().emit(event, data, namespace, room, skip_sid, **kwargs)
             return
         await DirectManager.emit(self, event, data, namespace, room=room, skip_sid=skip_sid)
-        await self._publish(encoded)  # the other nodes
+        self._queue(encoded)  # the other nodes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -61,6 +61,12 @@ class EscalationStore(Protocol):
 
     async def mark_agent_idle(self, agent_id: str, at: datetime) -> None:
         """Start the idle clock when the agent holds nothing (e.g. becomes available)."""
+        ...
+
+    def watch_agent_loads(self, listener: Callable[[str, AgentLoad], None]) -> None:
+        """Call ``listener(agent_id, load)`` with loads as other nodes' writes leave
+        them, when the store can tell (best effort, in commit order; a node's own
+        writes may come back too). A store only one node uses never calls it."""
         ...
 
     # deadlines any node may process

@@ -199,6 +199,9 @@ class AgentLoad:
     agent_id: str
     load: dict[str, int] = field(default_factory=dict)
     idle_since: datetime | None = None  # None while it holds anything
+    # Moved on by every committed change where the store counts them (Redis): a copy
+    # kept current from several sources keeps the newest (``LoadView.seen``).
+    version: int = field(default=0, compare=False)
 
     def used(self, unit: str) -> int:
         return self.load.get(unit, 0)

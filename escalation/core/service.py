@@ -40,6 +40,7 @@ class EscalationService:
         self.creation = Creation(app, self.writer, self.router, self.config)
         self.actions = Actions(self.writer, self.router, self.config)
         self.timeouts = Timeouts(self.writer, self.router)
+        self._watching_loads = False
         # The service's API is its parts' (bound here, so each is written once).
         self.get = self.writer.get
         self.visible = self.writer.visible
@@ -65,6 +66,9 @@ class EscalationService:
         return self.app[STORE]
 
     async def _read_loads(self, agent_ids: Sequence[str]) -> dict[str, AgentLoad]:
+        if not self._watching_loads:  # the store is open once the view first reads
+            self._watching_loads = True
+            self.store.watch_agent_loads(self.writer.loads.seen)
         return await self.store.get_agent_loads(agent_ids)
 
     async def create_adhoc(

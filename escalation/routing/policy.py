@@ -157,6 +157,7 @@ class LoadView:
 
     def applied(self, changes: Sequence[LoadChange], now: datetime) -> None:
         """Mirror a committed write's load changes (the store's own arithmetic)."""
+        counted: set[str] = set()  # a write moves an agent's version on once
         for change in changes:
             held = self._loads.get(change.agent_id)
             if held is None:
@@ -166,10 +167,24 @@ class LoadView:
                 load[unit] = max(0, load.get(unit, 0) + change.delta)
             load = {u: n for u, n in load.items() if n}
             idle = (held.idle_since or now) if not load else None
-            updated = AgentLoad(change.agent_id, load, idle)
+            version = held.version + (change.agent_id not in counted)
+            counted.add(change.agent_id)
+            updated = AgentLoad(change.agent_id, load, idle, version)
             self._loads[change.agent_id] = updated
             for listener in self.listeners:
                 listener(change.agent_id, updated)
+
+    def seen(self, agent_id: str, load: AgentLoad) -> None:
+        """A load as a committed write left it (the store's ``watch_agent_loads``):
+        the view follows other nodes' changes instead of offering an agent one of them
+        has just filled. Announcements arrive late and interleaved with this node's
+        own writes, so one no newer than what the view holds (``version``) is ignored:
+        an older one would undo a change the view already has."""
+        held = self._loads.get(agent_id)
+        if held is not None and load.version > held.version:
+            self._loads[agent_id] = load
+            for listener in self.listeners:
+                listener(agent_id, load)
 
     def forget(self, agent_ids: Iterable[str]) -> None:
         for agent_id in agent_ids:

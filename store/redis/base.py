@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
+from store.parse_cache import ParseCache
 from store.redis.cache import Invalidations, LocalCache
 from store.redis.connection import RedisTarget, close_client, redis_client
 from store.redis.keys import RedisKeys
@@ -38,6 +39,9 @@ class RedisBase:
         self._redis: aioredis.Redis | None = None
         self._replicas_short = False  # the last WAIT timed out short of wait_replicas
         self.invalidations = Invalidations(self.keys.invalidation_channel)
+        # One parse per exact JSON text: the escalation each request of its life reads
+        # and the open offers each presence update reads are not validated again.
+        self._parsed = ParseCache()
 
     async def open(self) -> None:
         # Bounded: a pool that waits (at most the target's timeout) for a free
@@ -151,10 +155,11 @@ class RedisBase:
 
     async def _get(self, model: type[M], key: str) -> M | None:
         raw = await self.redis.get(key)
-        return None if raw is None else model.model_validate_json(raw)
+        return None if raw is None else self._parsed.parse(model, _text(raw))
 
     async def _get_many(self, model: type[M], keys: list[str]) -> list[M]:
         if not keys:
             return []
         raws = await self.redis.mget(keys)
-        return [model.model_validate_json(r) for r in raws if r is not None]
+        parse = self._parsed.parse
+        return [parse(model, _text(r)) for r in raws if r is not None]

@@ -114,17 +114,24 @@ class Invalidations:
         self.live = False
         self.generation = 0  # bumped by every invalidation: a read across one is not kept
         self._handlers: dict[str, Handler] = {}
+        self._quiet: set[str] = set()  # kinds that change no copy: no generation bump
         self._resets: list[Callable[[], None]] = []
         self._task: asyncio.Task[None] | None = None
 
-    def handle(self, kind: str, handler: Handler, reset: Callable[[], None]) -> None:
-        """``handler(ident, extra)`` for messages of ``kind``; ``reset`` drops all."""
+    def handle(
+        self, kind: str, handler: Handler, reset: Callable[[], None], *, bumps: bool = True
+    ) -> None:
+        """``handler(ident, extra)`` for messages of ``kind``; ``reset`` drops all.
+        ``bumps=False``: news that invalidates no copy (reads racing with it are kept)."""
         self._handlers[kind] = handler
         self._resets.append(reset)
+        if not bumps:
+            self._quiet.add(kind)
 
     def apply(self, kind: str, ident: str, extra: str = "") -> None:
         """A change seen here: this node's own write or another node's message."""
-        self.generation += 1
+        if kind not in self._quiet:
+            self.generation += 1
         handler = self._handlers.get(kind)
         if handler is not None:
             handler(ident, extra)

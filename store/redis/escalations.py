@@ -8,7 +8,8 @@ across nodes. Key layout: ``store/redis/keys.py``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import secrets
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import get_args
 
@@ -26,28 +27,34 @@ from store.escalation_models import (
 )
 from store.models import utcnow
 from store.redis.base import RedisBase, _text
+from store.redis.loads import LoadCopy, agent_load, loads_of
 from store.subjects import escalation_keys
 
-# KEYS: 1 seq, 2 record, 3 events list, 4 tenant zset, 5 old-state zset, 6 new-state zset,
-#       7 customer zset, 8 agent-loads hash, 9 deadlines zset, 10 session record
-# ARGV: 1 expected seq, 2 new seq, 3 record JSON, 4 id, 5 created score, 6 new-state score,
-#       7 JSON array of event JSON strings, 8 JSON array of load changes
-#       {agent, delta, units, capacity}, 9 JSON array of [member, due] to set,
-#       10 JSON array of members to clear, 11 now (s), 12 "1" when a customer zset applies,
-#       13 session JSON ('' for none), 14 the subject-index ref ("escalation:<id>")
-# KEYS 11...: the subject-index sets the escalation joins when it is created
+# KEYS: 1 record, 2 events list, 3 tenant zset, 4 old-state zset, 5 new-state zset,
+#       6 customer zset, 7 agent-loads hash, 8 deadlines zset, 9 session record
+# ARGV: 1 expected seq, 2 record JSON, 3 id, 4 created score, 5 new-state score,
+#       6 JSON array of event JSON strings, 7 JSON array of load changes
+#       {agent, delta, units, capacity}, 8 JSON array of [member, due] to set,
+#       9 JSON array of members to clear, 10 now (s), 11 "1" when a customer zset applies,
+#       12 session JSON ('' for none), 13 the invalidation channel (changed loads are
+#       announced there, ``store/redis/loads.py``), 14 this node's token, 15 the
+#       subject-index ref ("escalation:<id>")
+# KEYS 10...: the subject-index sets the escalation joins when it is created
+# Returns 'conflict', 'full', 'ok', or {'ok', changed loads JSON}.
 # One script per write: each Redis command it runs costs microseconds inside Redis, each
 # one a node sends costs it a round trip, so the indexes are touched only when they
 # change (the tenant and customer sets at creation, the state sets on a state change)
-# and lists go in one variadic command (events, loads, cleared and set deadlines).
+# and lists go in one variadic command (events, loads, cleared and set deadlines). The
+# compare-and-set version is the length of the events list (an event's index is its
+# seq - 1, and every event moves seq on by one): no key of its own to read and write.
 WRITE_ESCALATION = """
-if tonumber(redis.call('GET', KEYS[1]) or '0') ~= tonumber(ARGV[1]) then return 'conflict' end
+if redis.call('LLEN', KEYS[2]) ~= tonumber(ARGV[1]) then return 'conflict' end
 local creating = ARGV[1] == '0'
-local loads = cjson.decode(ARGV[8])
+local loads = cjson.decode(ARGV[7])
 local current = {}  -- agent id -> its load, read once
 for _, c in ipairs(loads) do
   if current[c.agent] == nil then
-    local raw = redis.call('HGET', KEYS[8], c.agent)
+    local raw = redis.call('HGET', KEYS[7], c.agent)
     current[c.agent] = raw and cjson.decode(raw) or {}
   end
   if c.delta > 0 then
@@ -71,50 +78,75 @@ for agent, cur in pairs(current) do
   local total = (tonumber(cur['chat']) or 0) + (tonumber(cur['video']) or 0)
     + (tonumber(cur['cobrowse']) or 0)
   if total == 0 then
-    if cur['idle_since'] == nil then cur['idle_since'] = tonumber(ARGV[11]) end
+    if cur['idle_since'] == nil then cur['idle_since'] = tonumber(ARGV[10]) end
   else
     cur['idle_since'] = nil
   end
+  cur['v'] = (tonumber(cur['v']) or 0) + 1
   fields[#fields + 1] = agent
   fields[#fields + 1] = cjson.encode(cur)
 end
-if #fields > 0 then redis.call('HSET', KEYS[8], unpack(fields)) end
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('SET', KEYS[2], ARGV[3])
-local events = cjson.decode(ARGV[7])
-if #events > 0 then redis.call('RPUSH', KEYS[3], unpack(events)) end
-if creating then
-  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[4])
-  if ARGV[12] == '1' then redis.call('ZADD', KEYS[7], ARGV[5], ARGV[4]) end
+local changed = ''
+if #fields > 0 then
+  redis.call('HSET', KEYS[7], unpack(fields))
+  changed = cjson.encode(current)
+  redis.call('PUBLISH', ARGV[13], 'loads\\n' .. ARGV[14] .. '\\n' .. changed)
 end
-if KEYS[5] ~= KEYS[6] then redis.call('ZREM', KEYS[5], ARGV[4]) end
-if creating or KEYS[5] ~= KEYS[6] then redis.call('ZADD', KEYS[6], ARGV[6], ARGV[4]) end
-local clear = cjson.decode(ARGV[10])
-if #clear > 0 then redis.call('ZREM', KEYS[9], unpack(clear)) end
+redis.call('SET', KEYS[1], ARGV[2])
+local events = cjson.decode(ARGV[6])
+if #events > 0 then redis.call('RPUSH', KEYS[2], unpack(events)) end
+if creating then
+  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+  if ARGV[11] == '1' then redis.call('ZADD', KEYS[6], ARGV[4], ARGV[3]) end
+end
+if KEYS[4] ~= KEYS[5] then redis.call('ZREM', KEYS[4], ARGV[3]) end
+if creating or KEYS[4] ~= KEYS[5] then redis.call('ZADD', KEYS[5], ARGV[5], ARGV[3]) end
+local clear = cjson.decode(ARGV[9])
+if #clear > 0 then redis.call('ZREM', KEYS[8], unpack(clear)) end
 local due = {}
-for _, d in ipairs(cjson.decode(ARGV[9])) do
+for _, d in ipairs(cjson.decode(ARGV[8])) do
   due[#due + 1] = d[2]
   due[#due + 1] = d[1]
 end
-if #due > 0 then redis.call('ZADD', KEYS[9], unpack(due)) end
-if ARGV[13] ~= '' then redis.call('SET', KEYS[10], ARGV[13]) end
+if #due > 0 then redis.call('ZADD', KEYS[8], unpack(due)) end
+if ARGV[12] ~= '' then redis.call('SET', KEYS[9], ARGV[12]) end
 if creating then
-  for i = 11, #KEYS do redis.call('SADD', KEYS[i], ARGV[14]) end
+  for i = 10, #KEYS do redis.call('SADD', KEYS[i], ARGV[15]) end
 end
+if changed ~= '' then return {'ok', changed} end
 return 'ok'
 """
 
-# KEYS[1] agent-loads hash. ARGV[1] agent id, ARGV[2] now (s).
+# KEYS[1] agent-loads hash. ARGV[1] agent id, ARGV[2] now (s), ARGV[3] the invalidation
+# channel, ARGV[4] this node's token. Returns the loads it left ('' if none changed).
 MARK_IDLE = """
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 local cur = raw and cjson.decode(raw) or {}
 local total = (tonumber(cur['chat']) or 0) + (tonumber(cur['video']) or 0)
   + (tonumber(cur['cobrowse']) or 0)
-if total == 0 then
-  cur['idle_since'] = tonumber(ARGV[2])
-  redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(cur))
+if total ~= 0 then return '' end
+cur['idle_since'] = tonumber(ARGV[2])
+cur['v'] = (tonumber(cur['v']) or 0) + 1
+local changed = cjson.encode({[ARGV[1]] = cur})
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(cur))
+redis.call('PUBLISH', ARGV[3], 'loads\\n' .. ARGV[4] .. '\\n' .. changed)
+return changed
+"""
+
+# KEYS: state zsets. ARGV[1] the escalation record keys' prefix. The records of every
+# escalation in those states, in one round trip rather than ZRANGE then MGET (the
+# console's presence reads the open offers after each offer and accept).
+IN_STATES = """
+local found = {}
+for _, zset in ipairs(KEYS) do
+  local ids = redis.call('ZRANGE', zset, 0, -1)
+  for start = 1, #ids, 500 do  -- unpack's stack is bounded
+    local names = {}
+    for i = start, math.min(start + 499, #ids) do names[#names + 1] = ARGV[1] .. ids[i] end
+    for _, raw in ipairs(redis.call('MGET', unpack(names))) do found[#found + 1] = raw end
+  end
 end
-return 1
+return found
 """
 
 # KEYS[1] deadlines zset. ARGV[1] now, ARGV[2] lease end (also the claim token), ARGV[3] limit.
@@ -155,9 +187,18 @@ class RedisEscalations(RedisBase):
     def _register_scripts(self) -> None:
         self._write_escalation = self.redis.register_script(WRITE_ESCALATION)
         self._mark_idle = self.redis.register_script(MARK_IDLE)
+        self._in_states = self.redis.register_script(IN_STATES)
         self._claim_deadlines = self.redis.register_script(CLAIM_DEADLINES)
         self._drop_deadline = self.redis.register_script(DROP_DEADLINE)
         self._begin_idempotent = self.redis.register_script(BEGIN_IDEMPOTENT)
+        # Other nodes' routers see a load change when it is made, not when their view
+        # of loads is next re-read: a view blind to them offers agents they just
+        # filled, and each such offer costs a write that answers ``full``.
+        if not hasattr(self, "_load_listeners"):  # kept across a reopen
+            self._load_listeners: list[Callable[[str, AgentLoad], None]] = []
+            self._load_copy = LoadCopy()
+            self._node = secrets.token_hex(8)  # tells this node's announcements apart
+        self.invalidations.handle("loads", self._loads_changed, self._load_copy.clear, bumps=False)
 
     async def write_escalation(self, write: EscalationWrite) -> WriteResult:
         esc, k = write.escalation, self.keys
@@ -173,10 +214,13 @@ class RedisEscalations(RedisBase):
             if write.expected_seq == 0
             else []
         )
+        record = esc.model_dump_json()
+        # Until the reply says what this write left, a read of these agents goes to
+        # Redis (which has it once it ran), not to a copy that cannot have it yet.
+        self._load_copy.drop([c.agent_id for c in write.loads])
         result = await self._eval_durable(
             self._write_escalation,
             keys=[
-                k.escalation_seq(esc.id),
                 k.escalation(esc.id),
                 k.escalation_events(esc.id),
                 k.tenant_escalations(esc.tenant_id),
@@ -190,8 +234,7 @@ class RedisEscalations(RedisBase):
             ],
             args=[
                 write.expected_seq,
-                esc.seq,
-                esc.model_dump_json(),
+                record,
                 esc.id,
                 created,
                 new_score,
@@ -208,11 +251,20 @@ class RedisEscalations(RedisBase):
                 utcnow().timestamp(),
                 "1" if esc.customer_id else "0",
                 write.session.model_dump_json() if write.session else "",
+                k.invalidation_channel,
+                self._node,
                 f"escalation:{esc.id}",
             ],
         )
+        if isinstance(result, list):  # ok, and the loads it left
+            result, changed = result
+            self._loads_seen(loads_of(_text(changed)))
         text = _text(result)
         assert text in ("ok", "conflict", "full")
+        if text == "ok":
+            self._parsed.remember(esc, record)  # its next read needs no parse
+        elif text == "full":
+            self._load_copy.drop([c.agent_id for c in write.loads])
         return text  # type: ignore[return-value]
 
     async def get_escalation(self, escalation_id: str) -> Escalation | None:
@@ -252,12 +304,12 @@ class RedisEscalations(RedisBase):
             wanted = set(states)
             found = [e for e in await self._escalations_by_ids(ids) if e.state in wanted]
             return found[:limit]
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for state in states:
-                pipe.zrange(self.keys.tenant_state(tenant_id, state), 0, -1)
-            groups = await pipe.execute()
-        ids = [_text(i) for group in groups for i in group]
-        found = await self._escalations_by_ids(ids)
+        raws = await self._in_states(
+            keys=[self.keys.tenant_state(tenant_id, state) for state in states],
+            args=[self.keys.escalation("")],
+        )
+        parse = self._parsed.parse
+        found = [parse(Escalation, _text(r)) for r in raws if r]
         found.sort(key=lambda e: (-e.created_at.timestamp(), e.id))
         return found[:limit]
 
@@ -288,20 +340,46 @@ class RedisEscalations(RedisBase):
         ids = list(dict.fromkeys(agent_ids))
         if not ids:
             return {}
-        raws = await self.redis.hmget(self.keys.agent_loads, ids)
-        found: dict[str, AgentLoad] = {}
-        for agent_id, raw in zip(ids, raws, strict=True):
-            data = json.loads(raw) if raw else {}
-            idle = data.pop("idle_since", None)
-            found[agent_id] = AgentLoad(
-                agent_id=agent_id,
-                load={u: int(v) for u, v in data.items() if v},
-                idle_since=None if idle is None else datetime.fromtimestamp(idle, UTC),
-            )
-        return found
+        live = self.invalidations.live  # the copy is complete only while subscribed
+        found = self._load_copy.known(ids) if live else {}
+        missing = [a for a in ids if a not in found]
+        if missing:
+            raws = await self.redis.hmget(self.keys.agent_loads, missing)
+            keep = live and self.invalidations.live  # not if the link broke meanwhile
+            for agent_id, raw in zip(missing, raws, strict=True):
+                load = agent_load(agent_id, json.loads(raw) if raw else {})
+                found[agent_id] = load
+                if keep:
+                    self._load_copy.offer(load)
+        return {a: found[a] for a in ids}
+
+    def watch_agent_loads(self, listener: Callable[[str, AgentLoad], None]) -> None:
+        self._load_listeners.append(listener)
+
+    def _loads_seen(self, loads: Sequence[AgentLoad]) -> None:
+        if self.invalidations.live:
+            for load in loads:
+                self._load_copy.offer(load)
+
+    def _loads_changed(self, node: str, changed: str) -> None:
+        """A write's announcement of the loads it left (``WRITE_ESCALATION``): into
+        the copy, and to the watchers when another node made it (this node's own
+        writes reach them from the service that made them)."""
+        loads = loads_of(changed)
+        self._loads_seen(loads)
+        if node != self._node:
+            for load in loads:
+                for listener in self._load_listeners:
+                    listener(load.agent_id, load)
 
     async def mark_agent_idle(self, agent_id: str, at: datetime) -> None:
-        await self._mark_idle(keys=[self.keys.agent_loads], args=[agent_id, at.timestamp()])
+        self._load_copy.drop([agent_id])  # as in ``write_escalation``
+        changed = await self._mark_idle(
+            keys=[self.keys.agent_loads],
+            args=[agent_id, at.timestamp(), self.keys.invalidation_channel, self._node],
+        )
+        if changed:
+            self._loads_seen(loads_of(_text(changed)))
 
     # deadlines ----------------------------------------------------------------------
     async def put_deadline(self, deadline: Deadline) -> None:

@@ -32,7 +32,6 @@ Every key starts with the configured prefix (default ``coview:``).
 | tenant:{id}:webhook-deliveries   | zset   | delivery ids by creation time                |
 | webhook:{id}:deliveries          | zset   | delivery ids of an endpoint by creation time |
 | escalation:{id}                  | string | Escalation JSON                              |
-| escalation:{id}:seq              | string | seq of its last event (the CAS version)      |
 | escalation:{id}:events           | list   | EscalationEvent JSON, index = seq - 1        |
 | tenant:{id}:escalations          | zset   | escalation ids by created_at                 |
 | tenant:{id}:state:{state}        | zset   | ids in a state; queued: by routing order     |
@@ -147,9 +146,6 @@ class RedisKeys:
 
     def escalation(self, escalation_id: str) -> str:
         return f"{self.prefix}escalation:{escalation_id}"
-
-    def escalation_seq(self, escalation_id: str) -> str:
-        return f"{self.prefix}escalation:{escalation_id}:seq"
 
     def escalation_events(self, escalation_id: str) -> str:
         return f"{self.prefix}escalation:{escalation_id}:events"

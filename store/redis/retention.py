@@ -33,11 +33,12 @@ if redis.call('HGET', KEYS[1], 'holder') == ARGV[1] then
 end
 return 0
 """
-# KEYS: 1 seq, 2 record, 3 events, 4 tenant zset, 5 state zset, 6 customer zset (or ''),
+# KEYS: 1 events (its length is the seq), 2 record, 3 events, 4 tenant zset, 5 state zset,
+#       6 customer zset (or ''),
 #       7 deadlines zset, 8-10 conversation record, messages, client ids (or '').
 # ARGV: 1 id, 2 the seq read with the record, 3.. deadline members.
 PURGE_ESCALATION = """
-if redis.call('GET', KEYS[1]) ~= ARGV[2] or redis.call('EXISTS', KEYS[2]) == 0 then
+if tostring(redis.call('LLEN', KEYS[1])) ~= ARGV[2] or redis.call('EXISTS', KEYS[2]) == 0 then
   return 0
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
@@ -120,7 +121,7 @@ class RedisRetention(RedisBase):
             async with self.redis.pipeline(transaction=False) as pipe:
                 for ident in ids:
                     pipe.get(k.escalation(ident))
-                    pipe.get(k.escalation_seq(ident))
+                    pipe.llen(k.escalation_events(ident))
                 replies = await pipe.execute()
             for n, ident in enumerate(ids):
                 raw, seq = replies[2 * n], replies[2 * n + 1]
@@ -135,11 +136,11 @@ class RedisRetention(RedisBase):
                     purged.append(esc)
         return purged
 
-    async def _purge_one(self, esc: Escalation, seq: str | None) -> bool:
+    async def _purge_one(self, esc: Escalation, seq: int) -> bool:
         k = self.keys
         conversation = esc.conversation_id
         keys = [
-            k.escalation_seq(esc.id),
+            k.escalation_events(esc.id),  # its length is the record's seq
             k.escalation(esc.id),
             k.escalation_events(esc.id),
             k.tenant_escalations(esc.tenant_id),
@@ -151,7 +152,7 @@ class RedisRetention(RedisBase):
             k.conversation_client_ids(conversation) if conversation else "",
         ]
         members = [f"{kind}|{esc.id}" for kind in get_args(DeadlineKind)]
-        done = await self._purge_escalation(keys=keys, args=[esc.id, seq or "", *members])
+        done = await self._purge_escalation(keys=keys, args=[esc.id, str(seq), *members])
         return int(done) == 1
 
     async def purge_consents(self, tenant_id: str, before: datetime) -> int:

@@ -18,10 +18,11 @@ from store.escalation_models import Escalation, EscalationEvent
 from store.redis.base import RedisBase, _text
 from store.subjects import Ref, anonymised_event_data
 
-# KEYS: 1 seq, 2 record, 3 events list, 4 customer zset.
+# KEYS: 1 events list (its length is the record's seq), 2 record, 3 events list,
+#       4 customer zset.
 # ARGV: 1 expected seq, 2 record JSON, 3 id, 4 JSON array of the events' new JSON.
 ANONYMISE = """
-if tonumber(redis.call('GET', KEYS[1]) or '-1') ~= tonumber(ARGV[1]) then return 0 end
+if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('DEL', KEYS[3])
 local events = cjson.decode(ARGV[4])
@@ -60,7 +61,7 @@ class RedisSubjects(RedisBase):
         done = await self._eval_durable(
             self._anonymise,
             keys=[
-                k.escalation_seq(escalation.id),
+                k.escalation_events(escalation.id),
                 k.escalation(escalation.id),
                 k.escalation_events(escalation.id),
                 k.tenant_customer(escalation.tenant_id, stored.customer_id or ""),

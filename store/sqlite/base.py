@@ -28,7 +28,7 @@ next commit starts it again from the beginning.
 
 Rows hold a record as JSON; parsing it is most of a read's cost (an escalation with its
 context: tens of µs, against a few for the statement). Records are frozen, so a parse
-is kept per exact JSON text (``ParseCache``) and the same text read again, e.g. the
+is kept per exact JSON text (``store/parse_cache.py``) and the same text read again, e.g. the
 escalation every request of its life reads, is not validated again.
 """
 
@@ -45,6 +45,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel
 
 from store.base import DuplicateError
+from store.parse_cache import ParseCache
 
 M = TypeVar("M", bound=BaseModel)
 log = logging.getLogger("coview.store")
@@ -52,35 +53,6 @@ CHECKPOINT_EVERY_S = 1.0
 CATCH_UP_FRAMES = 256  # at most this many left for the loop to copy (~1 MB)
 CATCH_UP_PASSES = 8
 WAL_SIZE_LIMIT = 8 * 2**20
-
-
-class ParseCache:
-    """Parsed records by their model and exact JSON text, the newest ``size`` kept.
-    Sound because records are frozen models: a reader cannot change a shared one."""
-
-    def __init__(self, size: int = 1024) -> None:
-        self.size = size
-        self._parsed: dict[tuple[type[BaseModel], str], BaseModel] = {}
-
-    def parse(self, model: type[M], raw: str) -> M:
-        if not model.model_config.get("frozen"):
-            return model.model_validate_json(raw)
-        key = (model, raw)
-        found = self._parsed.get(key)
-        if found is None:
-            found = self._keep(key, model.model_validate_json(raw))
-        return found  # type: ignore[return-value]
-
-    def remember(self, record: BaseModel, raw: str) -> None:
-        """``record`` was just written as ``raw``: its next read needs no parse."""
-        if type(record).model_config.get("frozen"):
-            self._keep((type(record), raw), record)
-
-    def _keep(self, key: tuple[type[BaseModel], str], record: BaseModel) -> BaseModel:
-        if len(self._parsed) >= self.size:
-            del self._parsed[next(iter(self._parsed))]  # the oldest
-        self._parsed[key] = record
-        return record
 
 
 class SqliteBase:

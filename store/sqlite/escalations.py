@@ -7,7 +7,7 @@ capacity check, the record, its events, the loads and the deadlines land togethe
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from store.escalation_models import (
@@ -233,6 +233,9 @@ class SqliteEscalations(SqliteBase):
                     idle_since=_dt(idle),
                 )
         return found
+
+    def watch_agent_loads(self, listener: Callable[[str, AgentLoad], None]) -> None:
+        """One node writes this file: every change is its own (the caller mirrors it)."""
 
     async def mark_agent_idle(self, agent_id: str, at: datetime) -> None:
         with self.transaction() as db:

@@ -146,3 +146,42 @@ async def test_no_copy_is_used_while_the_channel_is_down(
 
 async def not_live(store: RedisStore) -> bool:
     return not store.invalidations.live
+
+
+async def test_a_load_change_on_one_node_reaches_the_others_routers(
+    nodes: tuple[RedisStore, RedisStore],
+) -> None:
+    """Routers on the other nodes follow an agent's load as writes leave it, so they
+    do not offer an agent another node has just filled (a write answering ``full``)."""
+    from store.escalation_models import AgentLoad, LoadChange
+    from tests.store.test_store_escalations import CAPACITY, create, make_escalation, move
+
+    a, b = nodes
+    seen: list[tuple[str, AgentLoad]] = []
+    b.watch_agent_loads(lambda agent_id, load: seen.append((agent_id, load)))
+    esc = await create(a, make_escalation("esc_w"))
+    result, offered = await move(a, esc, "offered", LoadChange("ag1", 1, ("video",), CAPACITY))
+    assert result == "ok"
+
+    async def filled() -> bool:
+        return bool(seen) and seen[-1][1].load == {"video": 1}
+
+    await until(filled, "B hears that ag1 holds a video")
+    assert seen[-1][0] == "ag1" and seen[-1][1].idle_since is None
+    result, _ = await move(a, offered, "queued", LoadChange("ag1", -1, ("video",)))
+    assert result == "ok"
+
+    async def freed() -> bool:
+        return seen[-1][1].load == {} and seen[-1][1].idle_since is not None
+
+    await until(freed, "B hears that ag1 is free and since when")
+    assert seen[-1][1] == (await b.get_agent_loads(["ag1"]))["ag1"]
+    assert b._load_copy.known(["ag1"]) == {"ag1": seen[-1][1]}  # read from B's copy
+    assert [load.version for _, load in seen] == [1, 2]  # each write moved it on
+    full, _ = await move(a, esc, "offered", LoadChange("ag1", 2, ("video",), CAPACITY))
+    assert full == "conflict" and len(seen) == 2  # a refused write announces nothing
+    mine: list[str] = []
+    a.watch_agent_loads(lambda agent_id, _: mine.append(agent_id))
+    await a.mark_agent_idle("ag2", utcnow())
+    await until(lambda: asyncio.sleep(0, len(seen) == 3), "B hears ag2's idle clock")
+    assert mine == []  # a node's own writes reach its watchers from whoever made them

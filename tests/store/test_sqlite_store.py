@@ -75,7 +75,7 @@ def test_parse_cache_shares_frozen_records_only_for_the_same_text() -> None:
     from pydantic import BaseModel
 
     from store.models import Tenant
-    from store.sqlite.base import ParseCache
+    from store.parse_cache import ParseCache
 
     class Loose(BaseModel):
         name: str
@@ -119,7 +119,7 @@ async def test_wal_is_checkpointed_off_the_loop_not_inside_commits(
 
 def test_a_record_just_written_is_its_own_next_read() -> None:
     from store.models import Tenant
-    from store.sqlite.base import ParseCache
+    from store.parse_cache import ParseCache
 
     cache = ParseCache()
     tenant = Tenant(id="t1", name="A")

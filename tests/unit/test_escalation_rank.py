@@ -116,6 +116,24 @@ async def test_load_view_rereads_what_it_forgot_and_after_its_ttl() -> None:
     assert store.reads == 4
 
 
+async def test_load_view_follows_announced_loads_newest_only() -> None:
+    """Another node's writes arrive as announcements (``seen``), late and interleaved
+    with this node's own writes: one older than what the view holds is ignored."""
+    store = FakeLoads({"a": AgentLoad("a", {}, NOW, version=3)})
+    view = LoadView(store, ttl_s=60)
+    await view.of(["a"])
+    moved: list[AgentLoad] = []
+    view.listeners.append(lambda _, load: moved.append(load))
+    view.seen("a", AgentLoad("a", {"video": 1}, None, version=4))  # another node's offer
+    assert (await view.of(["a"]))["a"].load == {"video": 1} and len(moved) == 1
+    view.applied([LoadChange("a", -1, ("video",))], NOW)  # this node's own: version 5
+    view.seen("a", AgentLoad("a", {"video": 1}, None, version=4))  # late: ignored
+    view.seen("a", AgentLoad("a", {}, NOW, version=5))  # its own write's announcement
+    assert (await view.of(["a"]))["a"].load == {} and len(moved) == 2
+    view.seen("b", AgentLoad("b", {"video": 1}, None, version=9))  # not in the view
+    assert view.current(["b"]) == {} and store.reads == 1
+
+
 def test_sio_packet_binary_check_matches_python_socketio() -> None:
     from socketio import packet as upstream
 
