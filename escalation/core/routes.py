@@ -260,9 +260,9 @@ async def _stream_events(
                             idle = 0.0
             finally:
                 live.unregister(esc.id, wake)
-    except (ConnectionResetError, asyncio.CancelledError):
-        return response
-    await response.write_eof()
+        await response.write_eof()
+    except (ConnectionResetError, asyncio.CancelledError):  # the client went away
+        pass
     return response
 
 

@@ -21,7 +21,9 @@ class RetentionPolicy(ApiModel):
     cobrowse_recordings_days: int = Field(default=90, ge=1, le=MAX_DAYS)  # and snapshots
     transcripts_days: int = Field(default=365, ge=1, le=MAX_DAYS)  # escalations, chats
     # consent records prove what the recordings and transcripts were made under
-    consents_days: int = Field(default=1_825, ge=1, le=MAX_DAYS)
+    # validated even when left out: a body that only lengthens a period it covers must
+    # not store a policy that no longer loads
+    consents_days: int = Field(default=1_825, ge=1, le=MAX_DAYS, validate_default=True)
     audit_days: int = Field(default=730, ge=30, le=MAX_DAYS)  # a log erased at once proves nothing
     webhook_deliveries_days: int = Field(default=14, ge=1, le=MAX_DAYS)
 

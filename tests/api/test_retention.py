@@ -64,6 +64,7 @@ async def test_defaults_then_a_change_is_saved_and_audited(
         ({**POLICY, "transcripts_days": 3651}, "transcripts_days"),
         ({**POLICY, "audit_days": 7}, "audit_days"),  # an audit log needs a month at least
         ({**POLICY, "consents_days": 10}, "consents_days"),  # shorter than what they cover
+        ({"cobrowse_recordings_days": 3000}, "consents_days"),  # longer than the default
         ({**POLICY, "keep_forever": True}, "keep_forever"),
         ([1, 2], "(body)"),
     ],

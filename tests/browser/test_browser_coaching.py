@@ -89,6 +89,7 @@ async def test_raise_hand_whisper_and_barge_in_a_live_call(
 
             # bring in an expert: an available colleague with the skill, from the console
             await sign_in_available(colleague, server.url, "bruno@demo.coview")
+            await agent.get_by_role("button", name="Bring in an expert…").click()
             form = agent.locator("form.expert")
             await form.get_by_label("Skill").select_option("support")
             await form.get_by_label("Colleague").focus()

@@ -300,7 +300,17 @@ export class Workspace {
     });
     const wrap = h("button", { class: "btn primary", type: "button", onclick: () => void this.startWrapUp() }, t("console.wrap"));
     const help = h("button", { class: "btn help", type: "button", onclick: () => void this.raiseHand(help) }, t("console.help.ask"));
-    el.replaceChildren(missing.length ? upgrade : "", transfer, expertForm(this.api, e.id, this.status), help, wrap);
+    // The expert form opens on demand: the co-browsed page keeps the workspace's height.
+    const expert = expertForm(this.api, e.id, this.status);
+    expert.hidden = true;
+    expert.id = `expert-${e.id}`;
+    const bringExpert = h("button", { class: "btn", type: "button", "aria-expanded": "false", "aria-controls": expert.id }, t("console.expert.open"));
+    bringExpert.addEventListener("click", () => {
+      expert.hidden = !expert.hidden;
+      bringExpert.setAttribute("aria-expanded", String(!expert.hidden));
+      if (!expert.hidden) expert.querySelector("select")?.focus();
+    });
+    el.replaceChildren(missing.length ? upgrade : "", transfer, bringExpert, help, wrap, expert);
   }
 
   /** Ask the organisation's supervisors for help without leaving the customer. */
