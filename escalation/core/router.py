@@ -7,8 +7,9 @@ it through the writer."""
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Literal
 
 from escalation.core import change as decisions
@@ -22,6 +23,7 @@ from server.platform.errors import Conflict
 from store.escalation_models import AgentLoad, Escalation, WriteResult
 from store.models import Agent, utcnow
 
+FULL_RETRIES = 8  # agents asked in turn who answer ``full`` (another node filled them)
 PULL_WINDOW = 20  # how far down the queue an agent with room looks for one it can take
 
 
@@ -58,8 +60,8 @@ class Router:
         """A new escalation entering the queue: offered in that same write to the agent
         routing would pick, when one can take it (one write, one publish, instead of
         queue then route); otherwise queued and routed as usual."""
-        ranking = await self.ranking.of(esc.tenant_id)
-        for agent in ranking.candidates(esc, self._offering):
+
+        async def offer_in_creating_write(agent: Agent) -> tuple[WriteResult, Escalation]:
             offer = self._offer_change(esc, agent)
             change = Change(
                 events=[*queued.events, *offer.events],
@@ -73,11 +75,14 @@ class Router:
             )
             with self._offering_to(agent.id):
                 result, created, _ = await self.writer.write(esc, change, actor)
+            return result, created
+
+        outcome = await self._offer_in_turn(esc, offer_in_creating_write)
+        if outcome is not None:
+            result, created = outcome
             if result == "ok":
                 return created
-            if result == "conflict":
-                raise Conflict("could not create the escalation")
-            # full: another node filled this agent; ask the next one
+            raise Conflict("could not create the escalation")
         created = await self.create(esc, queued, actor)
         return await self.route(created.id) or created
 
@@ -87,6 +92,27 @@ class Router:
         if result != "ok":
             raise Conflict("could not create the escalation")
         return created
+
+    async def _offer_in_turn(
+        self, esc: Escalation, attempt: Callable[[Agent], Awaitable[tuple[WriteResult, Escalation]]]
+    ) -> tuple[WriteResult, Escalation] | None:
+        """``attempt`` an offer of ``esc`` to the best candidate until one answers other
+        than ``full``; None when nobody (left) can take it. After a ``full`` the walk
+        starts again on the ranking as rebuilt (the writer made the view forget that
+        agent): a ranking replaced meanwhile is no longer kept current, and walking on
+        along it offered one agent after another that this node had just filled."""
+        tried: set[str] = set()
+        for _ in range(FULL_RETRIES):
+            ranking = await self.ranking.of(esc.tenant_id)
+            candidates = ranking.candidates(esc, self._offering)
+            agent = next((a for a in candidates if a.id not in tried), None)
+            if agent is None:
+                return None
+            result, updated = await attempt(agent)
+            if result != "full":
+                return result, updated
+            tried.add(agent.id)
+        return None
 
     async def _offer(self, esc: Escalation, agent: Agent) -> tuple[WriteResult, Escalation]:
         if esc.state != "queued":  # a stale read: someone else moved it on
@@ -113,15 +139,10 @@ class Router:
             esc = await self.writer.store.get_escalation(escalation_id)
             if esc is None or esc.state != "queued":
                 return None
-            ranking = await self.ranking.of(esc.tenant_id)
-            raced = False
-            for agent in ranking.candidates(esc, self._offering):
-                result, updated = await self._offer(esc, agent)
-                if result == "ok":
-                    return updated
-                if result == "conflict":
-                    raced = True
-                    break
+            outcome = await self._offer_in_turn(esc, functools.partial(self._offer, esc))
+            if outcome is not None and outcome[0] == "ok":
+                return outcome[1]
+            raced = outcome is not None  # conflict: it changed since we read it
             if not raced and self._pull_skips == skips:
                 return None
             skips = self._pull_skips  # an agent freed up meanwhile and left it to us

@@ -112,6 +112,9 @@ class AgentDirectory:
         self._cache.pop(tenant_id, None)
 
 
+READ_ATTEMPTS = 3  # reads of agents that change while they are read
+
+
 class LoadView:
     """This node's view of agents' loads for ranking, re-read at most every ``ttl_s``
     and kept current between reads with the node's own committed load changes.
@@ -135,6 +138,10 @@ class LoadView:
         self.generation = 0
         # Called with each committed change, (agent_id, new load).
         self.listeners: list[Callable[[str, AgentLoad], None]] = []
+        # Per agent not in the view, how often it changed (or was forgotten) since: a
+        # read that was under way meanwhile may hold the load from before, so ``of``
+        # does not keep it (it would offer an agent this node has just filled).
+        self._touched: dict[str, int] = {}
 
     def expire_if_due(self) -> None:
         if time.monotonic() - self._read_at >= self._ttl_s:
@@ -145,10 +152,26 @@ class LoadView:
     async def of(self, agent_ids: Sequence[str]) -> dict[str, AgentLoad]:
         self.expire_if_due()
         loads = self._loads
-        missing = [a for a in agent_ids if a not in loads]
-        if missing:
-            loads.update(await self._read(missing))
+        for _ in range(READ_ATTEMPTS):
+            missing = [a for a in agent_ids if a not in loads]
+            if not missing:
+                break
+            touched = self._touched
+            before = [touched.get(a, 0) for a in missing]
+            read = await self._read(missing)
+            for agent_id, count in zip(missing, before, strict=True):
+                load = read.get(agent_id)
+                if load is None or touched.get(agent_id, 0) != count:
+                    continue  # changed while read: the next ``of`` reads it again
+                held = loads.get(agent_id)  # a concurrent read may have a newer one
+                if held is None or load.version > held.version:
+                    loads[agent_id] = load
+        # An agent still missing changed on every read: the ranking leaves them out
+        # until the view next holds them (unknown is not "has room").
         return self.current(agent_ids)
+
+    def _touch(self, agent_id: str) -> None:
+        self._touched[agent_id] = self._touched.get(agent_id, 0) + 1
 
     def current(self, agent_ids: Sequence[str]) -> dict[str, AgentLoad]:
         """What the view holds for ``agent_ids`` now, without reading."""
@@ -161,6 +184,7 @@ class LoadView:
         for change in changes:
             held = self._loads.get(change.agent_id)
             if held is None:
+                self._touch(change.agent_id)
                 continue
             load = dict(held.load)
             for unit in change.units:
@@ -181,12 +205,15 @@ class LoadView:
         own writes, so one no newer than what the view holds (``version``) is ignored:
         an older one would undo a change the view already has."""
         held = self._loads.get(agent_id)
-        if held is not None and load.version > held.version:
+        if held is None:
+            self._touch(agent_id)
+        elif load.version > held.version:
             self._loads[agent_id] = load
             for listener in self.listeners:
                 listener(agent_id, load)
 
     def forget(self, agent_ids: Iterable[str]) -> None:
         for agent_id in agent_ids:
+            self._touch(agent_id)
             if self._loads.pop(agent_id, None) is not None:
                 self.generation += 1

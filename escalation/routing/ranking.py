@@ -15,6 +15,7 @@ candidates: the store's atomic write still has the last word on capacity.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 from collections.abc import Collection, Iterator, Sequence
 
@@ -36,13 +37,15 @@ class TenantRanking:
         self, source: Sequence[Agent], loads: dict[str, AgentLoad], generation: int
     ) -> None:
         self.source, self.generation = source, generation
-        self.agents = {a.id: a for a in source if a.presence == "available"}
+        # An agent whose load the view does not hold is left out (not taken as idle:
+        # that offers agents who are full); they join when the view next holds them.
+        self.agents = {a.id: a for a in source if a.presence == "available" and a.id in loads}
         self._loads: dict[str, AgentLoad] = {}
         self._keys: dict[str, Key] = {}
         self._units: dict[str, tuple[str, ...]] = {}
         self._room: dict[str, list[Key]] = {u: [] for u in LOAD_UNITS}
         for agent_id, agent in self.agents.items():
-            self._place(agent, loads.get(agent_id) or AgentLoad(agent_id))
+            self._place(agent, loads[agent_id])
         for keys in self._room.values():
             keys.sort()
 
@@ -103,18 +106,37 @@ class Ranking:
     def __init__(self, directory: AgentDirectory, loads: LoadView) -> None:
         self._directory, self._loads = directory, loads
         self._tenants: dict[str, TenantRanking] = {}
+        self._building: dict[str, asyncio.Future[None]] = {}
         loads.listeners.append(self._changed)
 
     async def of(self, tenant_id: str) -> TenantRanking:
-        agents = await self._directory.agents(tenant_id)
-        self._loads.expire_if_due()
-        ranking = self._tenants.get(tenant_id)
-        if (
-            ranking is not None
-            and ranking.source is agents
-            and ranking.generation == self._loads.generation
-        ):
-            return ranking
+        for _ in range(3):
+            agents = await self._directory.agents(tenant_id)
+            self._loads.expire_if_due()
+            ranking = self._tenants.get(tenant_id)
+            if (
+                ranking is not None
+                and ranking.source is agents
+                and ranking.generation == self._loads.generation
+            ):
+                return ranking
+            # One rebuild at a time per organisation: the routes that found the ranking
+            # out of date together (after a forget, say) wait for it rather than each
+            # reading and sorting every agent again.
+            building = self._building.get(tenant_id)
+            if building is None:
+                break
+            await asyncio.shield(building)
+        building = asyncio.get_running_loop().create_future()
+        self._building[tenant_id] = building
+        try:
+            return await self._rebuild(tenant_id, agents)
+        finally:
+            if self._building.get(tenant_id) is building:
+                del self._building[tenant_id]
+            building.set_result(None)
+
+    async def _rebuild(self, tenant_id: str, agents: list[Agent]) -> TenantRanking:
         ids = [a.id for a in agents if a.presence == "available"]
         for _ in range(3):  # again if the view forgot or re-read while we read
             generation = self._loads.generation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Sequence
 from datetime import timedelta
@@ -208,8 +209,10 @@ def random_team(rng: random.Random, size: int) -> tuple[list[Agent], dict[str, A
             )
         )
         held = {u: n for u in ("video", "chat") if (n := rng.choice([0, 0, 1, 2]))}
-        if rng.random() < 0.9:  # some agents the store has never seen
+        if rng.random() < 0.9:
             loads[agent_id] = idle(agent_id, rng.randint(0, 5), **held)
+        else:  # one the store has never seen: it answers an empty load
+            loads[agent_id] = AgentLoad(agent_id)
     return agents, loads
 
 
@@ -282,6 +285,59 @@ async def test_ranking_follows_the_load_view_and_rebuilds_when_it_forgets() -> N
     store.loads["b"] = idle("b", 0, video=1)
     rebuilt = await ranking.of("t1")
     assert rebuilt is not first and list(rebuilt.candidates(escalation())) == []
+
+
+class SlowLoads(FakeLoads):
+    """A store read that answers what it held when asked, once ``release`` is set."""
+
+    def __init__(self, loads: dict[str, AgentLoad]) -> None:
+        super().__init__(loads)
+        self.release = asyncio.Event()
+
+    async def __call__(self, ids: Sequence[str]) -> dict[str, AgentLoad]:
+        answer = await super().__call__(ids)
+        await self.release.wait()
+        return answer
+
+
+async def test_a_read_overtaken_by_a_committed_change_is_not_kept() -> None:
+    store = SlowLoads({"a": idle("a", 5)})
+    view = LoadView(store, ttl_s=60)
+    reading = asyncio.create_task(view.of(["a"]))
+    await asyncio.sleep(0)  # the read is under way, "a" not yet held
+    view.applied([LoadChange("a", 1, ("video",))], NOW)  # this node gives a a call
+    store.loads["a"] = idle("a", 0, video=1)
+    store.release.set()
+    held = (await reading)["a"]
+    # the read from before the call was dropped and asked again
+    assert held.load == {"video": 1} and store.reads == 2
+
+
+def test_agents_whose_load_is_unknown_are_not_offered_anything() -> None:
+    agents = [agent("a"), agent("b")]
+    ranking = TenantRanking(agents, {"b": idle("b", 5)}, generation=0)
+    assert [a.id for a in ranking.candidates(escalation())] == ["b"]
+
+
+async def test_routes_finding_the_ranking_out_of_date_together_rebuild_it_once() -> None:
+    agents = [agent("a"), agent("b")]
+    store = SlowLoads({"a": idle("a", 50), "b": idle("b", 5)})
+    store.release.set()
+
+    async def team(tenant_id: str) -> list[Agent]:
+        return agents
+
+    view = LoadView(store, ttl_s=60)
+    ranking = Ranking(AgentDirectory(team, ttl_s=60), view)
+    first = await ranking.of("t1")
+    store.release.clear()
+    view.forget(["a"])  # a "full": the view asks the store about a again
+    routes = [asyncio.create_task(ranking.of("t1")) for _ in range(5)]
+    await asyncio.sleep(0)
+    store.release.set()
+    rebuilt = await asyncio.gather(*routes)
+    assert all(r is rebuilt[0] for r in rebuilt) and rebuilt[0] is not first
+    assert store.reads == 2  # one for the first ranking, one for the rebuild
 
 
 def test_public_views_are_copies_of_each_records_own_dump() -> None:
