@@ -49,6 +49,8 @@ class SqliteEscalations(SqliteBase):
     CREATE INDEX IF NOT EXISTS escalations_state
         ON escalations (tenant_id, state, priority DESC, queued_at);
     CREATE INDEX IF NOT EXISTS escalations_created ON escalations (tenant_id, created_at);
+    CREATE INDEX IF NOT EXISTS escalations_state_created
+        ON escalations (tenant_id, state, created_at);
     CREATE INDEX IF NOT EXISTS escalations_customer
         ON escalations (tenant_id, customer_id, created_at);
     CREATE TABLE IF NOT EXISTS escalation_events (
@@ -172,7 +174,12 @@ class SqliteEscalations(SqliteBase):
     ) -> list[Escalation]:
         where = ["tenant_id = ?"]
         params: list[object] = [tenant_id]
+        # By state, the state index: the planner otherwise walks the organisation's
+        # every escalation in created order (the open offers every presence update
+        # reads took 10 ms at 20,000 escalations, 0.1 ms this way).
+        index = ""
         if states is not None:
+            index = "" if customer_id is not None else " INDEXED BY escalations_state_created"
             if not states:
                 return []
             where.append(f"state IN ({', '.join('?' * len(states))})")
@@ -182,7 +189,7 @@ class SqliteEscalations(SqliteBase):
             params.append(customer_id)
         return await self._list(
             Escalation,
-            f"SELECT data FROM escalations WHERE {' AND '.join(where)} "
+            f"SELECT data FROM escalations{index} WHERE {' AND '.join(where)} "
             "ORDER BY created_at DESC, id LIMIT ?",
             (*params, limit),
         )
