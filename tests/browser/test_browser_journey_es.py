@@ -93,7 +93,10 @@ async def test_the_whole_journey_in_spanish(server: RunningServer, browser: Any)
         card = shop.get_by_role("group").filter(has_text="te invita a: navegación conjunta")
         await card.get_by_role("button", name="Aceptar").click()
         page_in_console = workspace.locator("[data-slot='cobrowse']").frame_locator("iframe")
-        await page_in_console.get_by_role("button", name="Añadir al carrito").first.wait_for()
+        # The first paint loads the recorder and viewer bundles while the call runs.
+        await page_in_console.get_by_role("button", name="Añadir al carrito").first.wait_for(
+            timeout=20_000
+        )
 
         # At checkout the customer types a card number: the agent never sees a digit.
         await customer.get_by_role("link", name="Carrito").click()

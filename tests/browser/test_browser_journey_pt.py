@@ -53,9 +53,11 @@ async def test_the_journey_in_portuguese(server: RunningServer, browser: Any) ->
             .click()
         )
         page_in_console = workspace.locator("[data-slot='cobrowse']").frame_locator("iframe")
+        # The first paint loads the recorder and the viewer bundles on both sides while
+        # the call starts: on a loaded 2-core CI box that took over 10 s once.
         await page_in_console.get_by_role(
             "heading", name="Máquina de espresso Aurora Pro"
-        ).wait_for()
+        ).wait_for(timeout=20_000)
 
         # The supervisor observes from the dashboard: the call and the page.
         await dashboard.goto(f"{server.url}/dashboard?lang=pt")
