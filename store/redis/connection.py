@@ -23,6 +23,7 @@ from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 MAX_CONNECTIONS = 64
 
@@ -91,11 +92,14 @@ class BoundedPool(aioredis.ConnectionPool):
         self._slots = asyncio.Semaphore(self.max_connections)
 
     async def get_connection(self, *_: Any, **__: Any) -> Any:
-        try:
-            async with asyncio.timeout(self._checkout_timeout):
-                await self._slots.acquire()
-        except TimeoutError as err:
-            raise RedisConnectionError("No connection available.") from err
+        if self._slots.locked():
+            try:
+                async with asyncio.timeout(self._checkout_timeout):
+                    await self._slots.acquire()
+            except TimeoutError as err:
+                raise RedisConnectionError("No connection available.") from err
+        else:  # a free slot is taken at once: no timer to arm and cancel per command
+            await self._slots.acquire()
         try:
             connection = self.get_available_connection()  # type: ignore[no-untyped-call]
         except BaseException:
@@ -131,6 +135,43 @@ class BoundedSentinelPool(SentinelConnectionPool, BoundedPool):
     """Sentinel's master discovery with ``BoundedPool``'s bounded wait."""
 
 
+class BoundedSend:
+    """A connection mixin: the send of a command is bounded by ``socket_timeout`` through
+    ``asyncio.timeout`` (one timer) instead of the library's ``asyncio.wait_for`` (a
+    timer, a task and an extra turn of the event loop per command). Same bound, same
+    error: the connection is dropped and ``redis.TimeoutError`` goes up."""
+
+    socket_timeout: float | None
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        timeout = self.socket_timeout
+        if not timeout:
+            await super().send_packed_command(command, check_health)  # type: ignore[misc]
+            return
+        self.socket_timeout = None  # the library sends without wait_for when unset
+        try:
+            async with asyncio.timeout(timeout):
+                await super().send_packed_command(command, check_health)  # type: ignore[misc]
+        except TimeoutError:
+            await self.disconnect(nowait=True)  # type: ignore[attr-defined]
+            raise RedisTimeoutError("Timeout writing to socket") from None
+        finally:
+            self.socket_timeout = timeout
+
+
+_BOUNDED_SEND: dict[type, type] = {}
+
+
+def with_bounded_send(connection_class: type) -> type:
+    """``connection_class`` (plain, TLS, Unix socket or Sentinel-managed) with ``BoundedSend``."""
+    if issubclass(connection_class, BoundedSend):
+        return connection_class
+    if connection_class not in _BOUNDED_SEND:
+        name = f"BoundedSend{connection_class.__name__}"
+        _BOUNDED_SEND[connection_class] = type(name, (BoundedSend, connection_class), {})
+    return _BOUNDED_SEND[connection_class]
+
+
 def _url_options(url: str) -> dict[str, Any]:
     parsed = urlparse(url)
     options: dict[str, Any] = {}
@@ -144,7 +185,7 @@ def _url_options(url: str) -> dict[str, Any]:
     return options
 
 
-def _bounds(target: RedisTarget) -> dict[str, Any]:
+def client_bounds(target: RedisTarget) -> dict[str, Any]:
     return {
         # Pub/sub readers poll with an explicit, shorter timeout, which returns nothing
         # instead of raising, so this bound holds for every connection.
@@ -165,11 +206,13 @@ def connection_pool(
     max_connections: int = MAX_CONNECTIONS,
 ) -> aioredis.ConnectionPool:
     """A bounded pool that waits (at most ``timeout_s``) for a free connection."""
-    options = {**_bounds(target), "decode_responses": decode_responses}
+    options = {**client_bounds(target), "decode_responses": decode_responses}
     if not target.uses_sentinel:
-        return BoundedPool.from_url(
+        plain = BoundedPool.from_url(
             target.url, max_connections=max_connections, timeout=target.timeout_s, **options
         )
+        plain.connection_class = with_bounded_send(plain.connection_class)
+        return plain
     sentinel_options: dict[str, Any] = {
         "socket_timeout": target.timeout_s,
         "socket_connect_timeout": target.timeout_s,
@@ -185,6 +228,7 @@ def connection_pool(
         **_url_options(target.url),
         **options,
     )
+    pool.connection_class = with_bounded_send(pool.connection_class)
     return pool
 
 

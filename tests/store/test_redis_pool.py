@@ -9,9 +9,11 @@ import asyncio
 import time
 
 import pytest
+import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from store.redis.connection import BoundedPool, RedisTarget, connection_pool
+from store.redis.connection import BoundedPool, BoundedSend, RedisTarget, connection_pool
 
 pytestmark = pytest.mark.redis
 
@@ -75,3 +77,35 @@ async def test_a_cancelled_wait_gives_back_nothing_it_did_not_take(redis_url: st
         await pool.release(again)
     finally:
         await pool.aclose()
+
+
+async def test_a_send_redis_does_not_read_fails_within_the_bound() -> None:
+    """A server that stops reading (a hung Redis) fills the socket's buffers: the
+    command's send gives up after ``timeout_s`` with a timeout error and drops the
+    connection, instead of waiting for the buffer to drain forever."""
+
+    async def stops_reading(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65_536):
+            if b"BIGKEY" in data:
+                await asyncio.Event().wait()  # never reads again
+            if b"HELLO" in data:  # the connection's handshake (RESP3), then its settings
+                writer.write(b"%1\r\n+proto\r\n:3\r\n")
+            else:
+                writer.write(b"+OK\r\n" * data.count(b"*"))
+
+    server = await asyncio.start_server(stops_reading, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    pool = connection_pool(
+        RedisTarget(url=f"redis://127.0.0.1:{port}/0", timeout_s=0.3), decode_responses=False
+    )
+    client = aioredis.Redis.from_pool(pool)
+    try:
+        assert issubclass(pool.connection_class, BoundedSend)
+        started = time.monotonic()
+        with pytest.raises(RedisTimeoutError, match="writing"):
+            await client.set("BIGKEY", b"x" * (64 << 20))
+        assert 0.25 < time.monotonic() - started < 2.0
+        assert all(not c.is_connected for c in pool._available_connections)
+    finally:
+        await client.aclose()
+        server.close()
