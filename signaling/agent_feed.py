@@ -6,7 +6,7 @@ the agent concerned, ``escalation`` {escalation, events} to the agent holding it
 the one who transferred it away), ``presence`` {status, presence, busy, full, offers,
 load, capacity} to an agent whose presence, load or offers changed, and ``queue``
 {counts, longest_wait_s} to every agent of the organisation, coalesced to at most one
-per ``queue_broadcast_s``.
+per ``queue_broadcast_s`` from all nodes together (a lease in the store says whose turn).
 Emits go through the Socket.IO manager, so they reach consoles on every node.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Any
 
@@ -23,11 +24,13 @@ from escalation.routing.presence import offers_by_agent, presence_view, queue_su
 from server.platform.keys import CONFIG, SIO, STORE
 from signaling.rooms import agent_room, tenant_agents_room
 from store.escalation_models import Escalation, EscalationEvent
+from store.models import utcnow
 from store.outage import OutageLog, cancel_and_wait
 
 log = logging.getLogger("coview.signaling.agent_feed")
 
 NAMESPACE = "/agent"
+QUEUE_TURN = "queue-broadcast:"  # + tenant id: the lease of the node whose turn it is
 QUEUE_EVENTS = frozenset(
     {"queued", "offered", "accepted", "declined", "offer_expired", "abandoned", "expired"}
     | {"cancelled", "transferred", "offer_withdrawn"}
@@ -37,6 +40,7 @@ QUEUE_EVENTS = frozenset(
 class AgentFeed:
     def __init__(self, app: web.Application) -> None:
         self.app = app
+        self.node_id = "feed_" + secrets.token_hex(6)
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
 
@@ -108,12 +112,26 @@ class AgentFeed:
             dirty, self._dirty = self._dirty, set()
             for tenant_id in dirty:
                 try:
+                    if not await self._take_turn(tenant_id, interval):
+                        self._dirty.add(tenant_id)  # after the other node's turn
+                        continue
                     summary = await self.queue_summary(tenant_id)
                     await self._emit("queue", summary, tenant_agents_room(tenant_id))
                     failures.passed()
                 except Exception as exc:
                     failures.failed(exc)
+            if self._dirty:
+                self._wake.set()
             await asyncio.sleep(interval)
+
+    async def _take_turn(self, tenant_id: str, interval: float) -> bool:
+        """One node broadcasts an organisation's queue per ``interval``, not each node
+        that changed it: every broadcast reaches every console of the organisation, so
+        N nodes broadcasting would send N times the frames. A node whose turn was taken
+        tries again after the interval; the summary is read when sent, so the turn's
+        holder sends this node's changes too when it broadcasts after them."""
+        store = self.app[STORE]
+        return await store.acquire_lease(QUEUE_TURN + tenant_id, self.node_id, utcnow(), interval)
 
     async def ctx(self, app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(self._broadcast_loop())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
@@ -24,9 +25,9 @@ AGENTS_IN_RACE = 50  # four chats each: exactly enough room for every escalation
 RACERS_PER_NODE = 32
 
 
-@pytest.fixture
-async def two_nodes(
-    tmp_path: Path, redis_url: str
+@contextlib.asynccontextmanager
+async def nodes_on_one_redis(
+    tmp_path: Path, redis_url: str, **overrides: Any
 ) -> AsyncIterator[tuple[RunningServer, RunningServer]]:
     prefix = f"coview-test-{secrets.token_hex(4)}:"
     common = {
@@ -35,6 +36,7 @@ async def two_nodes(
         "redis_url": redis_url,
         "redis_prefix": prefix,
         "offer_timeout_s": 600.0,  # no offer expires while the race is checked
+        **overrides,
     }
     async with contextlib.AsyncExitStack() as stack:
         a = await stack.enter_async_context(running_server(make_config(tmp_path / "a", **common)))
@@ -42,6 +44,14 @@ async def two_nodes(
             running_server(make_config(tmp_path / "b", **common, seed_demo=False))
         )
         yield a, b
+
+
+@pytest.fixture
+async def two_nodes(
+    tmp_path: Path, redis_url: str
+) -> AsyncIterator[tuple[RunningServer, RunningServer]]:
+    async with nodes_on_one_redis(tmp_path, redis_url) as nodes:
+        yield nodes
 
 
 async def test_two_nodes_racing_claim_each_escalation_exactly_once(
@@ -118,3 +128,38 @@ async def test_offer_made_on_one_node_reaches_a_console_on_the_other(
             assert offer["escalation"]["id"] == created["escalation"]["id"]
         finally:
             await feed.close()
+
+
+async def test_one_queue_broadcast_per_interval_whatever_the_number_of_nodes(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """Both nodes change the queue all the time; a console gets the organisation's
+    queue summary at most once per interval (the nodes take turns), not once per node
+    per interval, and the last summary counts every escalation made on either node."""
+    interval = 0.25
+    async with (
+        nodes_on_one_redis(tmp_path, redis_url, queue_broadcast_s=interval) as (a, b),
+        aiohttp.ClientSession() as http,
+    ):
+        _, feed = await console(http, a, "carla", available=False)
+        try:
+            await feed.next("queue")  # the snapshot
+            started = time.monotonic()
+            made = 0
+            while time.monotonic() - started < 6 * interval:
+                await create(http, a if made % 2 else b)
+                made += 1
+                await asyncio.sleep(0.02)  # the load: creates spread over the window
+            window = time.monotonic() - started
+            received = 0
+            while True:  # every summary since the first create, until one counts them all
+                summary = await feed.next("queue", wait_s=5)
+                received += 1
+                if sum(summary["counts"].values()) == made:
+                    break
+            elapsed = time.monotonic() - started
+        finally:
+            await feed.close()
+    assert made >= 6
+    # Each node alone would send about elapsed / interval; both together twice that.
+    assert received <= elapsed / interval + 2, (received, window, elapsed)
