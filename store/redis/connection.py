@@ -84,10 +84,13 @@ class BoundedPool(aioredis.ConnectionPool):
     a lock and five awaited metrics calls per command (its observability hooks): a
     sixth of the Redis client's CPU on a busy node. Checkout and release here touch the
     pool's lists without awaiting between the reads and the writes, so on one event
-    loop they need no lock; the connection's health check is the library's."""
+    loop they need no lock; the connection's health check is the library's. Its
+    connections, of whatever class the URL or Sentinel asks for, send with
+    ``BoundedSend``."""
 
     def __init__(self, *, timeout: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.connection_class = with_bounded_send(self.connection_class)
         self._checkout_timeout = timeout
         self._slots = asyncio.Semaphore(self.max_connections)
 
@@ -208,11 +211,9 @@ def connection_pool(
     """A bounded pool that waits (at most ``timeout_s``) for a free connection."""
     options = {**client_bounds(target), "decode_responses": decode_responses}
     if not target.uses_sentinel:
-        plain = BoundedPool.from_url(
+        return BoundedPool.from_url(
             target.url, max_connections=max_connections, timeout=target.timeout_s, **options
         )
-        plain.connection_class = with_bounded_send(plain.connection_class)
-        return plain
     sentinel_options: dict[str, Any] = {
         "socket_timeout": target.timeout_s,
         "socket_connect_timeout": target.timeout_s,
@@ -228,7 +229,6 @@ def connection_pool(
         **_url_options(target.url),
         **options,
     )
-    pool.connection_class = with_bounded_send(pool.connection_class)
     return pool
 
 
