@@ -8,7 +8,7 @@ from typing import Any
 from server.platform.auth.principals import AgentPrincipal
 from server.platform.errors import Unauthorized
 from server.platform.keys import AGENT_SNAPSHOT, STORE
-from signaling.help import HelpEvents
+from signaling.help import HelpEvents, open_help_requests
 from signaling.namespace import refuse
 from signaling.rooms import agent_room, tenant_agents_room, tenant_supervisors_room
 
@@ -26,6 +26,9 @@ class AgentNamespace(HelpEvents):
         await self.enter_room(sid, tenant_agents_room(principal.tenant_id))
         if principal.is_supervisor:
             await self.enter_room(sid, tenant_supervisors_room(principal.tenant_id))
+            # after joining the room, so a request sent meanwhile is in one or the other
+            opened = await open_help_requests(self.app[STORE], principal.tenant_id)
+            await self.emit("help-open", {"requests": opened}, to=sid)
         snapshot = self.app.get(AGENT_SNAPSHOT)
         if snapshot is not None:  # the escalation package: presence, queue, offers
             for event, payload in await snapshot(principal.agent_id):

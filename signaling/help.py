@@ -16,9 +16,12 @@ from server.platform.validation import parse_model
 from signaling.messages import HelpAnswerMessage, HelpRequestMessage
 from signaling.namespace import ProtocolNamespace
 from signaling.rooms import agent_room, tenant_supervisors_room
+from store.base import Store
+from store.escalation_models import State
 from store.models import utcnow
 
 HELP_TTL_S = 4 * 3600.0
+LIVE_STATES: tuple[State, ...] = ("accepted", "connecting", "in_session")
 REASK_S = 120.0  # an unanswered request may be sent again after this
 _REQUEST = "help:"
 _ANSWER = "help-answer:"
@@ -38,6 +41,39 @@ def _context(escalation: Any) -> dict[str, Any]:
         "modalities": list(escalation.modalities),
         "trigger": escalation.trigger,
     }
+
+
+async def _stored_request(store: Store, request_id: str) -> dict[str, Any] | None:
+    """The request as it was sent to the supervisors (None once it expired)."""
+    key = _REQUEST + request_id
+    found = await store.begin_idempotent(key, "", HELP_TTL_S)
+    if found is None:  # nothing was there: leave nothing behind
+        await store.release_idempotent(key)
+    if found is None or not found.done:
+        return None
+    request: dict[str, Any] = json.loads(found.response)
+    return request
+
+
+def _public(request: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in request.items() if k != "tenant_id"}
+
+
+async def open_help_requests(store: Store, tenant_id: str) -> list[dict[str, Any]]:
+    """The latest unanswered request of each live session of the organisation, read from
+    the escalations' events: what a supervisor who connects now has not been sent."""
+    opened: list[dict[str, Any]] = []
+    for escalation in await store.list_escalations(tenant_id, states=LIVE_STATES, limit=1000):
+        latest: str | None = None
+        for event in await store.list_events(escalation.id):
+            if event.type == "help_requested":
+                latest = event.data.get("request_id")
+            elif event.type == "help_answered" and event.data.get("request_id") == latest:
+                latest = None
+        request = await _stored_request(store, latest) if latest else None
+        if request is not None and request["tenant_id"] == tenant_id:
+            opened.append(_public(request))
+    return sorted(opened, key=lambda r: str(r["requested_at"]))
 
 
 class HelpEvents(ProtocolNamespace):
@@ -76,8 +112,9 @@ class HelpEvents(ProtocolNamespace):
         await self.app[SESSION_EVENTS].record(
             session.id, "help_requested", me.agent_id, {"request_id": request_id}
         )
-        public = {k: v for k, v in request.items() if k != "tenant_id"}
-        await self.emit("help-requested", public, room=tenant_supervisors_room(me.tenant_id))
+        await self.emit(
+            "help-requested", _public(request), room=tenant_supervisors_room(me.tenant_id)
+        )
         return {"request_id": request_id}
 
     async def on_help_answer(self, sid: str, data: Any) -> dict[str, Any]:
@@ -87,14 +124,8 @@ class HelpEvents(ProtocolNamespace):
         if not me.is_supervisor:
             raise Forbidden("only supervisors answer a request for help")
         store = self.app[STORE]
-        key = _REQUEST + msg.request_id
-        found = await store.begin_idempotent(key, "", HELP_TTL_S)
-        if found is None or not found.done:  # nothing was there: leave nothing behind
-            if found is None:
-                await store.release_idempotent(key)
-            raise NotFound("unknown request for help")
-        request = json.loads(found.response)
-        if request["tenant_id"] != me.tenant_id:
+        request = await _stored_request(store, msg.request_id)
+        if request is None or request["tenant_id"] != me.tenant_id:
             raise NotFound("unknown request for help")
         answered = _ANSWER + msg.request_id
         taken = await store.begin_idempotent(answered, me.agent_id, HELP_TTL_S)

@@ -13,14 +13,11 @@ from server.platform.keys import STORE
 from store.escalation_models import Escalation
 from tests.browser.test_browser_escalation_flow import agent_console, request_video_help, state_of
 from tests.support.browser_helpers import DESKTOP, PHONE, new_page, shoot, widget
+from tests.support.call_pages import PER_REMOTE_FRAMES
 from tests.support.harness import RunningServer
 
 pytestmark = pytest.mark.browser
 
-PER_REMOTE_FRAMES = """async () => {
-  const stats = await window.coviewCall.stats();
-  return Object.values(stats).map((q) => q.framesDecoded);
-}"""
 NOTE = "Cliente quer mudar o endereço de entrega"
 
 

@@ -8,18 +8,13 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.support.call_pages import open_call, wait_frames_above
+from tests.support.call_pages import PER_REMOTE_FRAMES, open_call, wait_frames_above
 from tests.support.escalations import act, body, console, create
 from tests.support.harness import RunningServer
 from tests.support.paths import ARTIFACTS_DIR
 
 ARTIFACTS = ARTIFACTS_DIR
 pytestmark = pytest.mark.browser
-
-PER_REMOTE_FRAMES = """async () => {
-  const stats = await window.coviewCall.stats();
-  return Object.values(stats).map((q) => q.framesDecoded);
-}"""
 
 
 async def test_supervisor_observes_the_call_and_the_page_without_being_seen(

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from server.platform.keys import SESSION_EVENTS
-from tests.support.api import customer_token, login, open_session
+from tests.support.api import bearer, customer_token, login, open_session
 from tests.support.harness import RunningServer
 from tests.support.sio import SioPeer
 
@@ -98,6 +98,43 @@ async def test_raise_hand_reaches_a_supervisor_on_the_other_node_and_the_first_a
         assert facts == [("help_requested", "ag_ana")]
     finally:
         for peer in (agent, bruno, sofia, admin):
+            await peer.close()
+
+
+async def test_a_supervisor_who_connects_later_is_sent_the_requests_still_open(
+    two_nodes: tuple[RunningServer, RunningServer], http: aiohttp.ClientSession
+) -> None:
+    """A dashboard opened after the agent asked (or still connecting when they did) is
+    not told by the live event: the connect snapshot carries it, until it is answered."""
+    a, b = two_nodes
+    ana = await login(http, a)
+    payload = {"modalities": ["video"], "context": {"customer": {"name": "Pedro"}}}
+    async with http.post(f"{a.url}/api/sessions", json=payload, headers=bearer(ana)) as r:
+        assert r.status == 201, await r.text()
+        session_id = (await r.json())["escalation"]["session_id"]
+    agent = await SioPeer("/agent").connect(a.url, ana)
+    peers = [agent]
+    try:
+        asked = await agent.call("help-request", {"session_id": session_id, "note": "refund?"})
+        assert asked["ok"], asked
+        sofia = await SioPeer("/agent").connect(b.url, await login(http, b, "sofia@demo.coview"))
+        bruno = await SioPeer("/agent").connect(b.url, await login(http, b, "bruno@demo.coview"))
+        peers += [sofia, bruno]
+        [request] = (await sofia.next("help-open"))["requests"]
+        assert request["request_id"] == asked["request_id"]
+        assert request["session_id"] == session_id and request["note"] == "refund?"
+        assert request["agent"] == {"id": "ag_ana", "name": "Ana Souza"}
+        assert request["context"]["customer"] == "Pedro" and "tenant_id" not in request
+
+        assert (await sofia.call("help-answer", {"request_id": asked["request_id"]}))["ok"]
+        admin = await SioPeer("/agent").connect(
+            a.url, await login(http, a, a.config.admin_email, a.config.admin_password)
+        )
+        peers.append(admin)
+        assert (await admin.next("help-open")) == {"requests": []}  # answered: not open
+        assert bruno.pending("help-open") == 0  # agents are not supervisors
+    finally:
+        for peer in peers:
             await peer.close()
 
 

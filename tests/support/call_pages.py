@@ -6,9 +6,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+# Each guards against a page polled before its call script set window.coviewCall (a
+# popup just opened): wait_for_function fails at once on a throwing predicate.
 FRAMES_JS = """async () => {
+  if (!window.coviewCall) return 0;
   const stats = await window.coviewCall.stats();
   return Object.values(stats).reduce((n, q) => n + q.framesDecoded, 0);
+}"""
+PER_REMOTE_FRAMES = """async () => {
+  if (!window.coviewCall) return [];
+  const stats = await window.coviewCall.stats();
+  return Object.values(stats).map((q) => q.framesDecoded);
 }"""
 
 

@@ -23,6 +23,7 @@ function elapsed(since: string): string {
 export class HelpRequests {
   private readonly open = new Map<string, HelpRequest>();
   private socket: Socket | null = null;
+  private known = false; // "nobody is asking" only once the server said so
   private timer: number | undefined;
 
   constructor(
@@ -38,6 +39,13 @@ export class HelpRequests {
     }
     const socket = io("/agent", { transports: ["websocket"], auth: { token: this.token } });
     this.socket = socket;
+    // on every (re)connect: what is open now, requests missed while away included
+    socket.on("help-open", (snapshot: { requests: HelpRequest[] }) => {
+      this.open.clear();
+      for (const r of snapshot.requests) this.open.set(r.request_id, r);
+      this.known = true;
+      this.render();
+    });
     socket.on("help-requested", (r: HelpRequest) => {
       this.open.set(r.request_id, r);
       this.notify(r);
@@ -93,7 +101,7 @@ export class HelpRequests {
     this.card.replaceChildren(
       h("h3", {}, this.t("dashboard.help")),
       rows.length === 0
-        ? h("p", { class: "muted" }, this.t("dashboard.help.none"))
+        ? h("p", { class: "muted", "aria-busy": String(!this.known) }, this.t(this.known ? "dashboard.help.none" : "dashboard.help.loading"))
         : h("table", { class: "dash-table", "data-testid": "help-requests" },
           h("thead", {}, h("tr", {}, ...["agent", "context", "wait"].map((k) => h("th", { scope: "col" }, this.t(`dashboard.help.${k}`))), h("th", {}))),
           h("tbody", {}, ...rows.map((r) => {
