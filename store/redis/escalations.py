@@ -46,10 +46,12 @@ from store.subjects import escalation_keys
 # change (the tenant and customer sets at creation, the state sets on a state change)
 # and lists go in one variadic command (events, loads, cleared and set deadlines). The
 # compare-and-set version is the length of the events list (an event's index is its
-# seq - 1, and every event moves seq on by one): no key of its own to read and write.
+# seq - 1, and every event moves seq on by one): no key of its own to read and write,
+# and RPUSH's reply is the length after the append, so a current write reads nothing.
 WRITE_ESCALATION = """
-if redis.call('LLEN', KEYS[2]) ~= tonumber(ARGV[1]) then return 'conflict' end
+local expected = tonumber(ARGV[1])
 local creating = ARGV[1] == '0'
+local events = cjson.decode(ARGV[6])
 local loads = cjson.decode(ARGV[7])
 local current = {}  -- agent id -> its load, read once
 for _, c in ipairs(loads) do
@@ -60,10 +62,23 @@ for _, c in ipairs(loads) do
   if c.delta > 0 then
     for _, u in ipairs(c.units) do
       if (tonumber(current[c.agent][u]) or 0) + c.delta > (tonumber(c.capacity[u]) or 0) then
+        if redis.call('LLEN', KEYS[2]) ~= expected then return 'conflict' end
         return 'full'
       end
     end
   end
+end
+-- The compare: append the events and check the length RPUSH returns (the common,
+-- current case costs no LLEN); a stale write takes its events back off and changes
+-- nothing else.
+if #events > 0 then
+  local length = redis.call('RPUSH', KEYS[2], unpack(events))
+  if length ~= expected + #events then
+    redis.call('LTRIM', KEYS[2], 0, -(#events + 1))
+    return 'conflict'
+  end
+elseif redis.call('LLEN', KEYS[2]) ~= expected then
+  return 'conflict'
 end
 for _, c in ipairs(loads) do
   local cur = current[c.agent]
@@ -93,8 +108,6 @@ if #fields > 0 then
   redis.call('PUBLISH', ARGV[13], 'loads\\n' .. ARGV[14] .. '\\n' .. changed)
 end
 redis.call('SET', KEYS[1], ARGV[2])
-local events = cjson.decode(ARGV[6])
-if #events > 0 then redis.call('RPUSH', KEYS[2], unpack(events)) end
 if creating then
   redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
   if ARGV[11] == '1' then redis.call('ZADD', KEYS[6], ARGV[4], ARGV[3]) end

@@ -96,6 +96,24 @@ async def test_stale_seq_conflicts_and_changes_nothing(store: Store) -> None:
     assert len(await store.list_events("esc1")) == 2
 
 
+async def test_a_stale_write_to_a_full_agent_is_a_conflict_and_leaves_the_events(
+    store: Store,
+) -> None:
+    """Stale beats full (the caller re-decides on the stored record rather than
+    forgetting an agent), and a refused write leaves the events list as it was."""
+    esc = await create(store, make_escalation())
+    other = await create(store, make_escalation("esc2"))
+    video = LoadChange("ag1", 1, ("video",), CAPACITY)
+    assert (await move(store, other, "offered", video))[0] == "ok"  # ag1's one video unit
+    stale = esc.model_copy(update={"seq": 1})
+    assert (await move(store, stale, "offered", video))[0] == "conflict"
+    assert (await move(store, esc, "offered", video))[0] == "full"
+    assert [e.seq for e in await store.list_events("esc1")] == [1, 2]
+    assert (await store.get_agent_loads(["ag1"]))["ag1"].load.get("video") == 1
+    assert (await move(store, esc, "offered"))[0] == "ok"  # the version did not move
+    assert [e.seq for e in await store.list_events("esc1")] == [1, 2, 3]
+
+
 async def test_concurrent_transitions_from_one_version_have_one_winner(store: Store) -> None:
     esc = await create(store, make_escalation())
     results = await asyncio.gather(
