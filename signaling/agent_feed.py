@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from escalation.routing.presence import offers_by_agent, presence_view, queue_summary
+from escalation.routing.presence import open_offers, presence_view, queue_summary
 from server.platform.keys import CONFIG, SIO, STORE
 from signaling.rooms import agent_room, tenant_agents_room
 from store.escalation_models import Escalation, EscalationEvent
@@ -73,9 +73,8 @@ class AgentFeed:
         ids = list(agent_ids)
         loads = await store.get_agent_loads(ids)
         agents = [a for a in [await store.get_agent(i) for i in ids] if a is not None]
-        offers = await offers_by_agent(store, agents, loads)
         for agent in agents:
-            view = presence_view(agent, loads[agent.id], offers.get(agent.id, ()))
+            view = presence_view(agent, loads[agent.id])
             await self._emit("presence", view, agent_room(agent.id))
 
     async def notice(self, agent_id: str, event: str, payload: dict[str, Any]) -> None:
@@ -92,9 +91,9 @@ class AgentFeed:
         if agent is None:
             return []
         loads = await store.get_agent_loads([agent_id])
-        mine = (await offers_by_agent(store, [agent], loads)).get(agent_id, [])
+        mine = await open_offers(store, agent, loads[agent_id])
         frames: list[tuple[str, dict[str, Any]]] = [
-            ("presence", presence_view(agent, loads[agent_id], mine)),
+            ("presence", presence_view(agent, loads[agent_id])),
             ("queue", await self.queue_summary(agent.tenant_id)),
         ]
         for esc in mine:

@@ -202,6 +202,10 @@ class AgentLoad:
     # Moved on by every committed change where the store counts them (Redis): a copy
     # kept current from several sources keeps the newest (``LoadView.seen``).
     version: int = field(default=0, compare=False)
+    # Open offers to the agent and the units they reserve (part of ``load``): the
+    # console's presence reads them here rather than listing every open offer.
+    offers: int = 0
+    offered: dict[str, int] = field(default_factory=dict)
 
     def used(self, unit: str) -> int:
         return self.load.get(unit, 0)
@@ -236,12 +240,15 @@ class IdempotencyRecord(Record):
 
 @dataclass(frozen=True)
 class LoadChange:
-    """Occupy (delta +1, checked against capacity) or free (delta -1) an agent's units."""
+    """Occupy (delta +1, checked against capacity) or free (delta -1) an agent's units;
+    ``offer`` +1/-1 opens or closes an offer to the agent over ``units`` (its count and
+    reserved units, never below zero), whatever ``delta`` does."""
 
     agent_id: str
     delta: int
     units: tuple[str, ...]
     capacity: dict[str, int] = field(default_factory=dict)
+    offer: int = 0
 
 
 @dataclass(frozen=True)

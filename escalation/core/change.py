@@ -100,6 +100,22 @@ def releases(esc: Escalation) -> tuple[LoadChange, ...]:
     return ()
 
 
+def offer_moves(before: Escalation, after: Escalation) -> tuple[LoadChange, ...]:
+    """The open offers a change closes and opens, counted on the agents' loads (the
+    console's presence reads them there instead of listing every open offer); derived
+    from the records, so no transition can forget its half."""
+    was = before.offered_to if before.seq and before.state == "offered" else None
+    now = after.offered_to if after.state == "offered" else None
+    if was == now:
+        return ()
+    moves = []
+    if was:
+        moves.append(LoadChange(was, 0, before.units, offer=-1))
+    if now:
+        moves.append(LoadChange(now, 0, after.units, offer=1))
+    return tuple(moves)
+
+
 def offer(esc: Escalation, agent: Agent, offer_timeout_s: float) -> Change:
     expires = utcnow() + timedelta(seconds=offer_timeout_s)
     return Change(

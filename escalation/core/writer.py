@@ -14,7 +14,15 @@ from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
-from escalation.core.change import ROUTER, Change, Decide, check_path, ended, with_agents
+from escalation.core.change import (
+    ROUTER,
+    Change,
+    Decide,
+    check_path,
+    ended,
+    offer_moves,
+    with_agents,
+)
 from escalation.core.keys import AGENT_CHANGES, ESCALATION_EVENTS
 from escalation.core.states import TERMINAL
 from escalation.routing.policy import LoadView
@@ -22,7 +30,13 @@ from server.platform.auth.principals import Principal, SessionPrincipal, SitePri
 from server.platform.errors import Conflict, Forbidden, NotFound
 from server.platform.keys import STORE
 from store.base import Store
-from store.escalation_models import Escalation, EscalationEvent, EscalationWrite, WriteResult
+from store.escalation_models import (
+    Escalation,
+    EscalationEvent,
+    EscalationWrite,
+    LoadChange,
+    WriteResult,
+)
 from store.models import Session, utcnow
 
 MUTATE_ATTEMPTS = 8
@@ -105,6 +119,7 @@ class EscalationWriter:
                 "timestamps": timestamps,
             }
         )
+        loads = change.loads + offer_moves(esc, updated)
         session = change.new_session
         if change.session_change is not None:
             session = await self.session_after(esc.session_id, change.session_change)
@@ -113,7 +128,7 @@ class EscalationWriter:
                 escalation=updated,
                 expected_seq=esc.seq,
                 events=tuple(events),
-                loads=change.loads,
+                loads=loads,
                 set_deadlines=change.set_deadlines,
                 clear_deadlines=change.clear_deadlines,
                 previous_state=esc.state if esc.seq else None,
@@ -122,20 +137,19 @@ class EscalationWriter:
         )
         if result == "ok":
             self._remember(updated)
-            self.loads.applied(change.loads, now)
-            await self._publish(updated, events, change)
+            self.loads.applied(loads, now)
+            await self._publish(updated, events, loads)
         elif result == "full":
-            self.loads.forget(c.agent_id for c in change.loads)
+            self.loads.forget(c.agent_id for c in loads)
         return result, updated, events
 
     async def _publish(
-        self, esc: Escalation, events: Sequence[EscalationEvent], change: Change
+        self, esc: Escalation, events: Sequence[EscalationEvent], loads: Sequence[LoadChange]
     ) -> None:
         await self.app[ESCALATION_EVENTS].publish(esc, events)
-        agents = {c.agent_id for c in change.loads}
-        if esc.agent_id and any(ev.type == "accepted" for ev in events):
-            agents.add(esc.agent_id)  # an accepted offer keeps its units: now work, not offer
-        await self.app[AGENT_CHANGES].publish(agents)
+        # every agent whose load or open offers moved (an accepted offer keeps its
+        # units, now as work: the offer's close counts it)
+        await self.app[AGENT_CHANGES].publish({c.agent_id for c in loads})
 
     async def mutate(self, escalation_id: str, actor: str, decide: Decide) -> Escalation | None:
         """Decide on the current record and write it; None when ``decide`` had nothing

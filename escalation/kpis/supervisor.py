@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, RootModel
 
-from escalation.routing.presence import offers_by_agent, presence_view
+from escalation.routing.presence import presence_view
 from server.platform.auth.request import require_agent
 from server.platform.jsonio import json_response
 from server.platform.keys import STORE
@@ -53,7 +53,6 @@ async def agent_states(app: web.Application, tenant_id: str) -> list[dict[str, A
     store = app[STORE]
     agents = await store.list_agents(tenant_id)
     loads = await store.get_agent_loads([a.id for a in agents])
-    offers = await offers_by_agent(store, agents, loads)
     return [
         {
             "id": a.id,
@@ -62,7 +61,7 @@ async def agent_states(app: web.Application, tenant_id: str) -> list[dict[str, A
             "skills": a.skills,
             "languages": a.languages,
             "presence_changed_at": a.presence_changed_at.isoformat(),
-            **presence_view(a, loads[a.id], offers.get(a.id, ())),
+            **presence_view(a, loads[a.id]),
         }
         for a in agents
     ]

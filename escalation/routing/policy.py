@@ -193,7 +193,14 @@ class LoadView:
             idle = (held.idle_since or now) if not load else None
             version = held.version + (change.agent_id not in counted)
             counted.add(change.agent_id)
-            updated = AgentLoad(change.agent_id, load, idle, version)
+            offers, offered = held.offers, held.offered
+            if change.offer:
+                offers = max(0, offers + change.offer)
+                offered = dict(offered)
+                for unit in change.units:
+                    offered[unit] = max(0, offered.get(unit, 0) + change.offer)
+                offered = {u: n for u, n in offered.items() if n}
+            updated = AgentLoad(change.agent_id, load, idle, version, offers, offered)
             self._loads[change.agent_id] = updated
             for listener in self.listeners:
                 listener(change.agent_id, updated)

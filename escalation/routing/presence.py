@@ -4,7 +4,6 @@ queue endpoint."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from escalation.routing.policy import capacity_of
@@ -13,17 +12,12 @@ from store.escalation_models import LOAD_UNITS, AgentLoad, Escalation
 from store.models import Agent, utcnow
 
 
-def presence_view(
-    agent: Agent, load: AgentLoad, offers: Sequence[Escalation] = ()
-) -> dict[str, Any]:
+def presence_view(agent: Agent, load: AgentLoad) -> dict[str, Any]:
     """``busy`` is derived: available but full in a unit it holds. An offer waiting for
     the agent's answer reserves its units (``load``) but is not work yet: it counts in
     ``offers``, not towards ``full`` (the units held to capacity) nor ``busy``."""
     capacity = capacity_of(agent)
-    held = dict(load.load)
-    for esc in offers:
-        for unit in esc.units:
-            held[unit] = held.get(unit, 0) - 1
+    held = {u: n - load.offered.get(u, 0) for u, n in load.load.items()}
     full = [u for u in LOAD_UNITS if held.get(u, 0) > 0 and held[u] >= capacity.get(u, 0)]
     busy = agent.presence == "available" and bool(full)
     return {
@@ -31,25 +25,19 @@ def presence_view(
         "presence": agent.presence,
         "busy": busy,
         "full": full,
-        "offers": len(offers),
+        "offers": load.offers,
         "load": load.load,
         "capacity": capacity,
     }
 
 
-async def offers_by_agent(
-    store: Store, agents: Iterable[Agent], loads: Mapping[str, AgentLoad]
-) -> dict[str, list[Escalation]]:
-    """The open offers to each of ``agents``. Only available agents with load can have
-    any (an offer goes to an available agent and reserves its units), so the others
-    cost no query; the query reads only offered escalations (indexed by state)."""
-    tenants = {a.tenant_id for a in agents if a.presence == "available" and loads[a.id].total}
-    found: dict[str, list[Escalation]] = {}
-    for tenant_id in tenants:
-        for esc in await store.list_escalations(tenant_id, states=["offered"], limit=500):
-            if esc.offered_to:
-                found.setdefault(esc.offered_to, []).append(esc)
-    return found
+async def open_offers(store: Store, agent: Agent, load: AgentLoad) -> list[Escalation]:
+    """The escalations offered to ``agent`` now (a console that connects is shown
+    them); no query when its load counts none."""
+    if not load.offers:
+        return []
+    offered = await store.list_escalations(agent.tenant_id, states=["offered"], limit=500)
+    return [esc for esc in offered if esc.offered_to == agent.id]
 
 
 async def queue_summary(store: Store, tenant_id: str) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from store.subjects import escalation_keys
 #       6 customer zset, 7 agent-loads hash, 8 deadlines zset, 9 session record
 # ARGV: 1 expected seq, 2 record JSON, 3 id, 4 created score, 5 new-state score,
 #       6 JSON array of event JSON strings, 7 JSON array of load changes
-#       {agent, delta, units, capacity}, 8 JSON array of [member, due] to set,
+#       {agent, delta, units, capacity, offer}, 8 JSON array of [member, due] to set,
 #       9 JSON array of members to clear, 10 now (s), 11 "1" when a customer zset applies,
 #       12 session JSON ('' for none), 13 the invalidation channel (changed loads are
 #       announced there, ``store/redis/loads.py``), 14 this node's token, 15 the
@@ -86,6 +86,14 @@ for _, c in ipairs(loads) do
     local v = (tonumber(cur[u]) or 0) + c.delta
     if v < 0 then v = 0 end
     cur[u] = v
+  end
+  if c.offer ~= 0 then
+    cur['offers'] = math.max(0, (tonumber(cur['offers']) or 0) + c.offer)
+    local offered = type(cur['offered']) == 'table' and cur['offered'] or {}
+    for _, u in ipairs(c.units) do
+      offered[u] = math.max(0, (tonumber(offered[u]) or 0) + c.offer)
+    end
+    cur['offered'] = offered
   end
 end
 local fields = {}
@@ -219,7 +227,13 @@ class RedisEscalations(RedisBase):
         created = esc.created_at.timestamp() * 1000
         new_score = _queue_score(esc) if esc.state == "queued" else created
         loads = [
-            {"agent": c.agent_id, "delta": c.delta, "units": list(c.units), "capacity": c.capacity}
+            {
+                "agent": c.agent_id,
+                "delta": c.delta,
+                "units": list(c.units),
+                "capacity": c.capacity,
+                "offer": c.offer,
+            }
             for c in write.loads
         ]
         subjects = (

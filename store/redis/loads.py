@@ -26,11 +26,15 @@ def agent_load(agent_id: str, data: dict[str, Any]) -> AgentLoad:
     of writes that changed it)."""
     idle = data.pop("idle_since", None)
     version = int(data.pop("v", 0))
+    offers = int(data.pop("offers", 0))
+    offered = data.pop("offered", None)
     return AgentLoad(
         agent_id=agent_id,
         load={u: int(v) for u, v in data.items() if v},
         idle_since=None if idle is None else datetime.fromtimestamp(idle, UTC),
         version=version,
+        offers=offers,
+        offered={u: int(n) for u, n in offered.items() if n} if isinstance(offered, dict) else {},
     )
 
 

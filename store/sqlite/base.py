@@ -57,6 +57,8 @@ WAL_SIZE_LIMIT = 8 * 2**20
 
 class SqliteBase:
     SCHEMA: ClassVar[str] = ""
+    # table -> {column: declaration}: columns a later version added to a SCHEMA table
+    ADDED_COLUMNS: ClassVar[dict[str, dict[str, str]]] = {}
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -80,7 +82,18 @@ class SqliteBase:
             schema = vars(part).get("SCHEMA")
             if schema:
                 self._db.executescript(schema)
+            for table, columns in vars(part).get("ADDED_COLUMNS", {}).items():
+                self._add_missing_columns(table, columns)
         self._checkpoints = asyncio.create_task(self._checkpoint_loop())
+
+    def _add_missing_columns(self, table: str, columns: dict[str, str]) -> None:
+        """A file made by an older version gets the columns added since (``CREATE TABLE
+        IF NOT EXISTS`` leaves an existing table as it was)."""
+        assert self._db is not None
+        have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+        for name, declaration in columns.items():
+            if name not in have:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
 
     async def _checkpoint_loop(self) -> None:
         db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)

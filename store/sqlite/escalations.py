@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 from store.escalation_models import (
     LOAD_UNITS,
@@ -29,6 +30,7 @@ from store.sqlite.subjects import index_subject
 from store.subjects import escalation_keys
 
 _UNIT_COLUMNS = ", ".join(LOAD_UNITS)
+_OFFERED_COLUMNS = ", ".join(f"offered_{u}" for u in LOAD_UNITS)
 _SQLITE_MAX_PARAMS = 900
 
 
@@ -68,6 +70,14 @@ class SqliteEscalations(SqliteBase):
         key TEXT PRIMARY KEY, body_hash TEXT NOT NULL, done INTEGER NOT NULL,
         status INTEGER NOT NULL, response TEXT NOT NULL, expires_at REAL NOT NULL);
     """
+
+    # open offers to the agent and the units they reserve (AgentLoad.offers, .offered)
+    ADDED_COLUMNS: ClassVar[dict[str, dict[str, str]]] = {
+        "agent_loads": {
+            "offers": "INTEGER NOT NULL DEFAULT 0",
+            **{f"offered_{u}": "INTEGER NOT NULL DEFAULT 0" for u in LOAD_UNITS},
+        }
+    }
 
     async def write_escalation(self, write: EscalationWrite) -> WriteResult:
         esc = write.escalation
@@ -120,6 +130,15 @@ class SqliteEscalations(SqliteBase):
                     f"UPDATE agent_loads SET {sets} WHERE agent_id = ?",
                     (*([change.delta] * len(change.units)), change.agent_id),
                 )
+                if change.offer:
+                    offered = "".join(
+                        f", offered_{u} = max(0, offered_{u} + ?)" for u in change.units
+                    )
+                    db.execute(
+                        f"UPDATE agent_loads SET offers = max(0, offers + ?){offered} "
+                        "WHERE agent_id = ?",
+                        (*([change.offer] * (1 + len(change.units))), change.agent_id),
+                    )
                 total = " + ".join(LOAD_UNITS)
                 db.execute(
                     f"UPDATE agent_loads SET idle_since = CASE WHEN {total} = 0 "
@@ -228,16 +247,19 @@ class SqliteEscalations(SqliteBase):
         for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
             chunk = ids[start : start + _SQLITE_MAX_PARAMS]
             rows = await self._fetchall(
-                f"SELECT agent_id, {_UNIT_COLUMNS}, idle_since FROM agent_loads "
-                f"WHERE agent_id IN ({', '.join('?' * len(chunk))})",
+                f"SELECT agent_id, idle_since, offers, {_UNIT_COLUMNS}, {_OFFERED_COLUMNS} "
+                f"FROM agent_loads WHERE agent_id IN ({', '.join('?' * len(chunk))})",
                 tuple(chunk),
             )
-            for agent_id, *values in rows:
-                *units, idle = values
+            count = len(LOAD_UNITS)
+            for agent_id, idle, offers, *values in rows:
+                units, offered = values[:count], values[count:]
                 found[agent_id] = AgentLoad(
                     agent_id=agent_id,
                     load={u: int(v) for u, v in zip(LOAD_UNITS, units, strict=True) if v},
                     idle_since=_dt(idle),
+                    offers=int(offers),
+                    offered={u: int(v) for u, v in zip(LOAD_UNITS, offered, strict=True) if v},
                 )
         return found
 

@@ -187,3 +187,28 @@ async def test_listing_by_state_reads_the_state_index_not_every_escalation(
     [query] = [s for s in sent if s.startswith("SELECT data FROM escalations")]
     plan = " ".join(str(row) for row in db.execute(f"EXPLAIN QUERY PLAN {query}"))
     assert "escalations_state_created (tenant_id=? AND state=?)" in plan, plan
+
+
+async def test_a_file_from_before_the_offer_columns_gets_them(tmp_path: Path) -> None:
+    """An older file's agent_loads table has no offer columns: opening adds them and
+    keeps the loads it had."""
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE agent_loads (agent_id TEXT PRIMARY KEY, chat INTEGER NOT NULL "
+        "DEFAULT 0, video INTEGER NOT NULL DEFAULT 0, cobrowse INTEGER NOT NULL DEFAULT 0, "
+        "idle_since REAL) WITHOUT ROWID"
+    )
+    db.execute("INSERT INTO agent_loads (agent_id, video) VALUES ('ag1', 1)")
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        load = (await store.get_agent_loads(["ag1"]))["ag1"]
+        assert (load.load, load.offers, load.offered) == ({"video": 1}, 0, {})
+    finally:
+        await store.close()
+    again = SqliteStore(path)  # and a second open finds them there
+    await again.open()
+    await again.close()

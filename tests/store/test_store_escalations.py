@@ -114,6 +114,32 @@ async def test_a_stale_write_to_a_full_agent_is_a_conflict_and_leaves_the_events
     assert [e.seq for e in await store.list_events("esc1")] == [1, 2, 3]
 
 
+async def test_open_offers_are_counted_on_the_agents_load(store: Store) -> None:
+    """What the console's presence reads instead of listing every open offer."""
+    esc = await create(store, make_escalation(modalities=["video", "cobrowse"]))
+    units = ("video", "cobrowse")
+    opened = LoadChange("ag1", 1, units, CAPACITY, offer=1)
+    result, esc = await move(store, esc, "offered", opened)
+    assert result == "ok"
+    load = (await store.get_agent_loads(["ag1"]))["ag1"]
+    assert (load.load, load.offers, load.offered) == (
+        {"video": 1, "cobrowse": 1},
+        1,
+        {"video": 1, "cobrowse": 1},
+    )
+    closed = LoadChange("ag1", 0, units, offer=-1)  # accepted: the units stay, as work
+    result, esc = await move(store, esc, "accepted", closed)
+    assert result == "ok"
+    load = (await store.get_agent_loads(["ag1"]))["ag1"]
+    assert (load.load, load.offers, load.offered) == ({"video": 1, "cobrowse": 1}, 0, {})
+    result, esc = await move(store, esc, "wrap_up", closed)  # a close too many
+    assert result == "ok"
+    load = (await store.get_agent_loads(["ag1"]))["ag1"]
+    assert (load.offers, load.offered) == (0, {})  # never below zero
+    await store.mark_agent_idle("ag1", utcnow())  # its other writes keep the count
+    assert (await store.get_agent_loads(["ag1"]))["ag1"].offers == 0
+
+
 async def test_concurrent_transitions_from_one_version_have_one_winner(store: Store) -> None:
     esc = await create(store, make_escalation())
     results = await asyncio.gather(

@@ -7,8 +7,9 @@ from typing import get_args
 
 import pytest
 
+from escalation.core.change import offer_moves
 from escalation.core.states import HELD, TERMINAL, TRANSITIONS, can_transition, is_terminal
-from store.escalation_models import State, load_units
+from store.escalation_models import Escalation, LoadChange, State, load_units
 
 ALL_STATES: tuple[State, ...] = get_args(State)
 HAPPY_PATH: tuple[State, ...] = (
@@ -69,3 +70,31 @@ def test_screen_share_counts_as_video_and_nothing_means_chat() -> None:
     assert load_units(["screen"]) == ("video",)
     assert load_units(["video", "screen", "cobrowse"]) == ("video", "cobrowse")
     assert load_units([]) == ("chat",)
+
+
+def _esc(state: State, offered_to: str | None = None, seq: int = 3) -> Escalation:
+    return Escalation.model_validate(
+        {
+            "id": "esc1",
+            "tenant_id": "t1",
+            "channel": "web",
+            "trigger": "customer",
+            "modalities": ["video"],
+            "session_id": "s1",
+            "state": state,
+            "offered_to": offered_to,
+            "seq": seq,
+        }
+    )
+
+
+def test_offer_moves_close_and_open_the_offers_a_change_moves() -> None:
+    video = ("video",)
+    created = offer_moves(_esc("requested", seq=0), _esc("offered", "ag1"))
+    assert created == (LoadChange("ag1", 0, video, offer=1),)
+    accepted = offer_moves(_esc("offered", "ag1"), _esc("accepted"))
+    assert accepted == (LoadChange("ag1", 0, video, offer=-1),)
+    moved = offer_moves(_esc("offered", "ag1"), _esc("offered", "ag2"))
+    assert moved == (LoadChange("ag1", 0, video, offer=-1), LoadChange("ag2", 0, video, offer=1))
+    assert offer_moves(_esc("offered", "ag1"), _esc("offered", "ag1")) == ()
+    assert offer_moves(_esc("queued"), _esc("accepted")) == ()
