@@ -267,3 +267,6 @@ class EscalationWrite:
     clear_deadlines: tuple[DeadlineKind, ...] = ()
     previous_state: State | None = None  # the state the expected record was in
     session: Session | None = None
+    # The session as ``session`` was decided on, when not read for this write: the
+    # write is a ``conflict`` unless the stored session is still exactly it.
+    previous_session: Session | None = None

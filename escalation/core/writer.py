@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -39,8 +40,16 @@ from store.escalation_models import (
 )
 from store.models import Session, utcnow
 
+Kept = TypeVar("Kept")
 MUTATE_ATTEMPTS = 8
 WRITTEN_KEPT = 4096  # records this node wrote last, kept for their next change here
+
+
+def _keep(kept: OrderedDict[str, Kept], key: str, value: Kept) -> None:
+    kept[key] = value
+    kept.move_to_end(key)
+    if len(kept) > WRITTEN_KEPT:
+        kept.popitem(last=False)
 
 
 class EscalationWriter:
@@ -48,6 +57,8 @@ class EscalationWriter:
         self.app = app
         self.loads = loads  # routing's view of agent loads, kept current by every write
         self._written: OrderedDict[str, Escalation] = OrderedDict()  # see ``mutate``
+        # the sessions of those records as this node last wrote them (see ``write``)
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
 
     @property
     def store(self) -> Store:
@@ -73,16 +84,32 @@ class EscalationWriter:
         return esc
 
     # writing ------------------------------------------------------------------------
-    def _remember(self, esc: Escalation) -> None:
-        """The record as this node just wrote it, for the next ``mutate`` of it here
-        (an ended one is rarely changed again: not kept)."""
+    def _remember(self, esc: Escalation, session: Session | None) -> None:
+        """The record (and the session, when the write stored one) as this node just
+        wrote them, for the next ``mutate`` of it here (an ended one is rarely changed
+        again: not kept)."""
         if esc.state in TERMINAL:
             self._written.pop(esc.id, None)
+            self._sessions.pop(esc.session_id, None)
             return
-        self._written[esc.id] = esc
-        self._written.move_to_end(esc.id)
-        if len(self._written) > WRITTEN_KEPT:
-            self._written.popitem(last=False)
+        _keep(self._written, esc.id, esc)
+        if session is not None:
+            _keep(self._sessions, session.id, session)
+
+    async def _session_for(
+        self, session_id: str, change: Callable[[Session], Session]
+    ) -> tuple[Session | None, Session | None]:
+        """The session as ``change`` leaves it (None: no change to store) and, when it
+        was decided on this node's copy rather than on a read, that copy: the store
+        then refuses the write (``conflict``) unless the stored session is still it,
+        and ``mutate`` tries again on fresh reads. A copy that ``change`` leaves as it
+        is proves nothing about the stored session: that is decided on a read."""
+        known = self._sessions.pop(session_id, None)
+        if known is not None:
+            changed = change(known)
+            if changed is not known:
+                return changed, known
+        return await self.session_after(session_id, change), None
 
     async def write(
         self, esc: Escalation, change: Change, actor: str
@@ -120,9 +147,11 @@ class EscalationWriter:
             }
         )
         loads = change.loads + offer_moves(esc, updated)
-        session = change.new_session
+        session, previous_session = change.new_session, None
         if change.session_change is not None:
-            session = await self.session_after(esc.session_id, change.session_change)
+            session, previous_session = await self._session_for(
+                esc.session_id, change.session_change
+            )
         result = await self.store.write_escalation(
             EscalationWrite(
                 escalation=updated,
@@ -133,10 +162,11 @@ class EscalationWriter:
                 clear_deadlines=change.clear_deadlines,
                 previous_state=esc.state if esc.seq else None,
                 session=session,
+                previous_session=previous_session,
             )
         )
         if result == "ok":
-            self._remember(updated)
+            self._remember(updated, session)
             self.loads.applied(loads, now)
             await self._publish(updated, events, loads)
         elif result == "full":
@@ -200,6 +230,7 @@ class EscalationWriter:
 
     async def update_session(self, session_id: str, change: Callable[[Session], Session]) -> None:
         """``change`` the session on its own (outside an escalation's write)."""
+        self._sessions.pop(session_id, None)  # an escalation's write reads it again
         changed = await self.session_after(session_id, change)
         if changed is not None:
             await self.store.update_session(changed)

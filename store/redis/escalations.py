@@ -38,7 +38,8 @@ from store.subjects import escalation_keys
 #       9 JSON array of members to clear, 10 now (s), 11 "1" when a customer zset applies,
 #       12 session JSON ('' for none), 13 the invalidation channel (changed loads are
 #       announced there, ``store/redis/loads.py``), 14 this node's token, 15 the
-#       subject-index ref ("escalation:<id>")
+#       subject-index ref ("escalation:<id>"), 16 the session JSON the write was decided
+#       on ('' for no compare: a conflict unless the stored session is that text)
 # KEYS 10...: the subject-index sets the escalation joins when it is created
 # Returns 'conflict', 'full', 'ok', or {'ok', changed loads JSON}.
 # One script per write: each Redis command it runs costs microseconds inside Redis, each
@@ -52,6 +53,7 @@ WRITE_ESCALATION = """
 local expected = tonumber(ARGV[1])
 local creating = ARGV[1] == '0'
 local events = cjson.decode(ARGV[6])
+if ARGV[16] ~= '' and redis.call('GET', KEYS[9]) ~= ARGV[16] then return 'conflict' end
 local loads = cjson.decode(ARGV[7])
 local current = {}  -- agent id -> its load, read once
 for _, c in ipairs(loads) do
@@ -281,6 +283,7 @@ class RedisEscalations(RedisBase):
                 k.invalidation_channel,
                 self._node,
                 f"escalation:{esc.id}",
+                write.previous_session.model_dump_json() if write.previous_session else "",
             ],
         )
         if isinstance(result, list):  # ok, and the loads it left

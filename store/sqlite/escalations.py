@@ -87,6 +87,12 @@ class SqliteEscalations(SqliteBase):
             row = db.execute("SELECT seq FROM escalations WHERE id = ?", (esc.id,)).fetchone()
             if (row[0] if row else 0) != write.expected_seq:
                 return "conflict"
+            if write.previous_session is not None:
+                stored = db.execute(
+                    "SELECT data FROM sessions WHERE id = ?", (write.previous_session.id,)
+                ).fetchone()
+                if stored is None or stored[0] != write.previous_session.model_dump_json():
+                    return "conflict"
             for change in write.loads:
                 if change.delta <= 0:
                     continue

@@ -374,6 +374,26 @@ async def test_wrap_up_then_complete_frees_the_agent(
     assert session is not None and session.ended_at is not None
 
 
+async def test_a_session_changed_elsewhere_survives_the_next_step_of_its_escalation(
+    server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    """The node keeps the session it last wrote to decide the next change without a
+    read; a change made meanwhile by another writer (another node, the call's own end)
+    is not overwritten: the stale copy's write is refused and decided again on a read."""
+    created, ana = await accepted(http, server)
+    esc_id, session_id = created["escalation"]["id"], created["escalation"]["session_id"]
+    store = server.app[STORE]
+    session = await store.get_session(session_id)
+    assert session is not None and session.agent_ids == ["ag_ana"]
+    await store.update_session(session.model_copy(update={"agent_ids": ["ag_ana", "ag_bruno"]}))
+    assert (await act(http, server, esc_id, "wrap_up", ana, {"disposition": "solved"})).ok
+    r = await act(http, server, esc_id, "complete", ana)
+    assert r.status == 200, await r.text()
+    ended = await store.get_session(session_id)
+    assert ended is not None and ended.ended_at is not None
+    assert ended.agent_ids == ["ag_ana", "ag_bruno"]  # not the copy's ["ag_ana"]
+
+
 async def test_upgrade_adds_modalities_in_the_same_session(
     server: RunningServer, http: aiohttp.ClientSession
 ) -> None:

@@ -349,3 +349,39 @@ async def test_oldest_queued_at_is_the_longest_wait_whatever_the_priority(store:
     oldest = await store.oldest_queued_at("t1")
     assert oldest is not None
     assert abs((oldest - (now - timedelta(seconds=10))).total_seconds()) < 0.01
+
+
+async def test_a_session_decided_on_an_old_copy_is_a_conflict_and_changes_nothing(
+    store: Store,
+) -> None:
+    """``previous_session``: the write stores the session only if the stored one is
+    still what the change was decided on (another writer may have changed it)."""
+    esc = make_escalation().model_copy(update={"state": "queued", "seq": 1})
+    session = Session(id=esc.session_id, tenant_id="t1", escalation_id=esc.id)
+    first = EscalationWrite(
+        escalation=esc, expected_seq=0, events=(event(esc, 1, "queued"),), session=session
+    )
+    assert await store.write_escalation(first) == "ok"
+    elsewhere = session.model_copy(update={"agent_ids": ["ag9"]})
+    await store.update_session(elsewhere)  # someone else's change
+    accepted = esc.model_copy(update={"state": "accepted", "seq": 2})
+    joined = session.model_copy(update={"agent_ids": ["ag1"]})
+
+    def accept(previous: Session) -> EscalationWrite:
+        return EscalationWrite(
+            escalation=accepted,
+            expected_seq=1,
+            events=(event(esc, 2, "accepted"),),
+            previous_state="queued",
+            session=previous.model_copy(update={"agent_ids": [*previous.agent_ids, "ag1"]}),
+            previous_session=previous,
+        )
+
+    assert await store.write_escalation(accept(session)) == "conflict"
+    assert await store.get_session(esc.session_id) == elsewhere
+    stored = await store.get_escalation(esc.id)
+    assert stored is not None and stored.state == "queued"
+    assert len(await store.list_events(esc.id)) == 1
+    assert await store.write_escalation(accept(elsewhere)) == "ok"
+    after = await store.get_session(esc.session_id)
+    assert after is not None and after.agent_ids == ["ag9", "ag1"] != joined.agent_ids
