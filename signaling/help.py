@@ -9,6 +9,7 @@ import json
 import secrets
 from typing import Any
 
+from escalation.core.states import HELD
 from server.platform.auth.principals import AgentPrincipal
 from server.platform.errors import Conflict, Forbidden, NotFound
 from server.platform.keys import SESSION_EVENTS, STORE
@@ -21,7 +22,8 @@ from store.escalation_models import State
 from store.models import utcnow
 
 HELP_TTL_S = 4 * 3600.0
-LIVE_STATES: tuple[State, ...] = ("accepted", "connecting", "in_session")
+# an escalation whose session goes on (wrap-up comes after its end)
+LIVE_STATES: tuple[State, ...] = tuple(sorted(HELD - {"wrap_up"}))
 REASK_S = 120.0  # an unanswered request may be sent again after this
 _REQUEST = "help:"
 _ANSWER = "help-answer:"

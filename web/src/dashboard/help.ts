@@ -39,11 +39,18 @@ export class HelpRequests {
     }
     const socket = io("/agent", { transports: ["websocket"], auth: { token: this.token } });
     this.socket = socket;
-    // on every (re)connect: what is open now, requests missed while away included
+    // On every (re)connect: what is open now, requests missed while away included.
+    // Merged, not replacing: a request that arrived live while the server read this
+    // list may be missing from it (one answered meanwhile and shown again is told
+    // "already answered" when clicked, and goes).
     socket.on("help-open", (snapshot: { requests: HelpRequest[] }) => {
-      this.open.clear();
       for (const r of snapshot.requests) this.open.set(r.request_id, r);
       this.known = true;
+      this.render();
+    });
+    socket.on("disconnect", () => {
+      this.open.clear(); // the next help-open says what is still open
+      this.known = false;
       this.render();
     });
     socket.on("help-requested", (r: HelpRequest) => {
