@@ -132,10 +132,11 @@ class SqliteEscalations(SqliteBase):
                     "INSERT INTO agent_loads (agent_id) VALUES (?) ON CONFLICT DO NOTHING",
                     (change.agent_id,),
                 )
-                db.execute(
-                    f"UPDATE agent_loads SET {sets} WHERE agent_id = ?",
-                    (*([change.delta] * len(change.units)), change.agent_id),
-                )
+                if change.delta:  # an offer's close alone (accept) leaves the units
+                    db.execute(
+                        f"UPDATE agent_loads SET {sets} WHERE agent_id = ?",
+                        (*([change.delta] * len(change.units)), change.agent_id),
+                    )
                 if change.offer:
                     offered = "".join(
                         f", offered_{u} = max(0, offered_{u} + ?)" for u in change.units
