@@ -36,6 +36,9 @@ class Router:
         # Agents this node is offering something to right now: concurrent routes here
         # pick the next agent instead of all racing for the same longest-idle one.
         self._offering: set[str] = set()
+        # Queued escalations this node is offering to someone right now: a pull walking
+        # the queue passes over them (it could only lose the race for them).
+        self._claimed: set[str] = set()
         # Escalations this node has queued and is about to route, per organisation, and
         # how often a pull stood aside for them (see ``pull``).
         self._routing: Counter[str] = Counter()
@@ -117,11 +120,15 @@ class Router:
     async def _offer(self, esc: Escalation, agent: Agent) -> tuple[WriteResult, Escalation]:
         if esc.state != "queued":  # a stale read: someone else moved it on
             return "conflict", esc
-        with self._offering_to(agent.id):
-            result, updated, _ = await self.writer.write(
-                esc, self._offer_change(esc, agent), ROUTER
-            )
-            return result, updated
+        self._claimed.add(esc.id)
+        try:
+            with self._offering_to(agent.id):
+                result, updated, _ = await self.writer.write(
+                    esc, self._offer_change(esc, agent), ROUTER
+                )
+                return result, updated
+        finally:
+            self._claimed.discard(esc.id)
 
     @contextlib.contextmanager
     def _offering_to(self, agent_id: str) -> Iterator[None]:
@@ -163,11 +170,13 @@ class Router:
                 self._pull_skips += 1
                 return
             load = (await store.get_agent_loads([agent_id]))[agent_id]
-            # The head of the queue first: it usually fits, and reading the whole window
-            # costs a parse per escalation when the queue is long (a node behind on its
-            # queue, where every freed agent pulls, is where that cost hurts most).
-            result = await self._offer_first(agent, load, limit=1)
-            if result is None:
+            # The head of the queue first, past the escalations this node is offering
+            # right now: it usually fits, and reading the whole window costs a parse
+            # per escalation when the queue is long (a node behind on its queue, where
+            # every freed agent pulls, is where that cost hurts most).
+            head = min(PULL_WINDOW, 1 + len(self._claimed))
+            result = await self._offer_first(agent, load, limit=head)
+            if result is None and head < PULL_WINDOW:
                 result = await self._offer_first(agent, load, limit=PULL_WINDOW)
             if result != "ok":
                 return
@@ -178,7 +187,7 @@ class Router:
         """Offer ``agent`` the first of the first ``limit`` queued escalations they can
         take: ``ok``, ``full`` (they have no room after all), or None (none offered)."""
         for esc in await self.writer.store.queued_escalations(agent.tenant_id, limit=limit):
-            if not can_take(agent, esc, load):
+            if esc.id in self._claimed or not can_take(agent, esc, load):
                 continue
             result, _ = await self._offer(esc, agent)
             if result != "conflict":

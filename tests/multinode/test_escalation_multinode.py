@@ -16,6 +16,8 @@ import pytest
 
 from escalation.core.service import ESCALATIONS
 from server.platform.keys import STORE
+from store.base import Store
+from store.escalation_models import EscalationWrite, WriteResult
 from store.models import Agent, utcnow
 from tests.support.escalations import FAST, api_key, body, console, create
 from tests.support.harness import RunningServer, make_config, running_server
@@ -54,12 +56,8 @@ async def two_nodes(
         yield nodes
 
 
-async def test_two_nodes_racing_claim_each_escalation_exactly_once(
-    two_nodes: tuple[RunningServer, RunningServer],
-) -> None:
-    a, b = two_nodes
-    store = a.app[STORE]
-    agent_ids = [f"ag_race_{i:03d}" for i in range(AGENTS_IN_RACE)]
+async def race_agents(store: Store, count: int) -> list[str]:
+    agent_ids = [f"ag_race_{i:03d}" for i in range(count)]
     for agent_id in agent_ids:
         await store.create_agent(
             Agent(
@@ -71,6 +69,15 @@ async def test_two_nodes_racing_claim_each_escalation_exactly_once(
                 languages=["es"],
             )
         )
+    return agent_ids
+
+
+async def test_two_nodes_racing_claim_each_escalation_exactly_once(
+    two_nodes: tuple[RunningServer, RunningServer],
+) -> None:
+    a, b = two_nodes
+    store = a.app[STORE]
+    agent_ids = await race_agents(store, AGENTS_IN_RACE)
     async with aiohttp.ClientSession() as http:
         created = await asyncio.gather(
             *(
@@ -114,6 +121,39 @@ async def test_two_nodes_racing_claim_each_escalation_exactly_once(
     assert max(offered_to.values()) <= 4
     loads = await store.get_agent_loads(agent_ids)
     assert all(load.load == {"chat": 4} for load in loads.values())
+
+
+async def test_agents_freed_together_on_one_node_each_pull_a_different_escalation(
+    two_nodes: tuple[RunningServer, RunningServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pulls running together on one node do not all ask for the head of the queue:
+    each passes over what another is offering, so none loses a write race (before,
+    every pull but one lost at the head, then again one position down, and so on:
+    the conflicts grew with the square of the agents freed at once)."""
+    a, _ = two_nodes
+    store = a.app[STORE]
+    agent_ids = await race_agents(store, 12)
+    async with aiohttp.ClientSession() as http:
+        created = [
+            await create(http, a, body(modalities=["video"]), api_key())
+            for _ in range(len(agent_ids))
+        ]
+    assert all(c["escalation"]["state"] == "queued" for c in created)
+    results: Counter[str] = Counter()
+    write = store.write_escalation
+
+    async def counted(change: EscalationWrite) -> WriteResult:
+        result = await write(change)
+        results[result] += 1
+        return result
+
+    monkeypatch.setattr(store, "write_escalation", counted)
+    for agent_id in agent_ids:
+        await store.set_presence(agent_id, "available", utcnow())
+    await asyncio.gather(*(a.app[ESCALATIONS].pull(agent_id) for agent_id in agent_ids))
+    offered = [await store.get_escalation(c["escalation"]["id"]) for c in created]
+    assert sorted(e.offered_to or "" for e in offered if e is not None) == agent_ids
+    assert results == Counter(ok=len(agent_ids))
 
 
 async def test_offer_made_on_one_node_reaches_a_console_on_the_other(
