@@ -156,13 +156,15 @@ redis.call('PUBLISH', ARGV[3], 'loads\\n' .. ARGV[4] .. '\\n' .. changed)
 return changed
 """
 
-# KEYS: state zsets. ARGV[1] the escalation record keys' prefix. The records of every
-# escalation in those states, in one round trip rather than ZRANGE then MGET (the
-# console's presence reads the open offers after each offer and accept).
+# KEYS: state zsets. ARGV[1] the escalation record keys' prefix, ARGV[2] (optional) the
+# last rank to read in each. The records of the escalations in those states, in each
+# zset's order, in one round trip rather than ZRANGE then MGET (dashboards' lists, and
+# every pull's look at the head of the queue).
 IN_STATES = """
 local found = {}
+local stop = tonumber(ARGV[2] or '-1')
 for _, zset in ipairs(KEYS) do
-  local ids = redis.call('ZRANGE', zset, 0, -1)
+  local ids = redis.call('ZRANGE', zset, 0, stop)
   for start = 1, #ids, 500 do  -- unpack's stack is bounded
     local names = {}
     for i = start, math.min(start + 499, #ids) do names[#names + 1] = ARGV[1] .. ids[i] end
@@ -344,8 +346,14 @@ class RedisEscalations(RedisBase):
         return found[:limit]
 
     async def queued_escalations(self, tenant_id: str, limit: int = 100) -> list[Escalation]:
-        ids = await self.redis.zrange(self.keys.tenant_state(tenant_id, "queued"), 0, limit - 1)
-        return await self._escalations_by_ids([str(i) for i in ids])
+        if limit <= 0:
+            return []
+        raws = await self._in_states(
+            keys=[self.keys.tenant_state(tenant_id, "queued")],
+            args=[self.keys.escalation(""), limit - 1],
+        )
+        parse = self._parsed.parse
+        return [parse(Escalation, _text(r)) for r in raws if r]
 
     async def count_by_state(self, tenant_id: str, states: Sequence[State]) -> dict[str, int]:
         async with self.redis.pipeline(transaction=False) as pipe:
