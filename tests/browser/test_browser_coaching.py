@@ -13,7 +13,13 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.support.browser_helpers import DESKTOP, new_page, shoot, sign_in_available
+from tests.support.browser_helpers import (
+    DESKTOP,
+    new_page,
+    shoot,
+    sign_in_available,
+    sign_in_dashboard,
+)
 from tests.support.call_pages import open_call
 from tests.support.escalations import body, create
 from tests.support.harness import RunningServer
@@ -117,10 +123,7 @@ async def test_raise_hand_whisper_and_barge_in_a_live_call(
             # notifications allowed: record what the dashboard shows the supervisor
             await dashboard.context.grant_permissions(["notifications"], origin=server.url)
             await dashboard.add_init_script(NOTIFICATIONS)
-            await dashboard.goto(f"{server.url}/dashboard?lang=en")
-            await dashboard.get_by_label("E-mail").fill("sofia@demo.coview")
-            await dashboard.get_by_label("Password").fill("coview-demo")
-            await dashboard.get_by_role("button", name="Sign in").click()
+            await sign_in_dashboard(dashboard, server.url)
             await dashboard.get_by_text("No agent is asking for help.").wait_for()
 
             # raise hand: the console's button reaches the dashboard with the context

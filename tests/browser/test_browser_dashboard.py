@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -12,12 +13,14 @@ import pytest
 
 from cobrowse.recording import Recorder
 from media.keys import SEALER
+from signaling import help as help_module
 from store.models import utcnow
-from tests.support.api import open_session
-from tests.support.browser_helpers import add_call_recording
+from tests.support.api import bearer, login, open_session
+from tests.support.browser_helpers import add_call_recording, sign_in_dashboard
 from tests.support.harness import RunningServer
 from tests.support.journey_api import abandoned, answered_and_rated
 from tests.support.paths import ARTIFACTS_DIR
+from tests.support.sio import SioPeer
 
 ARTIFACTS = ARTIFACTS_DIR
 pytestmark = pytest.mark.browser
@@ -74,10 +77,7 @@ async def test_supervisor_finds_replays_and_downloads_recordings(
     )
     try:
         page = await context.new_page()
-        await page.goto(f"{server.url}/dashboard?lang=en")
-        await page.get_by_label("E-mail").fill("sofia@demo.coview")
-        await page.get_by_label("Password").fill("coview-demo")
-        await page.get_by_role("button", name="Sign in").click()
+        await sign_in_dashboard(page, server.url)
         table = page.get_by_test_id("recordings")
         row = table.locator(f'tr[data-session="{both.id}"]')
         await row.get_by_text("Call + Co-browse").wait_for()
@@ -105,3 +105,52 @@ async def test_supervisor_finds_replays_and_downloads_recordings(
         await page.screenshot(path=str(ARTIFACTS / "dashboard-recordings.png"))
     finally:
         await context.close()
+
+
+async def test_an_agent_asking_again_keeps_one_help_row_per_session(
+    server: RunningServer, browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An agent who asks again after the re-ask window replaces their request on the
+    dashboard (one row, the newer request), and answering it empties the card."""
+    monkeypatch.setattr(help_module, "REASK_S", 0.3)
+    async with aiohttp.ClientSession() as http:
+        ana = await login(http, server)
+        async with http.post(
+            f"{server.url}/api/sessions",
+            json={"modalities": ["video"], "context": {"customer": {"name": "Pedro"}}},
+            headers=bearer(ana),
+        ) as r:
+            assert r.status == 201, await r.text()
+            session_id = (await r.json())["escalation"]["session_id"]
+        agent = await SioPeer("/agent").connect(server.url, ana)
+        context = await browser.new_context(locale="en", viewport={"width": 1280, "height": 900})
+        try:
+            page = await context.new_page()
+            await sign_in_dashboard(page, server.url)
+            await page.get_by_text("No agent is asking for help.").wait_for()
+            rows = page.locator(f'[data-testid=help-requests] tr[data-session="{session_id}"]')
+
+            first = await agent.call("help-request", {"session_id": session_id})
+            assert first["ok"], first
+            await rows.and_(page.locator(f'[data-request="{first["request_id"]}"]')).wait_for()
+            deadline = asyncio.get_running_loop().time() + 10
+            again = await agent.call("help-request", {"session_id": session_id})
+            while not again["ok"]:  # until the re-ask window (0.3 s here) has passed
+                assert asyncio.get_running_loop().time() < deadline, again
+                await asyncio.sleep(0.05)
+                again = await agent.call("help-request", {"session_id": session_id})
+            await rows.and_(page.locator(f'[data-request="{again["request_id"]}"]')).wait_for()
+            assert await rows.count() == 1
+            assert "Pedro" in await rows.inner_text()
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.locator("#help-card").screenshot(path=str(ARTIFACTS / "dashboard-help.png"))
+
+            async with page.expect_popup() as popup:
+                await rows.get_by_role("button", name="Answer and observe").click()
+            await (await popup.value).close()
+            await page.get_by_text("No agent is asking for help.").wait_for()
+            told = await agent.next("help-answered")
+            assert told["request_id"] == again["request_id"]
+        finally:
+            await agent.close()
+            await context.close()

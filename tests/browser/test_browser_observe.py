@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.support.browser_helpers import sign_in_dashboard
 from tests.support.call_pages import PER_REMOTE_FRAMES, open_call, wait_frames_above
 from tests.support.escalations import act, body, console, create
 from tests.support.harness import RunningServer
@@ -42,10 +43,7 @@ async def test_supervisor_observes_the_call_and_the_page_without_being_seen(
         await wait_frames_above(customer, 0)
 
         dashboard = await supervisor_ctx.new_page()
-        await dashboard.goto(f"{server.url}/dashboard?lang=en")
-        await dashboard.get_by_label("E-mail").fill("sofia@demo.coview")
-        await dashboard.get_by_label("Password").fill("coview-demo")
-        await dashboard.get_by_role("button", name="Sign in").click()
+        await sign_in_dashboard(dashboard, server.url)
         row = dashboard.locator(f'#sessions-card tr[data-session="{session_id}"]')
         async with dashboard.expect_popup() as popup:
             await row.get_by_role("link", name="Join as observer").click()

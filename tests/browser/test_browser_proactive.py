@@ -20,6 +20,7 @@ from tests.support.browser_helpers import (
     new_page,
     shoot,
     sign_in_available,
+    sign_in_dashboard,
     widget,
 )
 from tests.support.harness import RunningServer
@@ -68,10 +69,7 @@ async def checked(page: Any, action: Any) -> dict[str, Any]:
 async def supervisor_sees_one_assisted_purchase(page: Any, server: RunningServer) -> None:
     await page.goto(f"{server.url}/console")
     await page.evaluate("sessionStorage.clear(); localStorage.clear()")  # sign the agent out
-    await page.goto(f"{server.url}/dashboard?lang=en")
-    await page.get_by_label("E-mail").fill("sofia@demo.coview")
-    await page.get_by_label("Password").fill("coview-demo")
-    await page.get_by_role("button", name="Sign in").click()
+    await sign_in_dashboard(page, server.url)
     section = page.get_by_role("region", name="Assisted conversion")
     await section.locator("[data-kpi='assisted_purchases']").get_by_text("1", exact=True).wait_for()
     await section.locator("[data-kpi='assisted_revenue']").get_by_text("649.00 €").wait_for()

@@ -3,6 +3,7 @@ and the server's enforcement of what a whispering or barging supervisor may send
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,6 +11,7 @@ import aiohttp
 import pytest
 
 from server.platform.keys import SESSION_EVENTS
+from signaling import help as help_module
 from tests.support.api import bearer, customer_token, login, open_session
 from tests.support.harness import RunningServer
 from tests.support.sio import SioPeer
@@ -133,6 +135,55 @@ async def test_a_supervisor_who_connects_later_is_sent_the_requests_still_open(
         peers.append(admin)
         assert (await admin.next("help-open")) == {"requests": []}  # answered: not open
         assert bruno.pending("help-open") == 0  # agents are not supervisors
+    finally:
+        for peer in peers:
+            await peer.close()
+
+
+async def test_an_agent_who_asks_again_replaces_the_request_nobody_answered(
+    two_nodes: tuple[RunningServer, RunningServer],
+    http: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After the re-ask window an unanswered agent may ask again: supervisors get the
+    new request, the old one can no longer be answered (one supervisor per request,
+    not two for one session), and a dashboard that connects lists the new one only."""
+    monkeypatch.setattr(help_module, "REASK_S", 0.3)
+    a, b = two_nodes
+    ana = await login(http, a)
+    async with http.post(
+        f"{a.url}/api/sessions", json={"modalities": ["video"]}, headers=bearer(ana)
+    ) as r:
+        assert r.status == 201, await r.text()
+        session_id = (await r.json())["escalation"]["session_id"]
+    agent = await SioPeer("/agent").connect(a.url, ana)
+    sofia = await SioPeer("/agent").connect(b.url, await login(http, b, "sofia@demo.coview"))
+    peers = [agent, sofia]
+    try:
+        first = await agent.call("help-request", {"session_id": session_id})
+        assert first["ok"], first
+        assert (await sofia.next("help-requested"))["request_id"] == first["request_id"]
+        deadline = asyncio.get_running_loop().time() + 10
+        again = await agent.call("help-request", {"session_id": session_id})
+        while not again["ok"]:  # until the re-ask window (0.3 s here) has passed
+            assert again["error"]["code"] == "conflict", again
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+            again = await agent.call("help-request", {"session_id": session_id})
+        assert again["request_id"] != first["request_id"]
+        assert (await sofia.next("help-requested"))["request_id"] == again["request_id"]
+
+        stale = await sofia.call("help-answer", {"request_id": first["request_id"]})
+        assert stale["error"]["code"] == "conflict", stale
+        assert "newer request" in stale["error"]["message"]
+        admin = await SioPeer("/agent").connect(
+            a.url, await login(http, a, a.config.admin_email, a.config.admin_password)
+        )
+        peers.append(admin)
+        [open_now] = (await admin.next("help-open"))["requests"]
+        assert open_now["request_id"] == again["request_id"]
+        assert (await sofia.call("help-answer", {"request_id": again["request_id"]}))["ok"]
+        assert (await agent.next("help-answered"))["request_id"] == again["request_id"]
     finally:
         for peer in peers:
             await peer.close()

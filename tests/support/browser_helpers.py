@@ -112,3 +112,11 @@ async def sign_in_available(page: Any, base_url: str, email: str = "ana@demo.cov
     await page.get_by_role("button", name="Sign in").click()
     await page.get_by_label("Status").select_option("available")
     await page.locator(".pill[data-presence='available']").wait_for(state="attached")
+
+
+async def sign_in_dashboard(page: Any, base_url: str, email: str = "sofia@demo.coview") -> None:
+    """A supervisor signs in to the dashboard (English)."""
+    await page.goto(f"{base_url}/dashboard?lang=en")
+    await page.get_by_label("E-mail").fill(email)
+    await page.get_by_label("Password").fill("coview-demo")
+    await page.get_by_role("button", name="Sign in").click()

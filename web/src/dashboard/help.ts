@@ -21,6 +21,8 @@ function elapsed(since: string): string {
 }
 
 export class HelpRequests {
+  // One row per session: an agent who asks again (after the re-ask window) replaces
+  // their earlier request, which the server no longer lets anyone answer.
   private readonly open = new Map<string, HelpRequest>();
   private socket: Socket | null = null;
   private known = false; // "nobody is asking" only once the server said so
@@ -44,7 +46,7 @@ export class HelpRequests {
     // list may be missing from it (one answered meanwhile and shown again is told
     // "already answered" when clicked, and goes).
     socket.on("help-open", (snapshot: { requests: HelpRequest[] }) => {
-      for (const r of snapshot.requests) this.open.set(r.request_id, r);
+      for (const r of snapshot.requests) this.keep(r);
       this.known = true;
       this.render();
     });
@@ -54,16 +56,27 @@ export class HelpRequests {
       this.render();
     });
     socket.on("help-requested", (r: HelpRequest) => {
-      this.open.set(r.request_id, r);
+      this.keep(r);
       this.notify(r);
       this.render();
     });
-    socket.on("help-answered", (a: { request_id: string }) => {
-      this.open.delete(a.request_id);
+    socket.on("help-answered", (a: { request_id: string; session_id: string }) => {
+      this.forget(a.session_id, a.request_id);
       this.render();
     });
     this.render();
     this.timer = window.setInterval(() => this.tick(), 1000);
+  }
+
+  /** ``r`` as its session's row, unless the row already holds a later request. */
+  private keep(r: HelpRequest): void {
+    const shown = this.open.get(r.session_id);
+    if (!shown || Date.parse(shown.requested_at) <= Date.parse(r.requested_at)) this.open.set(r.session_id, r);
+  }
+
+  /** Drop the session's row if it still shows ``requestId``. */
+  private forget(sessionId: string, requestId: string): void {
+    if (this.open.get(sessionId)?.request_id === requestId) this.open.delete(sessionId);
   }
 
   /** Signing out: no more requests, no more notifications. */
@@ -92,7 +105,7 @@ export class HelpRequests {
       | undefined;
     if (!ack?.ok || !ack.observe_url) {
       tab?.close();
-      this.open.delete(r.request_id);
+      this.forget(r.session_id, r.request_id);
       this.render();
       return;
     }
