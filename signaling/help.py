@@ -133,7 +133,7 @@ class HelpEvents(ProtocolNamespace):
         await self.emit(
             "help-requested", _public(request), room=tenant_supervisors_room(me.tenant_id)
         )
-        return {"request_id": request_id}
+        return {"request_id": request_id, "reask_after_s": REASK_S}
 
     async def on_help_answer(self, sid: str, data: Any) -> dict[str, Any]:
         msg = parse_model(HelpAnswerMessage, data)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -15,12 +14,18 @@ from cobrowse.recording import Recorder
 from media.keys import SEALER
 from signaling import help as help_module
 from store.models import utcnow
-from tests.support.api import bearer, login, open_session
-from tests.support.browser_helpers import add_call_recording, sign_in_dashboard
+from tests.support.api import open_session
+from tests.support.browser_helpers import (
+    DESKTOP,
+    add_call_recording,
+    new_page,
+    sign_in_available,
+    sign_in_dashboard,
+)
+from tests.support.escalations import body, create
 from tests.support.harness import RunningServer
 from tests.support.journey_api import abandoned, answered_and_rated
 from tests.support.paths import ARTIFACTS_DIR
-from tests.support.sio import SioPeer
 
 ARTIFACTS = ARTIFACTS_DIR
 pytestmark = pytest.mark.browser
@@ -110,47 +115,48 @@ async def test_supervisor_finds_replays_and_downloads_recordings(
 async def test_an_agent_asking_again_keeps_one_help_row_per_session(
     server: RunningServer, browser: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An agent who asks again after the re-ask window replaces their request on the
-    dashboard (one row, the newer request), and answering it empties the card."""
+    """The console's "Ask for help" stays disabled while the request is open (the
+    server's re-ask window, 0.3 s here, then a minute), then the agent may ask again:
+    the dashboard replaces the request (one row per session, the newer request),
+    answering it empties the card, and the answer lets the agent ask again."""
     monkeypatch.setattr(help_module, "REASK_S", 0.3)
-    async with aiohttp.ClientSession() as http:
-        ana = await login(http, server)
-        async with http.post(
-            f"{server.url}/api/sessions",
-            json={"modalities": ["video"], "context": {"customer": {"name": "Pedro"}}},
-            headers=bearer(ana),
-        ) as r:
-            assert r.status == 201, await r.text()
-            session_id = (await r.json())["escalation"]["session_id"]
-        agent = await SioPeer("/agent").connect(server.url, ana)
-        context = await browser.new_context(locale="en", viewport={"width": 1280, "height": 900})
-        try:
-            page = await context.new_page()
-            await sign_in_dashboard(page, server.url)
-            await page.get_by_text("No agent is asking for help.").wait_for()
-            rows = page.locator(f'[data-testid=help-requests] tr[data-session="{session_id}"]')
+    async with (
+        aiohttp.ClientSession() as http,
+        new_page(browser, viewport=DESKTOP) as agent,
+        new_page(browser, viewport=DESKTOP) as page,
+    ):
+        await sign_in_available(agent, server.url)
+        created = await create(http, server, body(modalities=["chat"]))
+        session_id = created["escalation"]["session_id"]
+        offer = agent.get_by_role("listitem", name="New request from Lucía")
+        await offer.get_by_role("button", name="Accept").click()
+        ask = agent.get_by_role("button", name="Ask for help")
+        await sign_in_dashboard(page, server.url)
+        await page.get_by_text("No agent is asking for help.").wait_for()
+        rows = page.locator(f'[data-testid=help-requests] tr[data-session="{session_id}"]')
 
-            first = await agent.call("help-request", {"session_id": session_id})
-            assert first["ok"], first
-            await rows.and_(page.locator(f'[data-request="{first["request_id"]}"]')).wait_for()
-            deadline = asyncio.get_running_loop().time() + 10
-            again = await agent.call("help-request", {"session_id": session_id})
-            while not again["ok"]:  # until the re-ask window (0.3 s here) has passed
-                assert asyncio.get_running_loop().time() < deadline, again
-                await asyncio.sleep(0.05)
-                again = await agent.call("help-request", {"session_id": session_id})
-            await rows.and_(page.locator(f'[data-request="{again["request_id"]}"]')).wait_for()
-            assert await rows.count() == 1
-            assert "Pedro" in await rows.inner_text()
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.locator("#help-card").screenshot(path=str(ARTIFACTS / "dashboard-help.png"))
+        await ask.click()
+        await rows.wait_for()
+        first = await rows.get_attribute("data-request")
+        await agent.wait_for_function(ENABLED, arg="button.help")  # the window ended
+        monkeypatch.setattr(help_module, "REASK_S", 60.0)
+        await ask.click()
+        await page.locator(
+            f'[data-testid=help-requests] tr[data-session="{session_id}"]'
+            f':not([data-request="{first}"])'
+        ).wait_for()
+        assert await rows.count() == 1
+        assert "Lucía" in await rows.inner_text()
+        assert await ask.is_disabled()  # open for the next minute
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.locator("#help-card").screenshot(path=str(ARTIFACTS / "dashboard-help.png"))
 
-            async with page.expect_popup() as popup:
-                await rows.get_by_role("button", name="Answer and observe").click()
-            await (await popup.value).close()
-            await page.get_by_text("No agent is asking for help.").wait_for()
-            told = await agent.next("help-answered")
-            assert told["request_id"] == again["request_id"]
-        finally:
-            await agent.close()
-            await context.close()
+        async with page.expect_popup() as popup:
+            await rows.get_by_role("button", name="Answer and observe").click()
+        await (await popup.value).close()
+        await page.get_by_text("No agent is asking for help.").wait_for()
+        await agent.get_by_text("Sofía Martín is joining to help.").wait_for()
+        await agent.wait_for_function(ENABLED, arg="button.help")  # answered: may ask again
+
+
+ENABLED = "(selector) => document.querySelector(selector)?.disabled === false"

@@ -10,7 +10,7 @@ import { readContext } from "./context";
 import { FocusMode } from "./focus";
 import { duration, lang, t } from "./strings";
 import { VisitorsBox } from "./visitors";
-import { Workspace } from "./workspace";
+import { type HelpAck, Workspace } from "./workspace";
 
 interface Offer {
   escalation: Escalation;
@@ -444,7 +444,7 @@ class ConsoleApp {
       ws.onUnread = () => this.renderTabs();
       ws.askHelp = async (sessionId) => {
         if (!this.socket?.connected) return { ok: false, error: { message: t("console.feed.disconnected") } };
-        return (await this.socket.emitWithAck("help-request", { session_id: sessionId })) as { ok: boolean; error?: { message: string } };
+        return (await this.socket.emitWithAck("help-request", { session_id: sessionId })) as HelpAck;
       };
       this.workspaces.set(escalation.id, ws);
       this.panels.append(ws.panel);

@@ -15,6 +15,12 @@ const VISUAL = ["video", "screen", "cobrowse"];
 const HELD_STATES = new Set(["accepted", "connecting", "in_session", "wrap_up"]);
 const TRANSFER_SKILLS = ["support", "sales", "billing"];
 
+export interface HelpAck {
+  ok: boolean;
+  reask_after_s?: number;
+  error?: { message: string };
+}
+
 export class Workspace {
   readonly panel: HTMLElement;
   private call: Mounted | null = null;
@@ -31,7 +37,12 @@ export class Workspace {
   private wrapping = false;
   private consents: ConsentHistory | null = null;
   /** Raise hand (issue #25): set by the console, which owns the /agent feed. */
-  askHelp: ((sessionId: string) => Promise<{ ok: boolean; error?: { message: string } }>) | null = null;
+  askHelp: ((sessionId: string) => Promise<HelpAck>) | null = null;
+  // While a request for help is open (until answered, or the server's re-ask window
+  // ends) the button stays disabled, through re-renders of the actions too.
+  private helpButton: HTMLButtonElement | null = null;
+  private helpOpenUntil = 0;
+  private helpTimer: number | undefined;
 
   constructor(
     public escalation: Escalation,
@@ -299,7 +310,9 @@ export class Workspace {
       void this.transfer(skill.value, note.value, skill.selectedOptions[0]?.textContent ?? "");
     });
     const wrap = h("button", { class: "btn primary", type: "button", onclick: () => void this.startWrapUp() }, t("console.wrap"));
-    const help = h("button", { class: "btn help", type: "button", onclick: () => void this.raiseHand(help) }, t("console.help.ask"));
+    const help = h("button", { class: "btn help", type: "button", onclick: () => void this.raiseHand() }, t("console.help.ask"));
+    help.disabled = Date.now() < this.helpOpenUntil;
+    this.helpButton = help;
     // The expert form opens on demand: the co-browsed page keeps the workspace's height.
     const expert = expertForm(this.api, e.id, this.status);
     expert.hidden = true;
@@ -314,20 +327,30 @@ export class Workspace {
   }
 
   /** Ask the organisation's supervisors for help without leaving the customer. */
-  private async raiseHand(button: HTMLButtonElement): Promise<void> {
-    if (!this.askHelp) return;
-    button.disabled = true;
+  private async raiseHand(): Promise<void> {
+    if (!this.askHelp || !this.helpButton) return;
+    this.helpButton.disabled = true;
     const ack = await this.askHelp(this.escalation.session_id);
     if (ack.ok) {
       this.status.textContent = t("console.help.asked");
+      this.helpOpen((ack.reask_after_s ?? 0) * 1000);
     } else {
-      button.disabled = false;
+      this.helpOpen(0);
       this.status.textContent = t("console.error", { detail: ack.error?.message ?? "" });
     }
   }
 
-  /** A supervisor answered this workspace's request for help. */
+  /** No new request for ``ms`` (0: the agent may ask now). */
+  private helpOpen(ms: number): void {
+    window.clearTimeout(this.helpTimer);
+    this.helpOpenUntil = Date.now() + ms;
+    if (this.helpButton) this.helpButton.disabled = ms > 0;
+    if (ms > 0) this.helpTimer = window.setTimeout(() => this.helpOpen(0), ms);
+  }
+
+  /** A supervisor answered this workspace's request for help: the agent may ask again later. */
   helpAnswered(name: string): void {
+    this.helpOpen(0);
     this.status.textContent = t("console.help.answered", { name });
   }
 
