@@ -15,13 +15,13 @@ import pytest
 
 from tests.support.browser_helpers import (
     DESKTOP,
+    accepted_escalation,
     new_page,
     shoot,
     sign_in_available,
     sign_in_dashboard,
 )
 from tests.support.call_pages import open_call
-from tests.support.escalations import body, create
 from tests.support.harness import RunningServer
 
 pytestmark = pytest.mark.browser
@@ -79,11 +79,8 @@ async def test_raise_hand_whisper_and_barge_in_a_live_call(
         new_page(browser, viewport=DESKTOP) as dashboard,
         new_page(browser, viewport=DESKTOP) as colleague,
     ):
-        await sign_in_available(agent, server.url)
-        created = await create(http, server, body(modalities=["video"]))
+        created = await accepted_escalation(agent, http, server, ["video"])
         session_id = created["escalation"]["session_id"]
-        offer = agent.get_by_role("listitem", name="New request from Lucía")
-        await offer.get_by_role("button", name="Accept").click()
         customer_ctx, customer = await open_call(
             browser,
             server.url,

@@ -17,12 +17,11 @@ from store.models import utcnow
 from tests.support.api import open_session
 from tests.support.browser_helpers import (
     DESKTOP,
+    accepted_escalation,
     add_call_recording,
     new_page,
-    sign_in_available,
     sign_in_dashboard,
 )
-from tests.support.escalations import body, create
 from tests.support.harness import RunningServer
 from tests.support.journey_api import abandoned, answered_and_rated
 from tests.support.paths import ARTIFACTS_DIR
@@ -125,11 +124,8 @@ async def test_an_agent_asking_again_keeps_one_help_row_per_session(
         new_page(browser, viewport=DESKTOP) as agent,
         new_page(browser, viewport=DESKTOP) as page,
     ):
-        await sign_in_available(agent, server.url)
-        created = await create(http, server, body(modalities=["chat"]))
+        created = await accepted_escalation(agent, http, server, ["chat"])
         session_id = created["escalation"]["session_id"]
-        offer = agent.get_by_role("listitem", name="New request from Lucía")
-        await offer.get_by_role("button", name="Accept").click()
         ask = agent.get_by_role("button", name="Ask for help")
         await sign_in_dashboard(page, server.url)
         await page.get_by_text("No agent is asking for help.").wait_for()

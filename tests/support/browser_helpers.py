@@ -10,9 +10,13 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
+
 from media.demo_video import write_demo_video
 from media.library import RecordingInfo
 from signaling.keys import SESSION_NS
+from tests.support.escalations import body, create
+from tests.support.harness import RunningServer
 from tests.support.paths import ARTIFACTS_DIR
 
 ARTIFACTS = ARTIFACTS_DIR
@@ -120,3 +124,15 @@ async def sign_in_dashboard(page: Any, base_url: str, email: str = "sofia@demo.c
     await page.get_by_label("E-mail").fill(email)
     await page.get_by_label("Password").fill("coview-demo")
     await page.get_by_role("button", name="Sign in").click()
+
+
+async def accepted_escalation(
+    agent: Any, http: aiohttp.ClientSession, server: RunningServer, modalities: list[str]
+) -> dict[str, Any]:
+    """A customer's escalation (Lucía's) created over the API and accepted from the
+    console of ``agent``, signed in and available; the create response."""
+    await sign_in_available(agent, server.url)
+    created = await create(http, server, body(modalities=modalities))
+    offer = agent.get_by_role("listitem", name="New request from Lucía")
+    await offer.get_by_role("button", name="Accept").click()
+    return created
