@@ -175,23 +175,30 @@ class Router:
             # per escalation when the queue is long (a node behind on its queue, where
             # every freed agent pulls, is where that cost hurts most).
             head = min(PULL_WINDOW, 1 + len(self._claimed))
-            result = await self._offer_first(agent, load, limit=head)
-            if result is None and head < PULL_WINDOW:
-                result = await self._offer_first(agent, load, limit=PULL_WINDOW)
-            if result != "ok":
+            outcome = await self._offer_first(agent, load, limit=head)
+            if outcome is None and head < PULL_WINDOW:
+                outcome = await self._offer_first(agent, load, limit=PULL_WINDOW)
+            if outcome is None:
+                return
+            result, esc = outcome
+            if result == "full":
+                # Pulls that ran meanwhile passed over it as claimed: it still waits,
+                # so route it now rather than leave it to the next agent who frees up.
+                await self.route(esc.id)
                 return
 
     async def _offer_first(
         self, agent: Agent, load: AgentLoad, limit: int
-    ) -> Literal["ok", "full"] | None:
+    ) -> tuple[Literal["ok", "full"], Escalation] | None:
         """Offer ``agent`` the first of the first ``limit`` queued escalations they can
-        take: ``ok``, ``full`` (they have no room after all), or None (none offered)."""
+        take, and which one: ``ok``, ``full`` (they have no room after all), or None
+        (none offered)."""
         for esc in await self.writer.store.queued_escalations(agent.tenant_id, limit=limit):
             if esc.id in self._claimed or not can_take(agent, esc, load):
                 continue
             result, _ = await self._offer(esc, agent)
             if result != "conflict":
-                return result
+                return result, esc
         return None
 
     async def presence_changed(self, agent: Agent) -> None:

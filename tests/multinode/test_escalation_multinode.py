@@ -156,6 +156,40 @@ async def test_agents_freed_together_on_one_node_each_pull_a_different_escalatio
     assert results == Counter(ok=len(agent_ids))
 
 
+async def test_an_escalation_passed_over_while_claimed_is_routed_when_that_offer_fails(
+    two_nodes: tuple[RunningServer, RunningServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pull passes over a queued escalation that this node is offering to another
+    agent; if that offer then answers ``full``, the escalation is routed at once
+    instead of waiting, with an agent free, for the next one to free up."""
+    a, _ = two_nodes
+    store = a.app[STORE]
+    first, second = await race_agents(store, 2)
+    async with aiohttp.ClientSession() as http:
+        created = await create(http, a, body(modalities=["video"]), api_key())
+    esc_id = created["escalation"]["id"]
+    writing, answer = asyncio.Event(), asyncio.Event()
+    write = store.write_escalation
+
+    async def full_once_for_the_first(change: EscalationWrite) -> WriteResult:
+        if change.escalation.offered_to == first and not writing.is_set():
+            writing.set()  # the offer is being written: the escalation is claimed
+            await answer.wait()
+            return "full"  # the first agent was filled meanwhile (by another node)
+        return await write(change)
+
+    monkeypatch.setattr(store, "write_escalation", full_once_for_the_first)
+    for agent_id in (first, second):
+        await store.set_presence(agent_id, "available", utcnow())
+    pulling = asyncio.create_task(a.app[ESCALATIONS].pull(first))
+    await writing.wait()
+    await a.app[ESCALATIONS].pull(second)  # finds only the claimed escalation
+    answer.set()
+    await pulling
+    esc = await store.get_escalation(esc_id)
+    assert esc is not None and esc.state == "offered", esc
+
+
 async def test_offer_made_on_one_node_reaches_a_console_on_the_other(
     two_nodes: tuple[RunningServer, RunningServer],
 ) -> None:
