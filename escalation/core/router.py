@@ -27,6 +27,16 @@ FULL_RETRIES = 8  # agents asked in turn who answer ``full`` (another node fille
 PULL_WINDOW = 20  # how far down the queue an agent with room looks for one it can take
 
 
+@contextlib.contextmanager
+def _marked(marks: set[str], key: str) -> Iterator[None]:
+    """``key`` in ``marks`` meanwhile (what this node is offering, or offering to)."""
+    marks.add(key)
+    try:
+        yield
+    finally:
+        marks.discard(key)
+
+
 class Router:
     def __init__(self, writer: EscalationWriter, config: Config) -> None:
         self.writer = writer
@@ -76,7 +86,7 @@ class Router:
                 set_deadlines=(*queued.set_deadlines, *offer.set_deadlines),
                 new_session=queued.new_session,
             )
-            with self._offering_to(agent.id):
+            with _marked(self._offering, agent.id):
                 result, created, _ = await self.writer.write(esc, change, actor)
             return result, created
 
@@ -120,24 +130,11 @@ class Router:
     async def _offer(self, esc: Escalation, agent: Agent) -> tuple[WriteResult, Escalation]:
         if esc.state != "queued":  # a stale read: someone else moved it on
             return "conflict", esc
-        self._claimed.add(esc.id)
-        try:
-            with self._offering_to(agent.id):
-                result, updated, _ = await self.writer.write(
-                    esc, self._offer_change(esc, agent), ROUTER
-                )
-                return result, updated
-        finally:
-            self._claimed.discard(esc.id)
-
-    @contextlib.contextmanager
-    def _offering_to(self, agent_id: str) -> Iterator[None]:
-        """Mark ``agent_id`` as being offered something by this node meanwhile."""
-        self._offering.add(agent_id)
-        try:
-            yield
-        finally:
-            self._offering.discard(agent_id)
+        with _marked(self._claimed, esc.id), _marked(self._offering, agent.id):
+            result, updated, _ = await self.writer.write(
+                esc, self._offer_change(esc, agent), ROUTER
+            )
+            return result, updated
 
     async def route(self, escalation_id: str) -> Escalation | None:
         """Offer a queued escalation to the longest-idle agent who can take it."""
