@@ -33,13 +33,18 @@ export class QualityMeter {
     let received = 0;
     let lost = 0;
     let framesDecoded = 0;
-    let localCandidate: string | null = null;
+    // The pair in use: the transport's selected pair. A nominated, succeeded pair only
+    // when no transport names one: the controlled side may not see its pair
+    // nominated yet while media already flows over it.
+    let selectedPairId: string | null = null;
+    let nominatedPair: Record<string, unknown> | undefined;
     let audioLevel = 0;
     let audioEnergy = 0;
     report.forEach((s: Record<string, unknown> & { type: string }) => {
-      if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") {
-        if (typeof s.currentRoundTripTime === "number") rtt = s.currentRoundTripTime * 1000;
-        localCandidate = String(s.localCandidateId);
+      if (s.type === "transport" && typeof s.selectedCandidatePairId === "string") {
+        selectedPairId = s.selectedCandidatePairId;
+      } else if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") {
+        nominatedPair ??= s;
       } else if (s.type === "inbound-rtp") {
         bytes += Number(s.bytesReceived ?? 0);
         received += Number(s.packetsReceived ?? 0);
@@ -53,7 +58,9 @@ export class QualityMeter {
         bytes += Number(s.bytesSent ?? 0);
       }
     });
-    const local = localCandidate ? report.get(localCandidate) : undefined;
+    const pair = (selectedPairId ? report.get(selectedPairId) : undefined) ?? nominatedPair;
+    if (pair && typeof pair.currentRoundTripTime === "number") rtt = pair.currentRoundTripTime * 1000;
+    const local = pair ? report.get(String(pair.localCandidateId)) : undefined;
     const route = local ? String(local.candidateType) : null;
     const now = performance.now();
     const prev = this.last;
