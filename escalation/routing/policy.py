@@ -112,6 +112,17 @@ class AgentDirectory:
         self._cache.pop(tenant_id, None)
 
 
+def _moved(counts: dict[str, int], units: Iterable[str], delta: int) -> dict[str, int]:
+    """``counts`` with each of ``units`` moved by ``delta``, never below zero, zeros
+    left out (the stores' arithmetic for loads and for the units offers reserve)."""
+    if not delta:
+        return counts
+    moved = dict(counts)
+    for unit in units:
+        moved[unit] = max(0, moved.get(unit, 0) + delta)
+    return {u: n for u, n in moved.items() if n}
+
+
 READ_ATTEMPTS = 3  # reads of agents that change while they are read
 
 
@@ -186,20 +197,12 @@ class LoadView:
             if held is None:
                 self._touch(change.agent_id)
                 continue
-            load = dict(held.load)
-            for unit in change.units:
-                load[unit] = max(0, load.get(unit, 0) + change.delta)
-            load = {u: n for u, n in load.items() if n}
+            load = _moved(held.load, change.units, change.delta)
             idle = (held.idle_since or now) if not load else None
             version = held.version + (change.agent_id not in counted)
             counted.add(change.agent_id)
-            offers, offered = held.offers, held.offered
-            if change.offer:
-                offers = max(0, offers + change.offer)
-                offered = dict(offered)
-                for unit in change.units:
-                    offered[unit] = max(0, offered.get(unit, 0) + change.offer)
-                offered = {u: n for u, n in offered.items() if n}
+            offers = max(0, held.offers + change.offer)
+            offered = _moved(held.offered, change.units, change.offer)
             updated = AgentLoad(change.agent_id, load, idle, version, offers, offered)
             self._loads[change.agent_id] = updated
             for listener in self.listeners:
