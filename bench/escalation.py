@@ -14,10 +14,12 @@ the server's CPU per completed escalation and, on Redis, the Redis commands per
 completed escalation: all of them (``INFO commandstats``, which also counts the
 commands a Lua script runs inside Redis) and those the nodes sent (counted in the node,
 ``bench/redis_count.py``: what costs a node encoding, a round trip and a reply), with
-the Redis/SQLite CPU ratio of the run. ``--nodes 1,2`` runs Redis with one and then two
-``coview serve`` processes on the same Redis, the agents and the creating clients split
-between them (summed CPU of the nodes). Prints a table and writes JSON to
-``bench/results/``.
+the Redis/SQLite CPU ratio of the run, and Redis's own CPU per escalation with the
+time it spent running each command: one Redis is one core, so 1 / that CPU is about the
+creates/s the whole cluster tops out near, whatever the number of nodes. ``--nodes
+1,2`` runs Redis with one and then two ``coview serve`` processes on the same Redis, the
+agents and the creating clients split between them (summed CPU of the nodes). Prints a
+table and writes JSON to ``bench/results/``.
 
     python -m bench.escalation [--stores sqlite,redis] [--nodes 1,2] [--seconds 8]
 """
@@ -358,18 +360,22 @@ class RedisProbe:
     url: str
     pid: int
 
-    async def commands(self) -> Counter[str]:
+    async def commands(self) -> tuple[Counter[str], Counter[str]]:
+        """Calls and microseconds spent, by command (a script's own commands are
+        counted under their names and also inside the EVALSHA's time)."""
         client = aioredis.from_url(self.url)
         try:
             stats = await client.info("commandstats")
         finally:
             await client.aclose()
-        return Counter(
-            {
-                name.removeprefix("cmdstat_"): int(v["calls"])
-                for name, v in stats.items()
-                if not name.startswith(("cmdstat_info", "cmdstat_config"))
-            }
+        kept = {
+            name.removeprefix("cmdstat_"): v
+            for name, v in stats.items()
+            if not name.startswith(("cmdstat_info", "cmdstat_config"))
+        }
+        return (
+            Counter({name: int(v["calls"]) for name, v in kept.items()}),
+            Counter({name: int(v["usec"]) for name, v in kept.items()}),
         )
 
 
@@ -380,6 +386,7 @@ class Usage:
     server_cpu: float
     redis_cpu: float = 0.0
     redis_commands: Counter[str] = field(default_factory=Counter)
+    redis_usec: Counter[str] = field(default_factory=Counter)
     node_commands: Counter[str] = field(default_factory=Counter)
 
 
@@ -387,10 +394,12 @@ async def usage(nodes: list[Node], redis: RedisProbe | None) -> Usage:
     node_commands: Counter[str] = Counter()
     for node in nodes:
         node_commands += await node.redis_commands()
+    calls, usec = await redis.commands() if redis else (Counter(), Counter())
     return Usage(
         server_cpu=sum(cpu_seconds(n.pid) for n in nodes),
         redis_cpu=cpu_seconds(redis.pid) if redis else 0.0,
-        redis_commands=await redis.commands() if redis else Counter(),
+        redis_commands=calls,
+        redis_usec=usec,
         node_commands=node_commands,
     )
 
@@ -413,19 +422,28 @@ def per_escalation(before: Usage, after: Usage, completed: int) -> dict[str, Any
     total = total - before.redis_commands
     # a connection's set-up (a pool still growing) is counted apart from the work
     setup = sum(sent.pop(k, 0) for k in list(sent) if k.startswith(SETUP_COMMANDS))
+    usec = after.redis_usec - before.redis_usec
     for name in [k for k in total if k.startswith(("hello", "client", "script"))]:
         del total[name]
+        usec.pop(name, None)
+    redis_cpu_ms = (after.redis_cpu - before.redis_cpu) * 1000 / completed
     return {
         "connection_setup_cmds_per_esc": round(setup / completed, 2),
         "server_cpu_ms_per_esc": round(
             (after.server_cpu - before.server_cpu) * 1000 / completed, 2
         ),
-        "redis_cpu_ms_per_esc": round((after.redis_cpu - before.redis_cpu) * 1000 / completed, 3),
+        "redis_cpu_ms_per_esc": round(redis_cpu_ms, 3),
+        # one Redis is one core: the creates/s the whole cluster tops out near
+        "redis_ceiling_esc_per_s": round(1000 / redis_cpu_ms) if redis_cpu_ms > 0 else None,
         "redis_cmds_per_esc": round(sum(total.values()) / completed, 1),
         "sent_cmds_per_esc": round(sum(sent.values()) / completed, 1),
         "sent_by_command": {k: round(v / completed, 2) for k, v in by_name(sent).most_common()},
         "sent_by_key": {k: round(v / completed, 2) for k, v in sent.most_common()},
         "redis_by_command": {k: round(v / completed, 2) for k, v in total.most_common()},
+        # Redis's time running each command, µs per escalation (a script's commands are
+        # counted under their own names and again inside its EVALSHA); the rest of its
+        # CPU is network I/O, pub/sub delivery and its timers
+        "redis_us_by_command": {k: round(v / completed, 1) for k, v in usec.most_common()},
     }
 
 
@@ -591,6 +609,14 @@ async def main(args: argparse.Namespace) -> None:
         if sent and result["store"] != "sqlite":
             top = ", ".join(f"{k} {v}" for k, v in list(sent.items())[:12])
             print(f"{result['store']} commands sent per escalation (paced): {top}")
+            paced = result["paced"]
+            spent = ", ".join(f"{k} {v}" for k, v in list(paced["redis_us_by_command"].items())[:8])
+            print(
+                f"{result['store']} Redis CPU per escalation (paced): "
+                f"{paced['redis_cpu_ms_per_esc']} ms, one Redis tops out near "
+                f"{paced['redis_ceiling_esc_per_s']} escalations/s; running commands, "
+                f"µs per escalation: {spent}"
+            )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"escalation-{utcnow():%Y%m%dT%H%M%S}.json"
     meta = {"args": vars(args), "cpus": os.cpu_count(), "load": os.getloadavg()}
