@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
 from typing import Any
 
 from escalation.core.states import HELD
@@ -19,7 +18,7 @@ from signaling.messages import HelpAnswerMessage, HelpRequestMessage
 from signaling.namespace import ProtocolNamespace
 from signaling.rooms import agent_room, tenant_supervisors_room
 from store.base import Store
-from store.escalation_models import EscalationEvent, State
+from store.escalation_models import State
 from store.models import utcnow
 
 HELP_TTL_S = 4 * 3600.0
@@ -62,33 +61,25 @@ def _public(request: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in request.items() if k != "tenant_id"}
 
 
-def _latest_asked(events: Sequence[EscalationEvent]) -> str | None:
-    """The id of the session's latest request for help (a re-ask replaces the one
-    before it), None when it has none."""
-    asked = [e.data.get("request_id") for e in events if e.type == "help_requested"]
-    return asked[-1] if asked else None
-
-
 async def _replaced(store: Store, request: dict[str, Any]) -> bool:
     """Whether the agent has asked again since ``request``: the supervisors were sent
     the newer one, and only that one is theirs to answer."""
     session = await store.get_session(request["session_id"])
     if session is None or session.escalation_id is None:
         return False
-    latest = _latest_asked(await store.list_events(session.escalation_id))
+    escalation = await store.get_escalation(session.escalation_id)
+    latest = escalation.help_request_id if escalation else None
     return latest is not None and latest != request["request_id"]
 
 
 async def open_help_requests(store: Store, tenant_id: str) -> list[dict[str, Any]]:
-    """The latest unanswered request of each live session of the organisation, read from
-    the escalations' events: what a supervisor who connects now has not been sent."""
+    """The open request of each live session of the organisation (the record names it
+    until it is answered): what a supervisor who connects now has not been sent."""
     opened: list[dict[str, Any]] = []
     for escalation in await store.list_escalations(tenant_id, states=LIVE_STATES, limit=1000):
-        events = await store.list_events(escalation.id)
-        latest = _latest_asked(events)
-        if any(e.type == "help_answered" and e.data.get("request_id") == latest for e in events):
-            latest = None
-        request = await _stored_request(store, latest) if latest else None
+        if escalation.help_request_id is None:
+            continue
+        request = await _stored_request(store, escalation.help_request_id)
         if request is not None and request["tenant_id"] == tenant_id:
             opened.append(_public(request))
     return sorted(opened, key=lambda r: str(r["requested_at"]))

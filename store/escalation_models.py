@@ -145,6 +145,9 @@ class Escalation(Record):
     alternative: str | None = None  # offered instead when ineligible (callback, message)
     notes: list[Note] = Field(default_factory=list)  # transfer notes
     wrap_up: WrapUp | None = None
+    # the agent's open request for help (raise hand): set by a help_requested fact,
+    # cleared by the help_answered fact for it; a newer request replaces it
+    help_request_id: str | None = None
     timestamps: dict[str, datetime] = Field(default_factory=dict)  # first entry per state
     seq: int = 0  # seq of its last event: the compare-and-set version
     created_by: str = ""
@@ -172,7 +175,15 @@ class Escalation(Record):
         """What the customer may see: no routing internals, no agent notes."""
         return self.model_dump(
             mode="json",
-            exclude={"seq", "declined_by", "missed_by", "offered_to", "notes", "wrap_up"},
+            exclude={
+                "seq",
+                "declined_by",
+                "missed_by",
+                "offered_to",
+                "notes",
+                "wrap_up",
+                "help_request_id",
+            },
         )
 
 

@@ -43,6 +43,17 @@ def require_holder(esc: Escalation, principal: AgentPrincipal) -> None:
         raise Forbidden("only the agent holding this escalation (or a supervisor) may")
 
 
+def _help_fields(esc: Escalation, type_: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The open request for help a raise-hand fact leaves on the record, so the open
+    requests are read from the live records rather than from every one's events."""
+    request_id = data.get("request_id")
+    if type_ == "help_requested" and isinstance(request_id, str):
+        return {"help_request_id": request_id}
+    if type_ == "help_answered" and request_id == esc.help_request_id:
+        return {"help_request_id": None}
+    return {}
+
+
 class Actions:
     def __init__(self, writer: EscalationWriter, router: Router, config: Config) -> None:
         self.writer = writer
@@ -317,7 +328,7 @@ class Actions:
                 state = "connecting"
             if state is not None and state != type_:
                 events.append((state, {}))
-            return Change(events=events, state=state)
+            return Change(events=events, state=state, fields=_help_fields(esc, type_, data))
 
         return await self.writer.mutate(escalation_id, actor, decide)
 

@@ -10,9 +10,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from server.platform.keys import SESSION_EVENTS
+from server.platform.keys import SESSION_EVENTS, STORE
 from signaling import help as help_module
 from tests.support.api import bearer, customer_token, login, open_session
+from tests.support.escalations import get
 from tests.support.harness import RunningServer
 from tests.support.sio import SioPeer
 
@@ -104,21 +105,42 @@ async def test_raise_hand_reaches_a_supervisor_on_the_other_node_and_the_first_a
 
 
 async def test_a_supervisor_who_connects_later_is_sent_the_requests_still_open(
-    two_nodes: tuple[RunningServer, RunningServer], http: aiohttp.ClientSession
+    two_nodes: tuple[RunningServer, RunningServer],
+    http: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A dashboard opened after the agent asked (or still connecting when they did) is
-    not told by the live event: the connect snapshot carries it, until it is answered."""
+    not told by the live event: the connect snapshot carries it, until it is answered.
+    The escalation's record names the open request (agents see it, the customer does
+    not), so the snapshot reads no escalation's events."""
     a, b = two_nodes
     ana = await login(http, a)
     payload = {"modalities": ["video"], "context": {"customer": {"name": "Pedro"}}}
     async with http.post(f"{a.url}/api/sessions", json=payload, headers=bearer(ana)) as r:
         assert r.status == 201, await r.text()
-        session_id = (await r.json())["escalation"]["session_id"]
+        created = (await r.json())["escalation"]
+        session_id, escalation_id = created["session_id"], created["id"]
+    assert created["help_request_id"] is None
     agent = await SioPeer("/agent").connect(a.url, ana)
     peers = [agent]
+    events_read: list[str] = []
+    store_b = b.app[STORE]
+    list_events = store_b.list_events
+
+    async def counted(escalation_id: str, *args: Any, **kwargs: Any) -> Any:
+        events_read.append(escalation_id)
+        return await list_events(escalation_id, *args, **kwargs)
+
+    monkeypatch.setattr(store_b, "list_events", counted)
     try:
         asked = await agent.call("help-request", {"session_id": session_id, "note": "refund?"})
         assert asked["ok"], asked
+        record = await get(http, a, escalation_id, ana)
+        assert record["help_request_id"] == asked["request_id"]
+        session = await a.app[STORE].get_session(session_id)
+        assert session is not None
+        seen = await get(http, a, escalation_id, await customer_token(http, a, session))
+        assert seen["id"] == escalation_id and "help_request_id" not in seen  # internal
         sofia = await SioPeer("/agent").connect(b.url, await login(http, b, "sofia@demo.coview"))
         bruno = await SioPeer("/agent").connect(b.url, await login(http, b, "bruno@demo.coview"))
         peers += [sofia, bruno]
@@ -127,8 +149,10 @@ async def test_a_supervisor_who_connects_later_is_sent_the_requests_still_open(
         assert request["session_id"] == session_id and request["note"] == "refund?"
         assert request["agent"] == {"id": "ag_ana", "name": "Ana Souza"}
         assert request["context"]["customer"] == "Pedro" and "tenant_id" not in request
+        assert events_read == []
 
         assert (await sofia.call("help-answer", {"request_id": asked["request_id"]}))["ok"]
+        assert (await get(http, a, escalation_id, ana))["help_request_id"] is None
         admin = await SioPeer("/agent").connect(
             a.url, await login(http, a, a.config.admin_email, a.config.admin_password)
         )
